@@ -1,0 +1,38 @@
+// The `normscope` command line: the same core as the extension, headless.
+//   normscope inspect FILE... [--json]
+//   normscope probe FILE [options]
+
+import { runInspect } from './inspect';
+import { runProbe } from './probe';
+
+const USAGE = `Usage:
+  normscope inspect FILE... [--json]      where every norm sits, per transformer block
+  normscope probe FILE [options]          a short probe training of the same placement and depth
+  normscope --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'inspect':
+      return runInspect(rest);
+    case 'probe':
+      return runProbe(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`normscope: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(`normscope: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,121 @@
+// The model IR: what the analyzer understood of a model-definition file, and nothing it had to run.
+// Mirrors the placements of ../shared/DESIGN.md ("The science in one page"); every consumer (graph,
+// hover, CodeLens, CLI, probe) reads this and only this.
+
+/** Placement names exactly as DESIGN.md defines them; `unknown` always carries a reason. */
+export type Placement =
+  | 'pre'
+  | 'post'
+  | 'sandwich'
+  | 'post-sublayer'
+  | 'deepnorm'
+  | 'parallel-pre'
+  | 'none'
+  | 'mixed'
+  | 'conditional'
+  | 'unknown';
+
+export const PLACEMENTS: readonly Placement[] = [
+  'pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed', 'conditional', 'unknown',
+];
+
+export type NormType = 'layernorm' | 'rmsnorm' | 'other';
+export type SublayerKind = 'attention' | 'mlp' | 'other';
+
+/**
+ * A source range. Lines are 1-based (as people and the CLI speak); columns and offsets count UTF-16
+ * code units from 0 (as editors do), so the host can turn a Span into a vscode.Range without re-reading
+ * the text. Only the host does that conversion.
+ */
+export interface Span {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  offset: number;
+  endOffset: number;
+}
+
+/** Where a norm module is defined (`self.ln_1 = nn.LayerNorm(d)`) or a functional norm is called. */
+export interface NormDefinition {
+  /** The attribute or call as written: `ln_1`, `input_layernorm`, `F.rms_norm`. */
+  name: string;
+  type: NormType;
+  /** The class or function that computes it (`nn.LayerNorm`, `LlamaRMSNorm`, `F.layer_norm`). */
+  className: string;
+  span: Span;
+}
+
+/** A place in forward/__call__ where a norm is applied to the stream or to a branch. */
+export interface NormUse {
+  name: string;
+  /** What the norm reads from: the residual stream before a sublayer, a sublayer's output, or the sum. */
+  role: 'sublayer-input' | 'sublayer-output' | 'residual-sum' | 'final' | 'other';
+  span: Span;
+}
+
+export interface SublayerIR {
+  kind: SublayerKind;
+  /** Attribute or call name as written (`attn`, `self_attn`, `mlp`, `feed_forward`). */
+  name: string;
+  placement: Placement;
+  line: number;
+  span: Span;
+  /** Names of the norms that act on this sublayer (matching NormDefinition.name). */
+  norms: string[];
+  /** Why this placement was chosen, or why it is unknown. */
+  reason: string;
+}
+
+/** A placement that depends on a constructor or config flag (`norm_first`, `normalize_before`, …). */
+export interface FlagIR {
+  name: string;
+  /** The default as written in the source, parsed where it is a literal; null when there is none. */
+  default: boolean | number | string | null;
+  /** The placement under each value of the flag, keyed by the value as text (`"True"`, `"False"`). */
+  placements: Record<string, Placement>;
+}
+
+export interface BlockIR {
+  /** The block class (`Block`, `LlamaDecoderLayer`) or, for a config.json, the model_type. */
+  name: string;
+  line: number;
+  span: Span;
+  /** One value for the whole block; `mixed` / `conditional` where the sublayers or blocks differ. */
+  placement: Placement;
+  reason: string;
+  sublayers: SublayerIR[];
+  norm: NormType | null;
+  /** Whether a final norm precedes the head; null when no model class stacking the blocks was found. */
+  finalNorm: boolean | null;
+  /** Number of blocks; null when it cannot be determined without running code. */
+  layers: number | null;
+  dModel: number | null;
+  heads: number | null;
+  flag: FlagIR | null;
+  /** DeepNorm's residual scale as written (`(2 * num_layers) ** 0.25`), when placement is deepnorm. */
+  deepnormAlpha?: string | null;
+  /** Mix-LN: how many leading blocks are post-norm, and the expression that decides it. */
+  mixed?: { postBlocks: number | null; expression: string } | null;
+  /** The class that stacks the blocks (the model), where found. */
+  model?: { name: string; span: Span } | null;
+  normDefinitions: NormDefinition[];
+  normUses: NormUse[];
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** 1-based; 0 when the diagnostic concerns the whole file. */
+  line: number;
+  column?: number;
+  /** A short stable id (`syntax-error`, `no-transformer`, `not-a-model-config`, …). */
+  code?: string;
+}
+
+export interface FileReport {
+  file: string;
+  language: 'python' | 'json' | 'unknown';
+  blocks: BlockIR[];
+  diagnostics: Diagnostic[];
+}
