@@ -12,7 +12,7 @@ import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { Instance, Value } from './values';
-import { freshId, numberOf } from './values';
+import { childrenOf, freshId, keyOf, numberOf } from './values';
 
 export interface BlockRun {
   result: DecomposeResult;
@@ -52,8 +52,11 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const forward = forwardOf(cls);
     if (instance.k !== 'instance' || !forward) continue;
     const stream: Value = { k: 'stream', id: freshId() };
-    const result = decompose(invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward), stream);
+    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+    const result = decompose(output, stream);
     if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
+    // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
+    else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
   }
   const stacked = new Map<ClassInfo, Construction>();
   const owners = new Map<ClassInfo, Set<ClassInfo>>();
@@ -80,9 +83,23 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
     if (blockClasses.has(cls)) {
       if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, blockClasses, stacked.get(cls)!) });
-    } else if (hasSublayers) {
+    } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
       blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
+  }
+  // Models whose loop body is the block (`for attn, ff in self.layers: x = attn(x); x = ff(x)`): the
+  // stacked items are wrappers, not blocks, so the model's own forward is read as one layer.
+  const models = new Set([...stacked.values()].map((c) => c.owner).filter((o): o is ClassInfo => o !== null));
+  for (const model of models) {
+    if (blocks.some((b) => b.model === model) || !forwardOf(model)) continue;
+    const stackedHere = [...stacked.entries()].filter(([, c]) => c.owner === model);
+    const inner = new Set(stackedHere.map(([cls]) => cls));
+    const outerBlocks = new Set([...blockClasses].filter((c) => !inner.has(c)));
+    const rerun = (flagValues: Map<string, boolean>): BlockRun => runBlock(module, model, outerBlocks, null, flagValues, true);
+    const run = rerun(new Map());
+    if (!run.result.ok || !run.result.value.sublayers.some((s) => s.kind !== 'other')) continue;
+    const layers = countOf(stackedHere[0]?.[1].repeat?.count);
+    blocks.push({ cls: model, run, rerun, model, layers, finalNorm: run.result.value.finalNorm !== null, modelInstance: run.instance });
   }
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
@@ -94,7 +111,7 @@ export function runForward(interp: Interpreter, instance: Instance, forward: Nod
 }
 
 /** Classifies one block class in a fresh interpreter (flags forced as given). */
-function runBlock(module: ModuleInfo, cls: ClassInfo, blockClasses: Set<ClassInfo>, stacking: Construction | null, flagValues: Map<string, boolean>): BlockRun {
+function runBlock(module: ModuleInfo, cls: ClassInfo, blockClasses: Set<ClassInfo>, stacking: Construction | null, flagValues: Map<string, boolean>, loopBody = false): BlockRun {
   const interp = new Interpreter(module, { blockClasses, flagValues });
   interp.runModule();
   let instance: Instance | null = null;
@@ -117,8 +134,34 @@ function runBlock(module: ModuleInfo, cls: ClassInfo, blockClasses: Set<ClassInf
   const forward = forwardOf(cls)!;
   const stream: Value = { k: 'stream', id: freshId() };
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
-  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream);
+  const afterLayers = loopBody ? afterLoops(forward) : undefined;
+  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   return { result, instance, flags: interp.flagsSeen, stacking: stackedHere ?? stacking };
+}
+
+/** Whether some sum in the output adds a term directly to the input (a residual connection). */
+function addsToInput(output: Value, input: Value): boolean {
+  const key = keyOf(input);
+  const seen = new Set<Value>();
+  const visit = (v: Value, depth: number): boolean => {
+    if (depth > 40 || seen.has(v)) return false;
+    seen.add(v);
+    if (v.k === 'add' && v.terms.some((t) => keyOf(t) === key)) return true;
+    return childrenOf(v).some((c) => visit(c, depth + 1));
+  };
+  return visit(output, 0);
+}
+
+/** Whether a node lies after every `for` loop of a forward (where a model's final norm sits). */
+function afterLoops(forward: Node): (node: Node) => boolean {
+  const loops: Node[] = [];
+  const visit = (n: Node): void => {
+    if (n.type === 'for_statement') loops.push(n);
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(forward);
+  const end = Math.max(...loops.map((l) => l.endIndex), -1);
+  return (node) => end >= 0 && node.startIndex >= end;
 }
 
 /** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
