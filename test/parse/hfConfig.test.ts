@@ -61,9 +61,9 @@ const EXPECTED: Record<string, Expected> = {
     flag: { name: 'new_decoder_architecture', placements: { true: 'parallel-pre', false: 'parallel-pre' } } },
   'falcon-sequential': { name: 'falcon', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 24, dModel: 1024, heads: 32,
     flag: { name: 'new_decoder_architecture', placements: { true: 'parallel-pre', false: 'pre' } } },
-  'fairseq-style-unregistered': { name: 'my_speech_encoder', placement: 'pre', norm: 'layernorm', finalNorm: null, layers: 12, dModel: 256, heads: 4,
+  'fairseq-style-unregistered': { name: 'my_speech_encoder', placement: 'pre', norm: null, finalNorm: null, layers: 12, dModel: 256, heads: 4,
     flag: { name: 'normalize_before', placements: { true: 'pre', false: 'post' } } },
-  'mamba-130m': { name: 'mamba', placement: 'unknown', norm: 'layernorm', finalNorm: null, layers: 24, dModel: 768, heads: null, flag: null },
+  'mamba-130m': { name: 'mamba', placement: 'unknown', norm: null, finalNorm: null, layers: 24, dModel: 768, heads: null, flag: null },
   'no-model-type': { name: 'config', placement: 'unknown', norm: null, finalNorm: null, layers: 6, dModel: 512, heads: 8, flag: null },
 };
 

@@ -32,7 +32,8 @@ function languageOf(file: string, text: string): Language {
   const lower = file.toLowerCase();
   if (lower.endsWith('.py') || lower.endsWith('.pyi')) return 'python';
   if (lower.endsWith('.json')) return 'json';
-  // No telling extension (a pasted buffer, a file without one): look at the content.
+  // Another extension says what the file is (.ts, .md, .bin): only extension-less names are sniffed.
+  if (/\.[a-z0-9]+$/i.test(lower.split('/').pop() ?? '')) return 'unknown';
   const head = text.trimStart();
   if (head.startsWith('{')) return 'json';
   if (/^(?:import|from|class|def|@)\b|^\s*(?:import\s+torch|from\s+torch|import\s+jax|from\s+flax)\b/m.test(text)) return 'python';

@@ -144,10 +144,12 @@ function resolveUnregistered(view: ConfigView, modelType: string | null): Resolu
   };
 }
 
+/**
+ * The norm type an unregistered family's keys reveal. `rms_norm_eps` is only written by RMSNorm code;
+ * `layer_norm_epsilon` is not evidence of LayerNorm (T5 and Mamba use it for their RMS norms).
+ */
 function normFromKeys(view: ConfigView): NormType | null {
-  if (view.has(['rms_norm_eps', 'rms_norm_epsilon'])) return 'rmsnorm';
-  if (view.has(['layer_norm_eps', 'layer_norm_epsilon', 'layernorm_epsilon'])) return 'layernorm';
-  return null;
+  return view.has(['rms_norm_eps', 'rms_norm_epsilon']) ? 'rmsnorm' : null;
 }
 
 /** Analyses config.json text. `file` is only echoed into the report. */
