@@ -1,0 +1,131 @@
+// What the analyzer reads off the Python syntax tree directly: classes and their methods, spans, and
+// the syntax errors tree-sitter recovered from.
+
+import type { Node } from 'web-tree-sitter';
+import type { Diagnostic, Span } from '../../ir/model';
+
+export interface ClassInfo {
+  name: string;
+  node: Node;
+  /** Base classes as written (`nn.Module`, `PreTrainedModel`). */
+  bases: string[];
+  methods: Map<string, Node>;
+  /** Class-level assignments (dataclass / Flax fields, class attributes), in order. */
+  fields: Array<{ name: string; value: Node | null }>;
+  decorators: string[];
+}
+
+export interface ModuleInfo {
+  source: string;
+  root: Node;
+  classes: Map<string, ClassInfo>;
+  functions: Map<string, Node>;
+}
+
+export function spanOf(node: Node): Span {
+  return {
+    line: node.startPosition.row + 1,
+    column: node.startPosition.column,
+    endLine: node.endPosition.row + 1,
+    endColumn: node.endPosition.column,
+    offset: node.startIndex,
+    endOffset: node.endIndex,
+  };
+}
+
+export function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}
+
+/** Named children without the nulls web-tree-sitter's typings allow for. */
+export function named(node: Node): Node[] {
+  const out: Node[] = [];
+  for (let i = 0; i < node.namedChildCount; i++) {
+    const child = node.namedChild(i);
+    if (child && child.type !== 'comment') out.push(child);
+  }
+  return out;
+}
+
+/** Every top-level (or `if`/`try`-nested) class and function of a module, outer definitions first. */
+export function collectModule(root: Node, source: string): ModuleInfo {
+  const info: ModuleInfo = { source, root, classes: new Map(), functions: new Map() };
+  const visit = (container: Node): void => {
+    for (const statement of named(container)) {
+      const { definition, decorators } = unwrapDecorated(statement);
+      if (definition.type === 'class_definition') {
+        const cls = readClass(definition, decorators);
+        if (cls && !info.classes.has(cls.name)) info.classes.set(cls.name, cls);
+      } else if (definition.type === 'function_definition') {
+        const name = definition.childForFieldName('name')?.text;
+        if (name && !info.functions.has(name)) info.functions.set(name, definition);
+      } else if (['if_statement', 'try_statement', 'block', 'else_clause', 'elif_clause', 'except_clause'].includes(definition.type)) {
+        for (const part of named(definition)) if (part.type === 'block' || part.type.endsWith('_clause')) visit(part);
+      }
+    }
+  };
+  visit(root);
+  return info;
+}
+
+function unwrapDecorated(statement: Node): { definition: Node; decorators: string[] } {
+  if (statement.type !== 'decorated_definition') return { definition: statement, decorators: [] };
+  const decorators = named(statement).filter((c) => c.type === 'decorator').map((d) => d.text.slice(1).trim());
+  return { definition: statement.childForFieldName('definition') ?? statement, decorators };
+}
+
+function readClass(node: Node, decorators: string[]): ClassInfo | null {
+  const name = node.childForFieldName('name')?.text;
+  const body = node.childForFieldName('body');
+  if (!name || !body) return null;
+  const superclasses = node.childForFieldName('superclasses');
+  const bases = superclasses ? named(superclasses).filter((c) => c.type !== 'keyword_argument').map((c) => c.text) : [];
+  const cls: ClassInfo = { name, node, bases, methods: new Map(), fields: [], decorators };
+  for (const statement of named(body)) {
+    const { definition, decorators: methodDecorators } = unwrapDecorated(statement);
+    if (definition.type === 'function_definition') {
+      const methodName = definition.childForFieldName('name')?.text;
+      if (methodName && !cls.methods.has(methodName)) cls.methods.set(methodName, definition);
+      if (methodName === '__call__' && methodDecorators.some((d) => d.endsWith('compact'))) cls.decorators.push('compact');
+    } else if (definition.type === 'expression_statement') {
+      const assignment = definition.namedChild(0);
+      if (assignment?.type === 'assignment') {
+        const left = assignment.childForFieldName('left');
+        if (left?.type === 'identifier') cls.fields.push({ name: left.text, value: assignment.childForFieldName('right') });
+      }
+    }
+  }
+  return cls;
+}
+
+/** The method that computes the module's output: PyTorch's forward, Flax's / plain __call__. */
+export function forwardOf(cls: ClassInfo): Node | null {
+  return cls.methods.get('forward') ?? cls.methods.get('__call__') ?? null;
+}
+
+/** Each ERROR or MISSING node as a diagnostic, outermost only, in source order. */
+export function syntaxErrors(root: Node): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!root.hasError) return out;
+  const visit = (node: Node): void => {
+    if (out.length >= 50) return;
+    if (node.isMissing) {
+      out.push({ severity: 'error', code: 'syntax-error', line: lineOf(node), column: node.startPosition.column,
+        message: `Syntax error: expected '${node.type}' here; the analyzer read around it and classified what it could.` });
+      return;
+    }
+    if (node.isError) {
+      const snippet = node.text.split('\n')[0].slice(0, 40);
+      out.push({ severity: 'error', code: 'syntax-error', line: lineOf(node), column: node.startPosition.column,
+        message: `Syntax error: could not parse '${snippet}'; the analyzer read around it and classified what it could.` });
+      return;
+    }
+    if (!node.hasError) return;
+    for (let i = 0; i < node.childCount; i++) {
+      const child = node.child(i);
+      if (child) visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}
