@@ -16,6 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
+import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { randomArray, relativeError, rng, runOpSuite } from './opSuite';
 import { probeConfig, trainSteps } from './backendAgreement';
@@ -32,6 +33,7 @@ interface BackendCase {
 const BACKENDS: BackendCase[] = [
   { label: 'wasm-simd (1 thread)', make: () => new ThreadedBackend({ threads: 1 }) },
   { label: 'wasm-simd (2 threads)', make: () => new ThreadedBackend({ threads: 2, splitThreshold: 0 }) },
+  { label: 'gpujs (webasm)', make: () => new GpujsBackend({ mode: 'webasm' }) },
 ];
 
 function agreeWithReference(label: string, make: () => ProbeBackend): void {
@@ -151,6 +153,14 @@ test('the two-thread backend really starts its worker (else the 2-thread cases w
   const backend = new ThreadedBackend({ threads: 2 });
   assert.equal(backend.threadNote, undefined);
   assert.equal(backend.threads, 2);
+  backend.dispose();
+});
+
+test('gpujs (webasm) runs a whole training step on webasm kernels, none fallen back to cpu', () => {
+  const backend = new GpujsBackend({ mode: 'webasm' });
+  trainSteps(backend, probeConfig('sandwich', 2, 16, 'rmsnorm'), 1);
+  assert.equal(backend.mode, 'webasm');
+  assert.deepEqual(backend.fallbacks(), []);
   backend.dispose();
 });
 
