@@ -22,8 +22,14 @@ export interface TrainTrace {
   params: ModelParams;
 }
 
-/** Trains `steps` Adam steps on a fixed random batch and records the loss before each update. */
-export function trainSteps(backend: ProbeBackend, config: ProbeConfig, steps: number): TrainTrace {
+export interface Trainer {
+  params: ModelParams;
+  /** One Adam step on the fixed batch; returns the loss before the update. */
+  step(): number;
+}
+
+/** A model from the config's seed, a fixed random batch, and Adam state: one training step per call. */
+export function createTrainer(backend: ProbeBackend, config: ProbeConfig): Trainer {
   const params = initParams(config);
   const state = allocateForward(backend, params);
   const scratch = allocateBackward(params);
@@ -33,14 +39,29 @@ export function trainSteps(backend: ProbeBackend, config: ProbeConfig, steps: nu
     state.targets[i] = Math.floor(random() * config.vocab);
   }
   const moments = params.all.map((p) => ({ m: new Float32Array(p.data.length), v: new Float32Array(p.data.length) }));
+  let t = 0;
+  return {
+    params,
+    step(): number {
+      t++;
+      zeroGrads(params);
+      const loss = forward(backend, params, state);
+      backward(backend, params, state, scratch);
+      params.all.forEach((p, i) => backend.adamUpdate(p.data, p.grad, moments[i].m, moments[i].v, config.lr, 0.9, 0.999, 1e-8, t));
+      return loss;
+    },
+  };
+}
+
+/** Trains `steps` Adam steps on a fixed random batch and records the loss before each update. */
+export function trainSteps(backend: ProbeBackend, config: ProbeConfig, steps: number): TrainTrace {
+  const trainer = createTrainer(backend, config);
   const losses: number[] = [];
   let firstGrads: Float32Array[] = [];
   for (let step = 1; step <= steps; step++) {
-    zeroGrads(params);
-    losses.push(forward(backend, params, state));
-    backward(backend, params, state, scratch);
-    if (step === 1) firstGrads = params.all.map((p) => Float32Array.from(p.grad));
-    params.all.forEach((p, i) => backend.adamUpdate(p.data, p.grad, moments[i].m, moments[i].v, config.lr, 0.9, 0.999, 1e-8, step));
+    losses.push(trainer.step());
+    // Adam has already consumed the gradients, but leaves Param.grad as it was.
+    if (step === 1) firstGrads = trainer.params.all.map((p) => Float32Array.from(p.grad));
   }
-  return { losses, firstGrads, params };
+  return { losses, firstGrads, params: trainer.params };
 }
