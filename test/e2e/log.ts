@@ -1,5 +1,5 @@
 // The end-to-end run's log: every line goes to the console and to .e2e/e2e.log with the seconds since start.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const started = Date.now();
@@ -7,6 +7,7 @@ let logFile: string | null = null;
 
 export function openLog(path: string): void {
   mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, '');
   logFile = path;
 }
 

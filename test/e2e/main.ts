@@ -1,7 +1,7 @@
 // The end-to-end runner: a fresh code-server with the packaged extension, driven by Debian's chromium through
 // playwright-core, runs each scenario in order, keeps a screenshot of each, prints `N passed, N failed`, and
 // stops every process it started, on success, failure, a signal or the overall time limit alike.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
@@ -73,6 +73,8 @@ async function main(): Promise<number> {
       'files.autoSave': 'off',
       'git.enabled': false,
       'python.languageServer': 'None',
+      // Short probes: the scenarios check that the panel fills in, not how far training gets.
+      'normscope.probe.steps': 60,
     },
   });
 
@@ -113,9 +115,22 @@ async function main(): Promise<number> {
     // Each scenario starts from a clean slate: no open editors, quick inputs or hovers left behind.
     await page.keyboard.press('Escape').catch(() => undefined);
   }
+  keepExtensionHostLog(serverDir, outDir);
   log(`screenshots and log in ${outDir}`);
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+/** The extension host's log says why an extension failed to activate or threw: keep it beside ours. */
+function keepExtensionHostLog(serverDir: string, outDir: string): void {
+  const logs = join(serverDir, 'user-data', 'logs');
+  if (!existsSync(logs)) return;
+  for (const session of readdirSync(logs)) {
+    for (const host of existsSync(join(logs, session)) ? readdirSync(join(logs, session)) : []) {
+      const file = join(logs, session, host, 'remoteexthost.log');
+      if (host.startsWith('exthost') && existsSync(file)) copyFileSync(file, join(outDir, `${host}.log`));
+    }
+  }
 }
 
 function exitAfterTearDown(code: number): void {

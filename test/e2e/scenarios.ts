@@ -1,5 +1,6 @@
 // The six things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
 import type { BrowserContext, Page } from 'playwright-core';
+import { check } from './check';
 import { compareScenario, probeScenario, themeScenario } from './panelScenarios';
 import { BROKEN_FILE, EXAMPLES, brokenLine } from './workspace';
 import { editorLine, hoverWord, notifications, openFile, plainText, SLOW_MS, waitForCodeLens } from './workbench';
@@ -18,10 +19,6 @@ export interface Scenario {
   slug: string;
   title: string;
   run(ctx: ScenarioContext): Promise<void>;
-}
-
-export function check(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(message);
 }
 
 /** What the bundled Pre-LN example must be read as: placement and depth as the CodeLens writes them. */

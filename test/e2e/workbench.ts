@@ -34,13 +34,15 @@ async function openQuickInput(page: Page, key: string): Promise<Locator> {
 
 /** Quick Open (Ctrl+P), type the file name, pick the row that names it, and wait for its editor tab. */
 export async function openFile(page: Page, fileName: string): Promise<void> {
+  // Open in the first editor group, so the panel beside it stays visible whatever was focused last.
+  await page.keyboard.press('Control+1');
   const widget = await openQuickInput(page, 'Control+P');
   const input = widget.locator('.quick-input-box input');
   await input.fill(fileName);
   const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first();
   await row.waitFor({ state: 'visible', timeout: SLOW_MS });
   await input.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: fileName }).waitFor({ state: 'visible', timeout: SLOW_MS });
+  await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: SLOW_MS });
   await page.locator('.editor-instance .view-lines .view-line').first().waitFor({ state: 'visible', timeout: SLOW_MS });
 }
 
@@ -116,6 +118,13 @@ export async function notifications(page: Page): Promise<{ severity: string; tex
     result.push({ severity, text: plainText(await toast.innerText().catch(() => '')) });
   }
   return result;
+}
+
+/** Brings the tab titled `title` (an editor or a webview panel) to the front of its group. */
+export async function revealTab(page: Page, title: string): Promise<void> {
+  const tab = page.locator('.tabs-container .tab', { hasText: title }).first();
+  await tab.waitFor({ state: 'visible', timeout: SLOW_MS });
+  await tab.click();
 }
 
 /** The panel's document: the webview sits two iframes deep. */
