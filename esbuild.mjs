@@ -1,11 +1,14 @@
 // Builds every bundle NormScope ships, plus the test bundles: one place that knows the entry points.
-//   node esbuild.mjs            extension host (node/cjs, `vscode` external), webview (browser/iife), CLI
-//   node esbuild.mjs --tests    the above, plus every test/**/*.test.ts and test/bench/*.bench.ts
+//   node esbuild.mjs            extension host (node/cjs, `vscode` external), webview and report (browser/iife), CLI
+//   node esbuild.mjs --tests    the above, plus every test/**/*.test.ts into out/unit/ (test/e2e excluded:
+//                               it has its own runner) and every test/bench/*.bench.ts into out/bench/.
+//                               Node 20's `node --test DIR` runs every .js under a folder named `test`,
+//                               so the bundles must not live under one.
 //   node esbuild.mjs --watch    rebuild on change
 //   node esbuild.mjs --production  minified host and webview (gpu.js kernels keep their names)
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, statSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -91,23 +94,34 @@ if (existsSync('webview/main.ts')) {
     minifySyntax: production,
   });
 }
+// The self-contained HTML report inlines this bundle (src/report/html.ts reads it), so it is always minified.
+if (existsSync('webview/report.ts')) {
+  builds.push({
+    ...common,
+    entryPoints: ['webview/report.ts'],
+    outfile: 'dist/report.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: false,
+    minify: true,
+  });
+}
 if (withTests) {
-  const entries = [...walk('test', /\.test\.ts$/), ...walk('test/bench', /\.bench\.ts$/)];
-  if (entries.length > 0) {
-    builds.push({
-      ...common,
-      entryPoints: entries,
-      outdir: 'out/test',
-      outbase: 'test',
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      // Tests use the installed packages as they are; only our own code is bundled.
-      packages: 'external',
-      alias: {},
-      external: ['vscode'],
-    });
-  }
+  const testOptions = {
+    ...common,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Tests use the installed packages as they are; only our own code is bundled.
+    packages: 'external',
+    alias: {},
+    external: ['vscode'],
+  };
+  const units = walk('test', /\.test\.ts$/).filter((path) => !path.startsWith(join('test', 'e2e')));
+  if (units.length > 0) builds.push({ ...testOptions, entryPoints: units, outdir: 'out/unit', outbase: 'test' });
+  const benches = walk('test/bench', /\.bench\.ts$/);
+  if (benches.length > 0) builds.push({ ...testOptions, entryPoints: benches, outdir: 'out/bench', outbase: 'test/bench' });
 }
 
 copyWasm();
@@ -118,5 +132,5 @@ if (watch) {
   const t0 = Date.now();
   await Promise.all(builds.map((options) => esbuild.build(options)));
   if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
-  console.log(`esbuild: ${builds.length} bundle(s) in ${Date.now() - t0} ms${withTests ? ` (tests: ${relative('.', 'out/test')})` : ''}`);
+  console.log(`esbuild: ${builds.length} bundle(s) in ${Date.now() - t0} ms${withTests ? ` (tests: out/unit, benchmarks: out/bench)` : ''}`);
 }
