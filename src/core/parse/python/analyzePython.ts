@@ -4,7 +4,7 @@ import type { Diagnostic, FileReport } from '../../ir/model';
 import type { PythonParser } from '../treeSitter';
 import { scanBlocks } from './blocks';
 import { blockReport } from './report';
-import { collectModule, syntaxErrors } from './syntax';
+import { collectModule, copyTree, syntaxErrors } from './syntax';
 import { torchBuiltinBlocks } from './torchBuiltins';
 
 /** Classifies every transformer block in a Python source. Never throws. */
@@ -22,7 +22,7 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     return report;
   }
   try {
-    const root = tree.rootNode;
+    const root = copyTree(tree, source);
     report.diagnostics.push(...syntaxErrors(root).map((d): Diagnostic => ({ ...d, message: `${file}:${d.line}: ${d.message}` })));
     const module = collectModule(root, source);
     const scan = scanBlocks(module);

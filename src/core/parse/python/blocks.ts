@@ -2,7 +2,6 @@
 // classifies each from its forward's dataflow, explores flags (conditional) and block-index choices
 // (Mix-LN), and reads depth, width, heads and the final norm off the model that stacks them.
 
-import type { Node } from 'web-tree-sitter';
 import type { Placement } from '../../ir/model';
 import { construct, invoke, isConfigClass } from './calls';
 import type { Decomposition, DecomposeResult } from './decompose';
@@ -10,7 +9,7 @@ import { decompose } from './decompose';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
-import type { ClassInfo, ModuleInfo } from './syntax';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { Instance, Value } from './values';
 import { freshId, numberOf } from './values';
@@ -46,11 +45,15 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const survey = new Interpreter(module);
   survey.runModule();
   const modelClasses = [...module.classes.values()].filter((c) => !isConfigClass(c) && !customNormKind(c));
+  const surveyed = new Set<ClassInfo>();
   for (const cls of modelClasses) {
     if (survey.exhausted) break;
     const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
     const forward = forwardOf(cls);
-    if (instance.k === 'instance' && forward) runForward(survey, instance, forward);
+    if (instance.k !== 'instance' || !forward) continue;
+    const stream: Value = { k: 'stream', id: freshId() };
+    const result = decompose(invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward), stream);
+    if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
   }
   const stacked = new Map<ClassInfo, Construction>();
   const owners = new Map<ClassInfo, Set<ClassInfo>>();
@@ -62,36 +65,30 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
   }
   const blockClasses = new Set(stacked.keys());
-  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun => runBlock(module, cls, blockClasses, stacked.get(cls) ?? null, flagValues);
+  // Classes that hold the stacked blocks (models, their wrappers) are never blocks themselves.
+  const containers = new Set([...blockClasses].flatMap((b) => ancestors(b, owners)));
+  // A residual helper used inside another block (BERT's add-and-norm, a Residual wrapper) is part of that block.
+  const candidates = [...surveyed].filter((c) => !blockClasses.has(c) && !containers.has(c));
+  const chosen = modelClasses.filter((c) => forwardOf(c) && (blockClasses.has(c)
+    || (candidates.includes(c) && !ancestors(c, owners).some((a) => candidates.includes(a) || blockClasses.has(a)))));
 
-  const found: FoundBlock[] = [];
-  const candidates: ClassInfo[] = [];
-  for (const cls of modelClasses) {
-    if (!forwardOf(cls)) continue;
+  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun => runBlock(module, cls, blockClasses, stacked.get(cls) ?? null, flagValues);
+  const blocks: FoundBlock[] = [];
+  for (const cls of chosen) {
     const rerun = runFor(cls);
     const run = rerun(new Map());
-    const isStacked = blockClasses.has(cls);
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
-    if (isStacked && (hasSublayers || looksLikeBlock(run.instance))) {
-      found.push({ cls, run, rerun, ...modelFacts(module, blockClasses, stacked.get(cls)!) });
-    } else if (!isStacked && hasSublayers) {
-      candidates.push(cls);
-      found.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
+    if (blockClasses.has(cls)) {
+      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, blockClasses, stacked.get(cls)!) });
+    } else if (hasSublayers) {
+      blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
   }
-  // A residual helper used inside another block (BERT's add-and-norm, a Residual wrapper) is part of that block.
-  const blockSet = new Set(found.map((f) => f.cls));
-  const models = new Set([...stacked.values()].map((c) => c.owner).filter((o): o is ClassInfo => o !== null));
-  const blocks = found.filter((f) => {
-    if (blockClasses.has(f.cls)) return true;
-    if (models.has(f.cls)) return false;
-    return !ancestors(f.cls, owners).some((a) => blockSet.has(a));
-  });
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
 }
 
-function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
+export function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
   const stream: Value = { k: 'stream', id: freshId() };
   return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
 }
@@ -148,16 +145,27 @@ function modelFacts(module: ModuleInfo, blockClasses: Set<ClassInfo>, stacking: 
   const model = stacking.owner;
   const layers = countOf(stacking.repeat?.count);
   if (!model) return { model: null, layers, finalNorm: null, modelInstance: null };
-  const interp = new Interpreter(module, { blockClasses });
+  const first = finalNormRun(module, blockClasses, model, new Map());
+  let finalNorm = first.finalNorm;
+  // A final norm that only exists under a flag with no default here (fairseq's normalize_before) is unknown.
+  for (const flag of [...first.flags.values()].slice(0, 6)) {
+    const a = finalNormRun(module, blockClasses, model, new Map([[flag.name, true]])).finalNorm;
+    const b = finalNormRun(module, blockClasses, model, new Map([[flag.name, false]])).finalNorm;
+    if (a !== b && flag.default === null) finalNorm = null;
+  }
+  return { model, layers, finalNorm, modelInstance: first.instance };
+}
+
+function finalNormRun(module: ModuleInfo, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
+  const interp = new Interpreter(module, { blockClasses, flagValues });
   interp.runModule();
   const instance = construct(interp, model, { positional: [], keywords: new Map() }, model.node);
   const forward = forwardOf(model);
-  if (instance.k !== 'instance' || !forward) return { model, layers, finalNorm: null, modelInstance: instance.k === 'instance' ? instance : null };
+  if (instance.k !== 'instance' || !forward) return { finalNorm: null, instance: instance.k === 'instance' ? instance : null, flags: interp.flagsSeen };
   const before = interp.normApplications.length;
   runForward(interp, instance, forward);
   const applied = interp.normApplications.slice(before);
-  const finalNorm = applied.some((n) => n.k === 'norm' && readsBlockOutput(n.arg));
-  return { model, layers, finalNorm, modelInstance: instance };
+  return { finalNorm: applied.some((n) => n.k === 'norm' && readsBlockOutput(n.arg)), instance, flags: interp.flagsSeen };
 }
 
 function countOf(value: Value | undefined): number | null {

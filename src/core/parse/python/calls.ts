@@ -2,10 +2,9 @@
 // __init__ / Flax fields + setup), applying them to tensors (norms, opaque sublayers, inlined helper
 // classes such as BERT's add-and-norm), and the library calls model code leans on.
 
-import type { Node } from 'web-tree-sitter';
 import type { Frame, Interpreter } from './interpreter';
 import { customNormKind, functionalNormKind, libraryNormKind } from './norms';
-import type { ClassInfo } from './syntax';
+import type { ClassInfo, Node } from './syntax';
 import { forwardOf, named } from './syntax';
 import type { Builtin, Instance, NormModule, Value } from './values';
 import { freshId, isTensorOfStream, numberOf } from './values';

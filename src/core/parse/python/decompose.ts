@@ -1,7 +1,7 @@
 // Reads a block's output expression as residual steps x ← [N](s·x + Σ branches) and names each
 // sublayer's placement from where its norms sit (DESIGN.md's table), or says why it cannot.
 
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './syntax';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, keyOf } from './values';
@@ -76,6 +76,7 @@ export function decompose(output: Value, input: Value): DecomposeResult {
 
   for (const step of steps) {
     const parallel = step.branches.length > 1;
+    const stepSublayers: Sublayer[] = [];
     for (const branch of step.branches) {
       const read = readBranch(branch, step.stream);
       if (!read.ok) return read;
@@ -85,8 +86,10 @@ export function decompose(output: Value, input: Value): DecomposeResult {
       const main = [...ops].reverse().find((o) => (kind === 'attention' ? ATTENTION : MLP).test(`${o.name} ${o.className}`)) ?? ops[ops.length - 1];
       const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
       if (step.scale && step.sumNorm) streamScale = step.scale;
-      sublayers.push({ kind, name: main.name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
+      stepSublayers.push({ kind, name: main.name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
     }
+    // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
+    sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));
   }
   if (sublayers.length === 0) return { ok: false, reason: 'no sublayer is added to the stream' };
   return { ok: true, value: { sublayers, streamScale } };
@@ -193,7 +196,10 @@ function placementOf(sumNorm: NormApplication | null, streamScale: string | null
       : { placement: 'pre', reason: `${names(inputNorms)} normalises the sublayer input; the stream itself is never normalised` };
   }
   if (outputNorms.length > 0) return { placement: 'post-sublayer', reason: `${names(outputNorms)} normalises the sublayer output before the add` };
-  if (branchScale) return { placement: 'none', reason: `no norm; the branch is scaled by ${branchScale} (ReZero-style)` };
+  if (branchScale) {
+    const zero = /zeros|\[\s*0\.?0*\s*\]|\(\s*0\.?0*\s*\)|=\s*0\.?0*\b/.test(branchScale);
+    return { placement: 'none', reason: `no norm; the branch is scaled by ${branchScale}${zero ? ', zero at initialisation (ReZero)' : ''}` };
+  }
   return { placement: 'none', reason: 'no norm on the residual path of this sublayer' };
 }
 

@@ -2,9 +2,8 @@
 // computes what each tensor is an expression of (norms, sums, sublayer calls), what each module
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
-import type { Node } from 'web-tree-sitter';
 import { evalCall } from './calls';
-import type { ClassInfo, ModuleInfo } from './syntax';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
 import { dependsOn, isIndexDependent, isTensorOfStream, keyOf, numberOf, truthy } from './values';
@@ -205,12 +204,12 @@ export class Interpreter {
     if (node.type === 'comparison_operator') {
       const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
       const operands = named(node);
-      if (operands.length === 2 && operands[1].type === 'none' && (operators.join(' ') === 'is' || operators.join(' ') === 'is not')) {
+      const op = operators.join(' ').replace(/\s+/g, ' ');
+      if (operands.length === 2 && operands[1].type === 'none' && (op === 'is' || op === 'is not')) {
+        // A module set to None in __init__ is absent; an optional forward input (a parameter) is taken as given.
         const subject = this.eval(operands[0], frame);
-        const present = subject.k !== 'none' || subject.origin !== undefined;
-        // An optional input or module that is absent by default: follow the path where it is given.
-        const isPresent = subject.k === 'none' ? false : present;
-        return operators.length === 1 ? !isPresent : isPresent;
+        const isPresent = subject.k !== 'none';
+        return op === 'is' ? !isPresent : isPresent;
       }
     }
     const value = this.eval(node, frame);
@@ -466,6 +465,8 @@ export class Interpreter {
 function factorText(factor: Value, node: Node): string {
   if ((factor.k === 'num' || factor.k === 'bool') && factor.text) return factor.text;
   if (factor.k === 'opaque' && factor.text) return factor.text;
+  // A learned scalar: say how it starts (ReZero's α = 0 is what makes the block the identity at init).
+  if (factor.k === 'builtin') return `${node.text} = ${factor.node.text}`;
   return node.text;
 }
 

@@ -51,9 +51,12 @@ function computeNormKind(cls: ClassInfo): NormKind | null {
   const code = bodies.join('\n');
   if (code.length === 0 || code.length > 4000) return null;
   // Attention and MLP code also take roots and means (1/√d scaling): a norm neither mixes tokens nor projects.
-  if (/softmax|matmul|einsum|[^@]@[^@\w]|nn\.Linear|Dense\(|Conv/.test(code) || /nn\.Linear|nn\.Dense|Conv/.test(cls.node.text)) return null;
-  if (/\blayer_norm\s*\(/.test(code)) return 'layernorm';
-  if (/\brms_norm\s*\(/.test(code)) return 'rmsnorm';
+  if (/softmax|matmul|einsum|[^@]@[^@\w]/.test(code)) return null;
+  // A norm owns a weight and a bias, never submodules: a class that builds layers is a model part.
+  if (/\b(Linear|Embedding|ModuleList|ModuleDict|Sequential|MultiheadAttention|Conv\w*|Dense|\w*Attention|\w*Layer)\s*\(/.test(cls.node.text)) return null;
+  // Functional norms (`F.layer_norm(`, `torch.rms_norm(`), not a submodule's call (`self.layer_norm(`).
+  if (/(^|[^.\w]|(?<!self)\.)layer_norm\s*\(/.test(code)) return 'layernorm';
+  if (/(^|[^.\w]|(?<!self)\.)rms_norm\s*\(/.test(code)) return 'rmsnorm';
   const hasMean = /\.mean\s*\(|\bmean\s*\(/.test(code);
   const hasRoot = /rsqrt|sqrt|\.std\s*\(|\.var\s*\(|\bvar\s*\(/.test(code);
   if (!hasMean || !hasRoot) return null;

@@ -145,6 +145,12 @@ const WIDTH_NAMES = /^(n_embd|d_model|hidden_size|hidden_dim|dim|embed_dim|emb_d
 const HEAD_NAMES = /^(n_head|n_heads|num_heads|num_attention_heads|nhead|nheads|heads|n_attn_heads|attention_heads)$/;
 
 function widthOf(instance: Instance, model: Instance | null, _seen: Instance[]): number | null {
+  for (const value of instance.attrs.values()) {
+    if (value.k === 'builtin' && /MultiheadAttention$/.test(value.className)) {
+      const width = numberOf(value.kwargs.get('embed_dim') ?? value.args[0]);
+      if (width !== null) return width;
+    }
+  }
   return findNumber(instance, WIDTH_NAMES, 0) ?? (model ? findNumber(model, WIDTH_NAMES, 0) : null);
 }
 

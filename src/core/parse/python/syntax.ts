@@ -1,8 +1,99 @@
-// What the analyzer reads off the Python syntax tree directly: classes and their methods, spans, and
-// the syntax errors tree-sitter recovered from.
+// What the analyzer reads off the Python syntax tree directly: a plain-JS copy of the tree (one cursor
+// walk; touching web-tree-sitter nodes one by one costs more than the whole analysis), classes and their
+// methods, spans, and the syntax errors tree-sitter recovered from.
 
-import type { Node } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 import type { Diagnostic, Span } from '../../ir/model';
+
+/** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
+export class Node {
+  readonly children: Node[] = [];
+  parent: Node | null = null;
+  hasError = false;
+  private namedCache: Node[] | null = null;
+
+  constructor(
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly field: string | null,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly isMissing: boolean,
+    private readonly file: SourceText,
+  ) {}
+
+  get isError(): boolean { return this.type === 'ERROR'; }
+  get text(): string { return this.file.text.slice(this.startIndex, this.endIndex); }
+  get startPosition(): { row: number; column: number } { return this.file.position(this.startIndex); }
+  get endPosition(): { row: number; column: number } { return this.file.position(this.endIndex); }
+  get childCount(): number { return this.children.length; }
+  child(i: number): Node | null { return this.children[i] ?? null; }
+  /** Named children without comments. */
+  get namedChildren(): Node[] {
+    this.namedCache ??= this.children.filter((c) => c.isNamed && c.type !== 'comment');
+    return this.namedCache;
+  }
+  get namedChildCount(): number { return this.namedChildren.length; }
+  namedChild(i: number): Node | null { return this.namedChildren[i] ?? null; }
+  childForFieldName(name: string): Node | null {
+    for (const c of this.children) if (c.field === name) return c;
+    return null;
+  }
+  childrenForFieldName(name: string): Node[] { return this.children.filter((c) => c.field === name); }
+}
+
+/** The source with a line table, so rows and UTF-16 columns come from offsets without asking tree-sitter. */
+export class SourceText {
+  private readonly lineStarts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+  position(offset: number): { row: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: offset - this.lineStarts[lo] };
+  }
+}
+
+/** Copies a tree-sitter tree into plain objects with one cursor walk. */
+export function copyTree(tree: Tree, source: string): Node {
+  const file = new SourceText(source);
+  const cursor = tree.walk();
+  const make = (): Node => new Node(cursor.nodeType, cursor.nodeIsNamed, cursor.currentFieldName, cursor.startIndex, cursor.endIndex, cursor.nodeIsMissing, file);
+  const root = make();
+  const stack: Node[] = [root];
+  try {
+    if (cursor.gotoFirstChild()) {
+      for (;;) {
+        const node = make();
+        const parent = stack[stack.length - 1];
+        node.parent = parent;
+        parent.children.push(node);
+        if (cursor.gotoFirstChild()) { stack.push(node); continue; }
+        if (node.isError || node.isMissing) node.hasError = true;
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return root;
+          const done = stack.pop()!;
+          if (done.isError || done.isMissing || done.children.some((c) => c.hasError)) done.hasError = true;
+          if (stack.length === 0) return root;
+        }
+      }
+    }
+    return root;
+  } finally {
+    finishErrors(root);
+    cursor.delete();
+  }
+}
+
+function finishErrors(root: Node): void {
+  root.hasError = root.isError || root.children.some((c) => c.hasError);
+}
 
 export interface ClassInfo {
   name: string;
@@ -37,14 +128,9 @@ export function lineOf(node: Node): number {
   return node.startPosition.row + 1;
 }
 
-/** Named children without the nulls web-tree-sitter's typings allow for. */
+/** Named children, comments left out. */
 export function named(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let i = 0; i < node.namedChildCount; i++) {
-    const child = node.namedChild(i);
-    if (child && child.type !== 'comment') out.push(child);
-  }
-  return out;
+  return node.namedChildren;
 }
 
 /** Every top-level (or `if`/`try`-nested) class and function of a module, outer definitions first. */

@@ -1,9 +1,8 @@
 // The symbolic values the Python interpreter computes: tensors as the expression that produced them,
 // module objects as what constructed them, and constants where the source fixes them.
 
-import type { Node } from 'web-tree-sitter';
 import type { NormType } from '../../ir/model';
-import type { ClassInfo } from './syntax';
+import type { ClassInfo, Node } from './syntax';
 
 /** A norm module (or functional norm), as defined; `node` is where it is defined. */
 export interface NormModule {
