@@ -7,7 +7,8 @@ import type { Controller, ModelRef } from './controller';
 import { exportJson } from './exportResults';
 import { NormScopePanel } from './panel';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
-import { PROBE_PLACEMENTS, counterparts } from './probeConfig';
+import { counterparts } from '../core/probe/probeConfig';
+import { PROBE_PLACEMENTS } from './probeConfig';
 import { runKey } from './runStore';
 
 export const COMMANDS = {
@@ -39,7 +40,7 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
 
     vscode.commands.registerCommand(COMMANDS.compare.id, withModel(async (model) => {
       const own = effectivePlacement(model.block);
-      const defaults = new Set(counterparts(own));
+      const defaults = new Set<ProbePlacement>(own === 'conditional' || own === 'unknown' ? ['pre', 'post'] : counterparts(own));
       const picked = await vscode.window.showQuickPick(
         PROBE_PLACEMENTS.filter((p) => p !== own).map((placement) => ({
           label: PLACEMENT_LABEL[placement],
