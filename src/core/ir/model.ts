@@ -101,6 +101,19 @@ export interface BlockIR {
   model?: { name: string; span: Span } | null;
   normDefinitions: NormDefinition[];
   normUses: NormUse[];
+  /** For a config.json (or a .py resolved by one): the keys read, with their lines, so hovers can point at them. */
+  configKeys?: ConfigKeyIR[] | null;
+}
+
+/** A config.json key that decided something about a block. */
+export interface ConfigKeyIR {
+  /** Dotted path of the key (`text_config.hidden_size`). */
+  key: string;
+  value: boolean | number | string | null;
+  /** 1-based line of the key in its file. */
+  line: number;
+  /** The file the key came from, when it is not the block's own file (a sibling config.json). */
+  file?: string;
 }
 
 export interface Diagnostic {

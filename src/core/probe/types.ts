@@ -78,6 +78,8 @@ export interface ProbeResult {
   backendNote?: string;
   /** The loss of the optimal predictor on the synthetic task (its conditional entropy), in nats. */
   optimalLoss?: number;
+  /** True when the run was stopped (cancelled) before its last step; the metrics hold the steps done. */
+  cancelled?: boolean;
 }
 
 /** One element of the async sequence a run yields: progress after each recorded step. */

@@ -1,0 +1,90 @@
+// Hover, CodeLens and diagnostics: thin adapters from the pure text modules to vscode objects.
+
+import * as vscode from 'vscode';
+import { codeLensSpecs } from './codeLensText';
+import type { Controller } from './controller';
+import { diagnosticFindings, type RuleFinding } from './diagnosticRules';
+import { hoverMarkdown, hoverTargetAt } from './hoverText';
+import { effectivePlacement } from './placementText';
+import { lineToRange, positionToCore, spanToRange } from './ranges';
+import { runKey } from './runStore';
+import { codeLensEnabled, diagnosticsEnabled, ruleOptions } from './settings';
+import { COMMANDS } from './commands';
+
+export const SELECTOR: vscode.DocumentSelector = [{ language: 'python' }, { language: 'json' }];
+
+export class NormScopeHover implements vscode.HoverProvider {
+  constructor(private readonly controller: Controller) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | null> {
+    const report = await this.controller.cache.analyze(document);
+    const { line, column } = positionToCore(position);
+    const target = hoverTargetAt(report, line, column);
+    if (!target) return null;
+    const probe = this.controller.store.resultFor(runKey(document.uri.toString(), target.blockIndex), effectivePlacement(target.block));
+    const markdown = new vscode.MarkdownString(hoverMarkdown(target, probe));
+    const span = target.kind === 'block' || target.kind === 'model' ? null : target.item.span;
+    return new vscode.Hover(markdown, span ? spanToRange(span) : undefined);
+  }
+}
+
+export class NormScopeCodeLens implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+
+  constructor(private readonly controller: Controller) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!codeLensEnabled()) return [];
+    const report = await this.controller.cache.analyze(document);
+    return codeLensSpecs(report).map((spec) => new vscode.CodeLens(lineToRange(spec.line), {
+      title: spec.title,
+      command: spec.action === 'diagram' ? COMMANDS.showDiagram.id : COMMANDS.probe.id,
+      arguments: [{ uri: document.uri, blockIndex: spec.blockIndex }],
+      tooltip: spec.action === 'diagram' ? 'Open the NormScope diagram of this block' : 'Run a short probe training of this placement and depth',
+    }));
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+const SEVERITY: Record<RuleFinding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+export class NormScopeDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('normscope');
+
+  constructor(private readonly controller: Controller) {}
+
+  async update(document: vscode.TextDocument): Promise<void> {
+    if (!diagnosticsEnabled() || (document.languageId !== 'python' && document.languageId !== 'json')) {
+      this.collection.delete(document.uri);
+      return;
+    }
+    const version = document.version;
+    const report = await this.controller.cache.analyze(document);
+    if (document.version !== version) return; // a newer edit will update again
+    const diagnostics = diagnosticFindings(report, document.getText(), ruleOptions()).map((finding) => {
+      // Underline the class header (or the analyzer's line), not the whole class body.
+      const line = Math.min(document.lineCount, finding.span ? finding.span.line : finding.line);
+      const diagnostic = new vscode.Diagnostic(document.lineAt(line - 1).range, finding.message, SEVERITY[finding.severity]);
+      diagnostic.source = 'NormScope';
+      diagnostic.code = finding.code;
+      return diagnostic;
+    });
+    this.collection.set(document.uri, diagnostics);
+  }
+
+  dispose(): void {
+    this.collection.dispose();
+  }
+}

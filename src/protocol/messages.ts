@@ -1,0 +1,173 @@
+// The one message protocol between the extension host and the panel webview. Both sides import these
+// types; every inbound message is checked with the guards below before it is used. Mirrors GitLens
+// `ipc.ts` (typed messages with `is…` guards): direction is in the name, snapshots are whole, never deltas.
+
+import type { BlockIR } from '../core/ir/model';
+import type { ProbeConfig, ProbeSnapshot } from '../core/probe/types';
+
+/** The model the panel shows: one block of one file, with where it came from so clicks can reveal it. */
+export interface PanelModel {
+  uri: string;
+  fileName: string;
+  blockIndex: number;
+  block: BlockIR;
+}
+
+/** One probe run as the panel and the host both keep it: the last whole snapshot received. */
+export interface RunView {
+  runId: string;
+  /** What the run stands for in the comparison (`Pre-LN`, `Post-LN`). */
+  label: string;
+  snapshot: ProbeSnapshot | null;
+  /** Which backend ran and why (`gpujs: WebGL2 on ANGLE (NVIDIA …)`, `cpu: no WebGL2`). */
+  backendNote: string | null;
+  error: string | null;
+}
+
+/** What the webview persists with setState so the panel survives hiding and VS Code restarting. */
+export interface PanelState {
+  model: PanelModel | null;
+  runs: RunView[];
+}
+
+export type ProbeMode = 'auto' | 'gpu' | 'cpu';
+
+// ---- host → webview ----
+
+/** The model under the cursor changed (null: no transformer block in the active editor). */
+export interface SetModelMessage { type: 'setModel'; model: PanelModel | null }
+/** Replace every run the panel shows (a new probe or comparison starts; or a restore). */
+export interface SetRunsMessage { type: 'setRuns'; runs: RunView[] }
+/** Run this probe in the webview (gpu.js on WebGL2, or its CPU fallback under `auto`). */
+export interface StartProbeMessage { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode }
+export interface CancelProbeMessage { type: 'cancelProbe'; runId: string }
+/** A whole snapshot of a run the host is computing (backend = cpu). */
+export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }
+
+export type HostToWebview =
+  | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage;
+
+// ---- webview → host ----
+
+export interface ReadyMessage { type: 'ready' }
+/** The user clicked a diagram element: reveal this 1-based line (and 0-based column) of the source. */
+export interface RevealMessage { type: 'reveal'; uri: string; line: number; column: number }
+/** A whole snapshot of a run the webview is computing. */
+export interface WebviewSnapshotMessage { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }
+/** Which backend the webview chose for a run, and why. */
+export interface BackendChosenMessage { type: 'backendChosen'; runId: string; backend: 'gpujs' | 'cpu'; reason: string }
+export interface ProbeErrorMessage { type: 'probeError'; runId: string; message: string }
+/** A toolbar button in the panel asks for one of the palette commands. */
+export interface RunCommandMessage { type: 'runCommand'; command: PanelCommand }
+
+export type PanelCommand = 'probe' | 'compare' | 'cancel' | 'exportHtml' | 'exportJson';
+export const PANEL_COMMANDS: readonly PanelCommand[] = ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson'];
+
+export type WebviewToHost =
+  | ReadyMessage | RevealMessage | WebviewSnapshotMessage | BackendChosenMessage | ProbeErrorMessage | RunCommandMessage;
+
+// ---- guards: structural checks of everything that crosses the boundary ----
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+function isInt(value: unknown, min = 0): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
+/** Metrics may hold NaN or Infinity after a divergence (they arrive as null through JSON), so null counts. */
+function isNumberLike(value: unknown): boolean {
+  return typeof value === 'number' || value === null;
+}
+function isNumberArray(value: unknown): boolean {
+  return Array.isArray(value) && value.every(isNumberLike);
+}
+function isMatrix(value: unknown): boolean {
+  return Array.isArray(value) && value.every(isNumberArray);
+}
+
+const PLACEMENT_NAMES = new Set(['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed', 'conditional', 'unknown']);
+
+function isSpan(value: unknown): boolean {
+  return isObject(value) && isInt(value.line) && isInt(value.column) && isInt(value.endLine) && isInt(value.endColumn)
+    && isInt(value.offset) && isInt(value.endOffset);
+}
+
+/** Checks the fields the panel reads from a block; the analyzer's output is trusted only this far. */
+export function isBlockIR(value: unknown): value is BlockIR {
+  return isObject(value) && isString(value.name) && isInt(value.line) && isSpan(value.span)
+    && isString(value.placement) && PLACEMENT_NAMES.has(value.placement) && isString(value.reason)
+    && Array.isArray(value.sublayers) && value.sublayers.every((s) => isObject(s) && isString(s.name) && isString(s.kind) && isSpan(s.span))
+    && (value.layers === null || isInt(value.layers)) && (value.dModel === null || isInt(value.dModel))
+    && Array.isArray(value.normDefinitions) && value.normDefinitions.every((n) => isObject(n) && isString(n.name) && isSpan(n.span))
+    && Array.isArray(value.normUses) && value.normUses.every((n) => isObject(n) && isString(n.name) && isSpan(n.span));
+}
+
+export function isPanelModel(value: unknown): value is PanelModel {
+  return isObject(value) && isString(value.uri) && isString(value.fileName) && isInt(value.blockIndex) && isBlockIR(value.block);
+}
+
+export function isProbeConfig(value: unknown): value is ProbeConfig {
+  if (!isObject(value)) return false;
+  const ints = ['layers', 'dModel', 'heads', 'seq', 'batch', 'vocab', 'steps', 'recordEvery', 'warmup', 'seed'];
+  return isString(value.placement) && PLACEMENT_NAMES.has(value.placement) && value.placement !== 'conditional' && value.placement !== 'unknown'
+    && (value.norm === 'layernorm' || value.norm === 'rmsnorm')
+    && ints.every((key) => isInt(value[key]))
+    && typeof value.lr === 'number' && Number.isFinite(value.lr)
+    && (value.backend === 'cpu' || value.backend === 'gpujs');
+}
+
+export function isProbeSnapshot(value: unknown): value is ProbeSnapshot {
+  if (!isObject(value) || !isInt(value.step) || !isInt(value.totalSteps) || typeof value.done !== 'boolean') return false;
+  const result = value.result;
+  if (!isObject(result) || !isProbeConfig(result.config) || !Array.isArray(result.clamped)) return false;
+  if (!(result.diverged === null || (isObject(result.diverged) && isInt(result.diverged.step) && isString(result.diverged.what)))) return false;
+  const m = result.metrics;
+  return isObject(m) && isNumberArray(m.steps) && isNumberArray(m.loss) && isNumberArray(m.lr)
+    && ['residualNorm', 'sumNorm', 'contribution', 'gradNorm', 'gradNormAttnOut', 'gradNormMlpOut', 'cosine'].every((key) => isMatrix(m[key]));
+}
+
+export function isRunView(value: unknown): value is RunView {
+  return isObject(value) && isString(value.runId) && isString(value.label)
+    && (value.snapshot === null || isProbeSnapshot(value.snapshot))
+    && (value.backendNote === null || isString(value.backendNote))
+    && (value.error === null || isString(value.error));
+}
+
+export function isPanelState(value: unknown): value is PanelState {
+  return isObject(value) && (value.model === null || isPanelModel(value.model))
+    && Array.isArray(value.runs) && value.runs.every(isRunView);
+}
+
+/** Validates a message the webview received from the host. */
+export function isHostToWebview(value: unknown): value is HostToWebview {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'setModel': return value.model === null || isPanelModel(value.model);
+    case 'setRuns': return Array.isArray(value.runs) && value.runs.every(isRunView);
+    case 'startProbe':
+      return isString(value.runId) && isString(value.label) && isProbeConfig(value.config)
+        && (value.mode === 'auto' || value.mode === 'gpu' || value.mode === 'cpu');
+    case 'cancelProbe': return isString(value.runId);
+    case 'snapshot': return isString(value.runId) && isProbeSnapshot(value.snapshot);
+    default: return false;
+  }
+}
+
+/** Validates a message the host received from the webview. */
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  if (!isObject(value)) return false;
+  switch (value.type) {
+    case 'ready': return true;
+    case 'reveal': return isString(value.uri) && isInt(value.line, 1) && isInt(value.column);
+    case 'snapshot': return isString(value.runId) && isProbeSnapshot(value.snapshot);
+    case 'backendChosen': return isString(value.runId) && (value.backend === 'gpujs' || value.backend === 'cpu') && isString(value.reason);
+    case 'probeError': return isString(value.runId) && isString(value.message);
+    case 'runCommand': return isString(value.command) && (PANEL_COMMANDS as readonly string[]).includes(value.command);
+    default: return false;
+  }
+}

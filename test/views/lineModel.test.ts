@@ -1,0 +1,70 @@
+// Loss and theory chart models: domains that include every line, gaps at non-finite values, markers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildLossModel, buildTheoryModel } from '../../webview/views/lineModel';
+import type { LayerPrediction } from '../../webview/views/lineModel';
+import { labelRuns } from '../../webview/views/compare';
+import { fakeRun } from './fakeRuns';
+
+/** The y of a plot value, read back from the ticks (linear scale): used to check where lines sit. */
+function yOf(ticks: { y: number; label: string }[], value: number): number {
+  const [a, b] = ticks;
+  const slope = (b.y - a.y) / (Number(b.label) - Number(a.label));
+  return a.y + (value - Number(a.label)) * slope;
+}
+
+test('loss: one line per run, the shared optimum dashed once, inside the y range', () => {
+  const runs = labelRuns([
+    fakeRun({ placement: 'pre', layers: 4, steps: 100, recordEvery: 10, seed: 1 }),
+    fakeRun({ placement: 'post', layers: 4, steps: 100, recordEvery: 10, seed: 1 }),
+  ]);
+  const model = buildLossModel(runs);
+  assert.deepEqual(model.lines.map((l) => [l.label, l.style]), [['Pre-LN', 'solid'], ['Post-LN', 'solid'], ['optimal loss 1.2', 'dashed']]);
+  assert.equal(model.lines[2].color, 'currentColor');
+  const optimalY = Number(/,([\d.]+)H/.exec(model.lines[2].d)![1]);
+  assert.ok(Math.abs(optimalY - yOf(model.yTicks, 1.2)) < 0.05, 'the dashed line sits at 1.2 on the axis');
+  assert.ok(optimalY <= model.plot.y + model.plot.height && optimalY >= model.plot.y);
+  // Eleven recorded points: one moveto, ten linetos.
+  assert.equal((model.lines[0].d.match(/L/g) ?? []).length, 10);
+  assert.deepEqual(model.markers, []);
+});
+
+test('loss: a diverged run breaks its line at the first NaN and gets a marker at that step', () => {
+  const runs = labelRuns([fakeRun({ placement: 'post', layers: 4, steps: 100, recordEvery: 10, seed: 2, divergeAt: 60 })]);
+  const model = buildLossModel(runs);
+  assert.equal((model.lines[0].d.match(/L/g) ?? []).length, 5, 'steps 0..50 drawn, the rest undefined');
+  assert.equal(model.markers.length, 1);
+  assert.equal(model.markers[0].label, 'Post-LN diverged at step 60');
+  const x60 = model.plot.x + (60 / 100) * model.plot.width;
+  assert.ok(Math.abs(model.markers[0].x - x60) < 0.01);
+});
+
+test('theory: measured init norms per layer over a predicted band, one colour per run', () => {
+  const run = fakeRun({ placement: 'pre', layers: 12, steps: 10, recordEvery: 10, seed: 3 });
+  const layers = Array.from({ length: 13 }, (_, l) => l);
+  const band: LayerPrediction = {
+    label: 'Xiong band', layers,
+    lower: layers.map((l) => Math.sqrt(1 + l / 2)), upper: layers.map((l) => Math.sqrt(1 + (3 * l) / 2)),
+  };
+  const model = buildTheoryModel(labelRuns([run]), [[band]]);
+  assert.equal(model.bands.length, 1);
+  assert.equal(model.bands[0].label, 'Pre-LN: Xiong band');
+  assert.deepEqual(model.lines.map((l) => l.label), ['Pre-LN: measured']);
+  assert.equal(model.yLog, false);
+  assert.equal((model.lines[0].d.match(/L/g) ?? []).length, 12);
+  // The top of the y axis reaches the band's largest value, √19.
+  const top = Math.max(...model.yTicks.map((t) => Number(t.label)));
+  assert.ok(top >= Math.sqrt(19) - 0.5);
+  assert.deepEqual(model.xTicks.map((t) => t.label), ['0', '2', '4', '6', '8', '10', '12']);
+});
+
+test('theory: a prediction with lower = upper is a dotted line; an exploding stream gets a log axis', () => {
+  const run = fakeRun({ placement: 'none', layers: 8, steps: 10, recordEvery: 10, seed: 4 });
+  run.metrics.residualNorm = run.metrics.residualNorm.map((row, l) => row.map(() => 2 ** (l * 1.5)));
+  const flat: LayerPrediction = { label: 'Post-LN: 1', layers: [0, 8], lower: [1, 1], upper: [1, 1] };
+  const model = buildTheoryModel(labelRuns([run]), [[flat]]);
+  assert.equal(model.bands.length, 0);
+  assert.deepEqual(model.lines.map((l) => l.style), ['dotted', 'solid']);
+  assert.equal(model.yLog, true);
+  assert.ok(model.yTicks.every((t) => /^1(e\d+|0*)$/.test(t.label)), `log ticks at powers of ten: ${model.yTicks.map((t) => t.label)}`);
+});

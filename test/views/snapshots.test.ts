@@ -1,0 +1,54 @@
+// SVG snapshots of every view under jsdom with seeded data (UPDATE_SNAPSHOTS=1 rewrites them).
+import { test } from 'node:test';
+import { buildBlockGraph } from '../../src/core/graph/blockGraph';
+import { canonicalBlock } from '../../src/core/graph/canonical';
+import { buildDiagramModel } from '../../webview/views/diagramModel';
+import { renderDiagram } from '../../webview/views/diagram';
+import { renderHeatmap } from '../../webview/views/heatmap';
+import { renderLineChart } from '../../webview/views/lineChart';
+import { buildComparison } from '../../webview/views/compare';
+import type { LayerPrediction } from '../../webview/views/lineModel';
+import { deepnet, gemma2, gpt2, gptj, mixln, torchEncoder } from '../graph/blocks';
+import { fakeRun } from './fakeRuns';
+import { assertSnapshot, newDocument } from './snapshot';
+
+const pre = fakeRun({ placement: 'pre', layers: 12, steps: 300, recordEvery: 10, seed: 11 });
+const post = fakeRun({ placement: 'post', layers: 12, steps: 300, recordEvery: 10, seed: 11, divergeAt: 180 });
+const layers = Array.from({ length: 13 }, (_, l) => l);
+const predictions: LayerPrediction[][] = [
+  [{ label: 'Xiong band', layers, lower: layers.map((l) => Math.sqrt(1 + l / 2)), upper: layers.map((l) => Math.sqrt(1 + (3 * l) / 2)) }],
+  [{ label: 'flat at 1', layers: [0, 12], lower: [1, 1], upper: [1, 1] }],
+];
+const comparison = buildComparison([pre, post], { predictions });
+
+for (const [name, block] of Object.entries({ gpt2, gemma2, deepnet, gptj, mixln, torchEncoder })) {
+  test(`diagram snapshot: ${name}`, () => {
+    const doc = newDocument();
+    assertSnapshot(`diagram-${name}`, renderDiagram(doc.body, buildDiagramModel(buildBlockGraph(block))));
+  });
+}
+
+test('diagram snapshot: the probe block of ReZero', () => {
+  const doc = newDocument();
+  const graph = buildBlockGraph(canonicalBlock({ placement: 'none', norm: 'layernorm', layers: 6, dModel: 64, heads: 4 }), { rezero: true });
+  assertSnapshot('diagram-probe-rezero', renderDiagram(doc.body, buildDiagramModel(graph)));
+});
+
+for (const metric of ['residualNorm', 'gradNorm'] as const) {
+  test(`heatmap snapshots: ${metric}, Pre-LN and diverged Post-LN on one scale`, () => {
+    comparison.heatmaps[metric].forEach((model, i) => {
+      const doc = newDocument();
+      assertSnapshot(`heatmap-${metric}-${i === 0 ? 'pre' : 'post-diverged'}`, renderHeatmap(doc.body, model));
+    });
+  });
+}
+
+test('loss snapshot: two runs, optimum dashed, divergence marked', () => {
+  const doc = newDocument();
+  assertSnapshot('loss-pre-post', renderLineChart(doc.body, comparison.loss));
+});
+
+test('theory snapshot: measured init norms over the predicted band and line', () => {
+  const doc = newDocument();
+  assertSnapshot('theory-pre-post', renderLineChart(doc.body, comparison.theory));
+});

@@ -1,0 +1,120 @@
+import { dom } from './domGlobals';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ProbeSnapshot } from '../../src/core/probe/types';
+import type { PanelState, WebviewToHost } from '../../src/protocol/messages';
+import { PanelApp, type WebviewProbeRunner } from '../../webview/ui/panelApp';
+import { gptBlock, probeResult } from '../host/fixtures';
+
+function setup(runner: WebviewProbeRunner | null = null, saved: unknown = undefined) {
+  const root = dom.window.document.createElement('div');
+  dom.window.document.body.replaceChildren(root);
+  const posted: WebviewToHost[] = [];
+  const states: PanelState[] = [];
+  const app = new PanelApp({ postMessage: (m) => posted.push(m), getState: () => saved, setState: (s) => states.push(s) }, root, {
+    runner,
+    probeGl: () => ({ renderer: 'NVIDIA H100', roundTripMs: 0.3 }),
+  });
+  app.start();
+  return { root, app, posted, states };
+}
+
+/** Waits for a condition the panel reaches asynchronously; fails after two seconds. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the panel');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const model = { uri: 'file:///m/gpt.py', fileName: '/m/gpt.py', blockIndex: 0, block: gptBlock() };
+
+test('the panel says ready once, ignores malformed messages, renders the model and persists it', () => {
+  const { root, app, posted, states } = setup();
+  assert.deepEqual(posted, [{ type: 'ready' }]);
+  assert.equal(root.getAttribute('data-state'), 'empty');
+  app.receive({ type: 'setModel', model: { ...model, block: { ...model.block, placement: 'bogus' } } });
+  assert.equal(root.getAttribute('data-state'), 'empty');
+  app.receive({ type: 'setModel', model });
+  assert.equal(root.getAttribute('data-state'), 'model');
+  assert.equal(root.querySelector('.ns-model')?.getAttribute('data-placement'), 'pre');
+  assert.deepEqual(states.at(-1)?.model, model);
+  assert.deepEqual([...root.querySelectorAll('[data-command]')].map((b) => b.getAttribute('data-command')), ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson']);
+});
+
+test('clicking a diagram element asks the host to reveal its source line', () => {
+  const { root, app, posted } = setup();
+  app.receive({ type: 'setModel', model });
+  const node = root.querySelector<HTMLElement>('.ns-node[data-line="12"]');
+  assert.ok(node, 'a node for line 12 (attn call)');
+  node.click();
+  const reveal = posted.find((m) => m.type === 'reveal');
+  assert.equal(reveal?.type === 'reveal' && reveal.line, 12);
+});
+
+test('host snapshots fill heatmaps with one cell per layer × step, on one colour scale per metric', () => {
+  const { root, app } = setup();
+  app.receive({ type: 'setModel', model });
+  const snapshot: ProbeSnapshot = { step: 4, totalSteps: 4, done: true, result: probeResult() };
+  app.receive({ type: 'setRuns', runs: [{ runId: 'a', label: 'Pre-LN', snapshot: null, backendNote: 'cpu: asked for', error: null }] });
+  assert.equal(root.querySelector('.ns-run')?.getAttribute('data-status'), 'running');
+  app.receive({ type: 'snapshot', runId: 'a', snapshot });
+  assert.equal(root.querySelector('.ns-run')?.getAttribute('data-status'), 'done');
+  const residual = root.querySelectorAll('[data-metric="residualNorm"] rect.cell');
+  assert.equal(residual.length, 4 * 3);
+  const values = [...residual].map((c) => Number(c.getAttribute('data-value')));
+  assert.deepEqual(values.slice(0, 3), [1, 1, 1]);
+  assert.equal(root.querySelectorAll('[data-metric="gradNorm"] rect.cell').length, 3 * 3);
+});
+
+test('a saved state restores before the host speaks', () => {
+  const saved: PanelState = { model, runs: [] };
+  const { root } = setup(null, saved);
+  assert.equal(root.getAttribute('data-state'), 'model');
+});
+
+test('startProbe runs in the webview, reports the backend, streams snapshots and honours cancel', async () => {
+  const result = probeResult();
+  let seenBackend = '';
+  const runner: WebviewProbeRunner = async function* (config, decision, signal) {
+    seenBackend = `${config.backend}/${decision.backend}`;
+    for (let step = 0; step <= 4; step += 2) {
+      if (signal.aborted) return;
+      yield { step, totalSteps: 4, done: step === 4, result };
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const { app, posted } = setup(runner);
+  app.receive({ type: 'setModel', model });
+  app.receive({ type: 'startProbe', runId: 'g1', label: 'Pre-LN', config: result.config, mode: 'auto' });
+  await until(() => app.current.runs[0]?.snapshot?.done === true);
+  assert.equal(seenBackend, 'gpujs/gpujs');
+  const chosen = posted.find((m) => m.type === 'backendChosen');
+  assert.equal(chosen?.type === 'backendChosen' && chosen.reason, 'WebGL2 on NVIDIA H100 (0.3 ms per 256² round trip)');
+  const snapshots = posted.filter((m) => m.type === 'snapshot');
+  assert.deepEqual(snapshots.map((m) => m.type === 'snapshot' && m.snapshot.step), [0, 2, 4]);
+  assert.match(snapshots[0].type === 'snapshot' ? snapshots[0].snapshot.result.backendNote ?? '' : '', /^gpujs: WebGL2 on NVIDIA/);
+  assert.equal(app.current.runs[0].snapshot?.done, true);
+
+  const slow: WebviewProbeRunner = async function* (_config, _decision, signal) {
+    for (let step = 0; !signal.aborted; step++) {
+      yield { step, totalSteps: 1000, done: false, result };
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  const second = setup(slow);
+  second.app.receive({ type: 'startProbe', runId: 'g2', label: 'Post-LN', config: result.config, mode: 'auto' });
+  await until(() => second.posted.some((m) => m.type === 'snapshot'));
+  second.app.receive({ type: 'cancelProbe', runId: 'g2' });
+  const count = second.posted.filter((m) => m.type === 'snapshot').length;
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.ok(count > 0 && second.posted.filter((m) => m.type === 'snapshot').length <= count + 1, 'stops after cancel');
+});
+
+test('without an engine the panel reports an error instead of pretending', async () => {
+  const { app, posted } = setup(null);
+  app.receive({ type: 'startProbe', runId: 'x', label: 'Pre-LN', config: probeResult().config, mode: 'auto' });
+  await until(() => posted.some((m) => m.type === 'probeError'));
+  assert.ok(posted.some((m) => m.type === 'probeError' && m.runId === 'x'));
+});

@@ -1,0 +1,66 @@
+// The comparison of several runs side by side: one column per run, every metric's heatmaps on one
+// shared colour scale, and the loss and theory charts across all runs. Used by the panel and the report.
+
+import { buildBlockGraph } from '../../src/core/graph/blockGraph';
+import { canonicalBlock } from '../../src/core/graph/canonical';
+import { PLACEMENT_TITLES } from '../../src/core/graph/placementInfo';
+import type { BlockGraph } from '../../src/core/graph/types';
+import type { ProbeResult } from '../../src/core/probe/types';
+import { HEATMAP_METRICS, buildHeatmapModel, sharedColorScale } from './heatmapModel';
+import type { ColorScale, HeatmapMetric, HeatmapModel } from './heatmapModel';
+import { buildLossModel, buildTheoryModel } from './lineModel';
+import type { LabelledRun, LayerPrediction, LineChartModel } from './lineModel';
+import { buildDiagramModel } from './diagramModel';
+import type { DiagramModel } from './diagramModel';
+
+export interface ComparisonModel {
+  runs: LabelledRun[];
+  diagrams: DiagramModel[];
+  scales: Record<HeatmapMetric, ColorScale>;
+  /** heatmaps[metric][run] */
+  heatmaps: Record<HeatmapMetric, HeatmapModel[]>;
+  loss: LineChartModel;
+  theory: LineChartModel;
+}
+
+/** `Pre-LN`, or `Pre-LN · warm-up 100` when two runs share a placement and differ otherwise. */
+export function labelRuns(results: ProbeResult[]): LabelledRun[] {
+  const base = results.map((r) => `${PLACEMENT_TITLES[r.config.placement]}${r.config.placement === 'none' && r.config.rezero ? ' (ReZero)' : ''}`);
+  return results.map((result, i) => {
+    const twins = base.filter((b) => b === base[i]).length > 1;
+    const c = result.config;
+    return { label: twins ? `${base[i]} · lr ${c.lr} · warm-up ${c.warmup} · seed ${c.seed}` : base[i], result };
+  });
+}
+
+export interface ComparisonOptions {
+  /** Block graphs from the analysed source, per run; runs without one draw the canonical probe block. */
+  graphs?: (BlockGraph | null)[];
+  /** Theory predictions per run (see LayerPrediction); empty where none is known. */
+  predictions?: LayerPrediction[][];
+  metrics?: readonly HeatmapMetric[];
+}
+
+export function buildComparison(results: ProbeResult[], options: ComparisonOptions = {}): ComparisonModel {
+  const runs = labelRuns(results);
+  const metrics = options.metrics ?? HEATMAP_METRICS;
+  const diagrams = runs.map((run, i) => buildDiagramModel(
+    options.graphs?.[i] ?? buildBlockGraph(canonicalBlock(run.result.config), { rezero: run.result.config.rezero }),
+  ));
+  const scales = {} as Record<HeatmapMetric, ColorScale>;
+  const heatmaps = {} as Record<HeatmapMetric, HeatmapModel[]>;
+  for (const metric of metrics) {
+    // One scale per metric from every run, so equal colours mean equal numbers across columns.
+    const scale = sharedColorScale(runs.map((r) => r.result.metrics[metric]));
+    scales[metric] = scale;
+    heatmaps[metric] = runs.map((run) => buildHeatmapModel(metric, run.result.metrics[metric], run.result.metrics.steps, scale, {
+      subtitle: run.label, lastStep: run.result.config.steps,
+    }));
+  }
+  const lastStep = Math.max(...runs.map((r) => r.result.config.steps));
+  return {
+    runs, diagrams, scales, heatmaps,
+    loss: buildLossModel(runs, { lastStep }),
+    theory: buildTheoryModel(runs, options.predictions ?? runs.map(() => [])),
+  };
+}
