@@ -1,5 +1,5 @@
 // Builds every bundle NormScope ships, plus the test bundles: one place that knows the entry points.
-//   node esbuild.mjs            extension host (node/cjs, `vscode` external), webview (browser/iife), CLI
+//   node esbuild.mjs            extension host (node/cjs, `vscode` external), webview and report (browser/iife), CLI
 //   node esbuild.mjs --tests    the above, plus every test/**/*.test.ts into out/unit/ (test/e2e excluded:
 //                               it has its own runner) and every test/bench/*.bench.ts into out/bench/.
 //                               Node 20's `node --test DIR` runs every .js under a folder named `test`,
@@ -92,6 +92,19 @@ if (existsSync('webview/main.ts')) {
     external: ['gl', 'webgpu', 'fs', 'fs/promises', 'module', 'path', 'url'],
     minifyWhitespace: production,
     minifySyntax: production,
+  });
+}
+// The self-contained HTML report inlines this bundle (src/report/html.ts reads it), so it is always minified.
+if (existsSync('webview/report.ts')) {
+  builds.push({
+    ...common,
+    entryPoints: ['webview/report.ts'],
+    outfile: 'dist/report.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: false,
+    minify: true,
   });
 }
 if (withTests) {

@@ -103,7 +103,10 @@ export function buildDiagramModel(graph: BlockGraph): DiagramModel {
     return { title: group.title, x: 8, y: round(top), width: round(maxRight + 16 - 8), height: round(end - top) };
   }) : [];
   return {
-    title, equation: graph.equation, width: round(Math.max(maxRight + 24, 300)), height: round(bottom + 20),
+    // Wide enough for the title and the equation line too, which are drawn as single SVG text lines.
+    title, equation: graph.equation,
+    width: round(Math.max(maxRight + 24, 300, 16 + Math.max(title.length * 7, graph.equation.length * CHAR_WIDTH))),
+    height: round(bottom + 20),
     nodes, edges, groups, notes: graph.notes, message: null,
   };
 }

@@ -29,6 +29,14 @@ export function renderHeatmap(target: Element, model: HeatmapModel): SVGSVGEleme
     .attr('class', 'ns-level')
     .attr('d', (p) => p.d)
     .attr('fill', (p) => p.color);
+  if (model.image) {
+    cells.append('image')
+      .attr('x', model.image.x).attr('y', model.image.y)
+      .attr('width', model.image.width).attr('height', model.image.height)
+      .attr('preserveAspectRatio', 'none')
+      .attr('style', 'image-rendering: pixelated')
+      .attr('href', model.image.href);
+  }
   if (model.nonFinitePath) {
     cells.append('path').attr('class', 'ns-nonfinite').attr('d', model.nonFinitePath);
   }
@@ -62,10 +70,9 @@ function drawAxes(svg: Selection<SVGSVGElement, HeatmapModel, Element, unknown>,
 function drawLegend(svg: Selection<SVGSVGElement, HeatmapModel, Element, unknown>, model: HeatmapModel): void {
   const { legend } = model;
   const g = svg.append('g').attr('class', 'ns-legend').attr('shape-rendering', 'crispEdges');
-  g.selectAll('rect').data(legend.swatches).join('rect')
-    .attr('class', 'ns-legend-swatch')
-    .attr('x', (s) => s.x).attr('y', legend.y).attr('width', (s) => s.width).attr('height', legend.height)
-    .attr('fill', (s) => s.color);
+  g.append('image').attr('class', 'ns-legend-ramp')
+    .attr('x', legend.x).attr('y', legend.y).attr('width', legend.width).attr('height', legend.height)
+    .attr('preserveAspectRatio', 'none').attr('style', 'image-rendering: pixelated').attr('href', legend.href);
   const ticks = g.selectAll('g').data(legend.ticks).join('g').attr('class', 'ns-axis')
     .attr('transform', (t) => `translate(${t.x},${legend.y + legend.height})`);
   ticks.append('line').attr('y2', 3);

@@ -4,7 +4,9 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { ticks as niceTicks } from 'd3-array';
 import type { ProbeMetrics } from '../../src/core/probe/types';
+import { rgb } from 'd3-color';
 import { rampColors } from './theme';
+import { base64, encodeIndexedPng } from './png';
 
 export type HeatmapMetric = 'residualNorm' | 'contribution' | 'gradNorm' | 'cosine';
 
@@ -35,6 +37,8 @@ export interface ColorScale {
 /** Ranges wider than this ratio (all values positive) are drawn on a log scale, so both ends stay visible. */
 const LOG_RATIO = 100;
 export const LEVELS = 64;
+/** Above this many cells a heatmap is drawn as one image rather than as paths. */
+export const PATH_CELL_LIMIT = 4096;
 
 /** One scale for several layers × steps matrices; null and non-finite cells do not stretch it. */
 export function sharedColorScale(matrices: readonly (readonly (number | null)[])[][], levels = LEVELS): ColorScale {
@@ -63,14 +67,31 @@ export function sharedColorScale(matrices: readonly (readonly (number | null)[])
 
 /** The colour level of a value: 0..levels−1, −1 for NaN/±∞, −2 for a cell not recorded (null). */
 export function colorLevel(scale: ColorScale, value: number | null | undefined): number {
-  if (value === null || value === undefined) return -2;
-  if (!Number.isFinite(value)) return -1;
+  return levelFunction(scale)(value);
+}
+
+/** colorLevel specialised to one scale, with its constants hoisted: it runs once per cell. */
+export function levelFunction(scale: ColorScale): (value: number | null | undefined) => number {
+  const n = scale.colors.length;
+  const top = n - 1;
   const [lo, hi] = scale.domain;
-  const t = scale.kind === 'log'
-    ? (Math.log(Math.max(value, lo)) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))
-    : (value - lo) / (hi - lo);
-  const level = Math.floor(t * scale.colors.length);
-  return Math.min(scale.colors.length - 1, Math.max(0, level));
+  if (scale.kind === 'log') {
+    const logLo = Math.log(lo);
+    const k = n / (Math.log(hi) - logLo);
+    return (value) => {
+      if (value === null || value === undefined) return -2;
+      if (!Number.isFinite(value)) return -1;
+      const level = Math.floor((Math.log(Math.max(value, lo)) - logLo) * k);
+      return level < 0 ? 0 : level > top ? top : level;
+    };
+  }
+  const k = n / (hi - lo);
+  return (value) => {
+    if (value === null || value === undefined) return -2;
+    if (!Number.isFinite(value)) return -1;
+    const level = Math.floor((value - lo) * k);
+    return level < 0 ? 0 : level > top ? top : level;
+  };
 }
 
 export interface HeatmapLayout {
@@ -100,11 +121,14 @@ export interface HeatmapModel {
   values: (number | null)[][];
   /** One path per colour level that occurs: runs of equal cells in a row merged into one rectangle. */
   paths: { level: number; color: string; d: string }[];
+  /** Dense heatmaps: the finite cells as one pixel each of an indexed PNG stretched over the plot. */
+  image: { x: number; y: number; width: number; height: number; href: string } | null;
   nonFinitePath: string;
   nonFiniteCount: number;
   xTicks: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
-  legend: { x: number; y: number; width: number; height: number; swatches: { x: number; width: number; color: string }[]; ticks: { x: number; label: string }[] };
+  /** The colour ramp as a one-row image (one pixel per level), with value ticks under it. */
+  legend: { x: number; y: number; width: number; height: number; href: string; ticks: { x: number; label: string }[] };
 }
 
 const DEFAULT_LAYOUT: HeatmapLayout = { width: 420, height: 230, margin: { top: 34, right: 12, bottom: 62, left: 44 } };
@@ -145,27 +169,30 @@ export function buildHeatmapModel(
   const rowHeight = rows > 0 ? plot.height / rows : 0;
 
   const levels = new Int16Array(rows * cols);
-  const byLevel = new Map<number, string[]>();
   let nonFiniteCount = 0;
+  const levelOf = levelFunction(scale);
   for (let r = 0; r < rows; r++) {
     const row = values[r];
+    for (let c = 0; c < cols; c++) {
+      const level = levelOf(row[c]);
+      levels[r * cols + c] = level;
+      if (level === -1) nonFiniteCount++;
+    }
+  }
+  // Small heatmaps are paths (crisp, readable snapshots); dense ones one indexed PNG, since tens of
+  // thousands of noisy cells barely merge and would cost a browser (and jsdom) far more as vectors.
+  const dense = rows * cols > PATH_CELL_LIMIT;
+  const byLevel = new Map<number, string[]>();
+  for (let r = 0; r < rows; r++) {
     // Edges are rounded, not sizes, so neighbouring rows and columns meet without gaps or overlaps.
     const y0 = round(plot.y + r * rowHeight);
     const h = round(round(plot.y + (r + 1) * rowHeight) - y0);
     let c = 0;
     while (c < cols) {
-      const level = colorLevel(scale, row[c]);
-      levels[r * cols + c] = level;
-      if (level === -1) nonFiniteCount++;
+      const level = levels[r * cols + c];
       let end = c + 1;
-      while (end < cols) {
-        const next = colorLevel(scale, row[end]);
-        if (next !== level) break;
-        levels[r * cols + end] = next;
-        if (next === -1) nonFiniteCount++;
-        end++;
-      }
-      if (level !== -2) {
+      while (end < cols && levels[r * cols + end] === level) end++;
+      if (level !== -2 && (!dense || level === -1)) {
         const x0 = round(plot.x + columnX[c]);
         const w = round(round(plot.x + columnX[end - 1] + columnWidth[end - 1]) - x0);
         let parts = byLevel.get(level);
@@ -177,6 +204,13 @@ export function buildHeatmapModel(
   }
   const paths = [...byLevel.entries()].filter(([level]) => level >= 0).sort((a, b) => a[0] - b[0])
     .map(([level, parts]) => ({ level, color: scale.colors[level], d: parts.join('') }));
+  const image = dense && cols > 0 ? {
+    x: round(plot.x + columnX[0]),
+    y: plot.y,
+    width: round(columnX[cols - 1] + columnWidth[cols - 1] - columnX[0]),
+    height: plot.height,
+    href: heatmapPng(levels, rows, cols, scale),
+  } : null;
 
   const xTicks = x.ticks(5).filter((s) => s >= first && s <= end)
     .map((s) => ({ x: round(plot.x + x(s)), label: String(s) }));
@@ -195,6 +229,7 @@ export function buildHeatmapModel(
     plot,
     rows, cols, firstLayer, steps, columnX, columnWidth, rowHeight, levels, values,
     paths,
+    image,
     nonFinitePath: byLevel.get(-1)?.join('') ?? '',
     nonFiniteCount,
     xTicks, yTicks,
@@ -202,9 +237,33 @@ export function buildHeatmapModel(
   };
 }
 
+/** The finite cells as palette indices (the colour level); non-finite and unrecorded cells transparent. */
+function heatmapPng(levels: Int16Array, rows: number, cols: number, scale: ColorScale): string {
+  const transparent = scale.colors.length;
+  const indices = new Uint8Array(rows * cols);
+  for (let i = 0; i < indices.length; i++) indices[i] = levels[i] >= 0 ? levels[i] : transparent;
+  const palette = scale.colors.map((color): [number, number, number, number] => {
+    const c = rgb(color);
+    return [c.r, c.g, c.b, 255];
+  });
+  palette.push([0, 0, 0, 0]);
+  return `data:image/png;base64,${base64(encodeIndexedPng(cols, rows, indices, palette))}`;
+}
+
+/** Compared runs share a scale, so they share its legend image too. */
+const legendImages = new WeakMap<ColorScale, string>();
+
+function legendPng(scale: ColorScale): string {
+  let href = legendImages.get(scale);
+  if (href === undefined) {
+    const ramp = Int16Array.from(scale.colors, (_, i) => i);
+    href = heatmapPng(ramp, 1, ramp.length, scale);
+    legendImages.set(scale, href);
+  }
+  return href;
+}
+
 function buildLegend(scale: ColorScale, x: number, y: number, width: number): HeatmapModel['legend'] {
-  const n = scale.colors.length;
-  const swatches = scale.colors.map((color, i) => ({ x: round(x + (i * width) / n), width: round(width / n + 0.3), color }));
   const [lo, hi] = scale.domain;
   const position = scale.kind === 'log'
     ? scaleLog().domain([lo, hi]).range([0, width])
@@ -213,7 +272,7 @@ function buildLegend(scale: ColorScale, x: number, y: number, width: number): He
   // A log scale's ticks list every 1–9 multiple; keep at most five so the labels do not collide.
   if (values.length > 5) values = values.filter((_, i) => i % Math.ceil(values.length / 5) === 0);
   const ticks = values.filter((v) => v >= lo && v <= hi).map((v) => ({ x: round(x + position(v)), label: formatValue(v) }));
-  return { x, y, width, height: 8, swatches, ticks };
+  return { x, y, width, height: 8, href: legendPng(scale), ticks };
 }
 
 /** The cell under a point of the plot, for hover readouts; null outside the cells. */

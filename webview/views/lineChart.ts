@@ -10,7 +10,7 @@ const STYLE_CLASS: Record<LineStyle, string> = { solid: 'ns-line', dashed: 'ns-o
 function legendLayout(model: LineChartModel): { x: number; y: number; entry: LineChartModel['legend'][number] }[] {
   const out: { x: number; y: number; entry: LineChartModel['legend'][number] }[] = [];
   let x = model.plot.x;
-  let y = model.plot.y + model.plot.height + 30;
+  let y = model.plot.y + model.plot.height + 42;
   for (const entry of model.legend) {
     const width = 22 + entry.label.length * 5.6 + 12;
     if (x + width > model.width && x > model.plot.x) {
@@ -59,7 +59,7 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
   const xt = x.selectAll('g').data(model.xTicks).join('g').attr('transform', (t) => `translate(${t.x},${bottom})`);
   xt.append('line').attr('y2', 4);
   xt.append('text').attr('y', 14).attr('text-anchor', 'middle').text((t) => t.label);
-  x.append('text').attr('class', 'ns-muted').attr('x', plot.x + plot.width).attr('y', bottom + 26).attr('text-anchor', 'end').text(model.xLabel);
+  x.append('text').attr('class', 'ns-muted').attr('x', plot.x + plot.width).attr('y', bottom + 27).attr('text-anchor', 'end').text(model.xLabel);
 
   const y = svg.append('g').attr('class', 'ns-axis ns-y');
   y.append('path').attr('d', `M${plot.x},${plot.y}V${bottom}`);

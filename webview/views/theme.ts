@@ -75,7 +75,7 @@ export const LAYOUT_CSS = `
 .ns-heatmap-box, .ns-diagram-box { margin-bottom: 6px; }
 .ns-shared { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 12px; }
 .ns-config { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
-.ns-config caption { text-align: left; font-weight: 600; padding-bottom: 2px; }
+.ns-config caption { white-space: nowrap; text-align: left; font-weight: 600; padding-bottom: 2px; }
 .ns-config th { text-align: left; font-weight: normal; opacity: 0.75; padding: 1px 10px 1px 0; }
 .ns-config td { font-family: var(--vscode-editor-font-family, ui-monospace, monospace); }
 `;

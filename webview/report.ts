@@ -1,0 +1,25 @@
+// The self-contained HTML report's script: reads the data island and draws one column per compared run
+// (diagram, heatmaps on shared scales, notes, config) with the loss and theory charts below. Offline only.
+
+import { buildComparison } from './views/compare';
+import { renderComparison } from './views/comparisonView';
+import { decodeReportData } from './views/reportData';
+
+function main(): void {
+  const island = document.getElementById('normscope-data');
+  const app = document.getElementById('app');
+  if (!island || !app) return;
+  try {
+    const data = decodeReportData(island.textContent ?? '');
+    if (data.runs.length === 0) {
+      app.textContent = 'This report holds no runs.';
+      return;
+    }
+    renderComparison(app, buildComparison(data.runs, { predictions: data.predictions }), { showConfig: true });
+    app.setAttribute('data-rendered', String(data.runs.length));
+  } catch (error) {
+    app.textContent = `The report could not be drawn: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+main();

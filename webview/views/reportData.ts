@@ -1,0 +1,28 @@
+// The report's data island: runs as JSON inside <script type="application/json">, with non-finite numbers
+// kept (JSON has no NaN or ∞, and a diverged run is full of them) and nothing that could end the script.
+
+import type { ProbeResult } from '../../src/core/probe/types';
+import type { LayerPrediction } from './lineModel';
+
+export interface ReportData {
+  title: string;
+  source: string | null;
+  generated: string;
+  runs: ProbeResult[];
+  predictions: LayerPrediction[][];
+}
+
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+/** JSON text safe inside a <script> element: non-finite numbers as the strings "NaN"/"Infinity"/"-Infinity", `<` escaped. */
+export function encodeReportData(data: ReportData): string {
+  const json = JSON.stringify(data, (_key, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** The inverse of encodeReportData. Only the three sentinel strings become numbers; no field of a run holds them as text. */
+export function decodeReportData(text: string): ReportData {
+  return JSON.parse(text, (_key, value: unknown) =>
+    typeof value === 'string' && value in NON_FINITE ? NON_FINITE[value] : value) as ReportData;
+}
