@@ -52,8 +52,17 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     if (survey.exhausted) break;
     const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
     if (instance.k === 'instance') standalone.set(cls, instance);
+  }
+  let { stacked, owners } = stackingOf(survey.constructions);
+  // Read the forward of every class that could be a block: not the parts of a stacked block, not the
+  // models that stack them (both would only repeat work). Flax models stack in __call__, so this can
+  // discover more stacking, which the second stackingOf picks up.
+  const constructedContainers = new Set([...stacked.keys()].flatMap((b) => ancestors(b, owners)));
+  for (const cls of modelClasses) {
+    const instance = standalone.get(cls);
     const forward = forwardOf(cls);
-    if (instance.k !== 'instance' || !forward) continue;
+    if (!instance || !forward || survey.exhausted || constructedContainers.has(cls)) continue;
+    if (ancestors(cls, owners).some((a) => stacked.has(a))) continue;
     const stream: Value = { k: 'stream', id: freshId() };
     const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
     const result = decompose(output, stream);
@@ -61,15 +70,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
     else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
   }
-  const stacked = new Map<ClassInfo, Construction>();
-  const owners = new Map<ClassInfo, Set<ClassInfo>>();
-  for (const c of survey.constructions) {
-    if (c.owner && c.owner !== c.cls) {
-      if (!owners.has(c.cls)) owners.set(c.cls, new Set());
-      owners.get(c.cls)!.add(c.owner);
-    }
-    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
-  }
+  ({ stacked, owners } = stackingOf(survey.constructions));
   const blockClasses = new Set(stacked.keys());
   // Classes that hold the stacked blocks (models, their wrappers) are never blocks themselves.
   const containers = new Set([...blockClasses].flatMap((b) => ancestors(b, owners)));
@@ -141,6 +142,20 @@ function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, s
   const afterLayers = loopBody ? afterLoops(forward) : undefined;
   const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   return { result, instance, flags: interp.flagsSeen, stacking };
+}
+
+/** Which classes are built in a loop (stacked), by whom, and who builds whom. */
+function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Construction>; owners: Map<ClassInfo, Set<ClassInfo>> } {
+  const stacked = new Map<ClassInfo, Construction>();
+  const owners = new Map<ClassInfo, Set<ClassInfo>>();
+  for (const c of constructions) {
+    if (c.owner && c.owner !== c.cls) {
+      if (!owners.has(c.cls)) owners.set(c.cls, new Set());
+      owners.get(c.cls)!.add(c.owner);
+    }
+    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
+  }
+  return { stacked, owners };
 }
 
 /** Whether some sum in the output adds a term directly to the input (a residual connection). */

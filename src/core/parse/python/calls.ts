@@ -16,6 +16,9 @@ const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|se
 
 interface Arguments { positional: Value[]; keywords: Map<string, Value> }
 
+/** Classes whose forward was read once and found not to shape the residual path (per parsed file). */
+const OPAQUE_CLASSES = new WeakSet<ClassInfo>();
+
 export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   const fnNode = node.childForFieldName('function');
   const argsNode = node.childForFieldName('arguments');
@@ -192,13 +195,15 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   }
   if (/^Drop|DropPath|Dropout|StochasticDepth|Identity$/.test(module.cls.name)) return first;
   const forward = forwardOf(module.cls);
-  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10) {
+  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || OPAQUE_CLASSES.has(module.cls)) {
     return { k: 'apply', module, args: tensors, node };
   }
   const result = invoke(interp, forward, module, args, node);
   // Inline classes that shape the residual path (add-and-norm helpers, Residual/PreNorm wrappers);
-  // treat the rest (attention, MLP) as one opaque sublayer.
-  return isStructural(result, new Set([...args.positional, ...args.keywords.values()])) ? result : { k: 'apply', module, args: tensors, node };
+  // treat the rest (attention, MLP) as one opaque sublayer, and remember so (their code does not change).
+  if (isStructural(result, new Set([...args.positional, ...args.keywords.values()]))) return result;
+  OPAQUE_CLASSES.add(module.cls);
+  return { k: 'apply', module, args: tensors, node };
 }
 
 /** Whether a result's spine (the path back to its inputs, not through arithmetic) holds a norm or a sum. */
