@@ -124,3 +124,14 @@ test('positions are UTF-16: a non-ASCII comment before a norm shifts offsets by 
   assert.equal(use.span.line, 9);
   assert.equal(use.span.column, '        x = x + self.mlp('.length);
 });
+
+test('exponential code (each class building two of the previous) stops at the per-file step bound', async () => {
+  const lines = ['import torch.nn as nn', 'class C0(nn.Module):', '    def forward(self, x):', '        return x'];
+  for (let i = 1; i <= 40; i++) {
+    lines.push(`class C${i}(nn.Module):`, '    def __init__(self):', `        self.a = C${i - 1}()`, `        self.b = C${i - 1}()`,
+      '    def forward(self, x):', '        return self.a(x) + self.b(x)');
+  }
+  const report = await analyzeSource(lines.join('\n'));
+  assert.equal(report.language, 'python');
+  assert.ok(report.blocks.every((b) => b.placement === 'unknown' || b.placement === 'none'), JSON.stringify(report.blocks.map((b) => b.placement)));
+});

@@ -64,7 +64,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     if (!instance || !forward || survey.exhausted || constructedContainers.has(cls)) continue;
     if (ancestors(cls, owners).some((a) => stacked.has(a))) continue;
     const stream: Value = { k: 'stream', id: freshId() };
-    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
     const result = decompose(output, stream);
     if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
     // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
@@ -116,7 +116,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
 
 export function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
   const stream: Value = { k: 'stream', id: freshId() };
-  return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+  return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
 }
 
 interface RunContext {
@@ -138,7 +138,7 @@ function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, s
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();
   const stream: Value = { k: 'stream', id: freshId() };
-  const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+  const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
   const afterLayers = loopBody ? afterLoops(forward) : undefined;
   const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   return { result, instance, flags: interp.flagsSeen, stacking };

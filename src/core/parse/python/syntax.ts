@@ -178,7 +178,12 @@ export interface ModuleInfo {
   root: Node;
   classes: Map<string, ClassInfo>;
   functions: Map<string, Node>;
+  /** Interpretation steps taken for this file, across every interpreter: the per-file time bound. */
+  steps: { taken: number; limit: number };
 }
+
+/** Steps (statements and expressions interpreted) one file may take: about sixteen times what a 3,000-line model file takes. */
+export const FILE_STEP_LIMIT = 400_000;
 
 export function spanOf(node: Node): Span {
   return {
@@ -202,7 +207,7 @@ export function named(node: Node): Node[] {
 
 /** Every top-level (or `if`/`try`-nested) class and function of a module, outer definitions first. */
 export function collectModule(root: Node, source: string): ModuleInfo {
-  const info: ModuleInfo = { source, root, classes: new Map(), functions: new Map() };
+  const info: ModuleInfo = { source, root, classes: new Map(), functions: new Map(), steps: { taken: 0, limit: FILE_STEP_LIMIT } };
   const visit = (container: Node): void => {
     for (const statement of named(container)) {
       const { definition, decorators } = unwrapDecorated(statement);
