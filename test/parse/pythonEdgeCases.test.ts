@@ -26,6 +26,10 @@ test('wrappers: Residual(PreNorm(dim, fn)) with an nn.Sequential MLP, stacked by
     sublayers: [['attention', 'Attention', 'pre'], ['mlp', 'FeedForward', 'pre']],
   });
   assert.equal(report.blocks[0].normUses[0].span.line, lineContaining('wrappers_prenorm.py', 'return self.fn(self.norm(x), **kwargs)'));
+  assert.deepEqual(report.blocks[0].sublayers.map((s) => s.line), [
+    lineContaining('wrappers_prenorm.py', 'x = self.attn(x)'),
+    lineContaining('wrappers_prenorm.py', 'x = self.ff(x)'),
+  ]);
 });
 
 test('a model whose loop body is the block (for attn, ff in self.layers) is read as one layer', async () => {

@@ -200,9 +200,29 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   const result = invoke(interp, forward, module, args);
   // Inline classes that shape the residual path (add-and-norm helpers, Residual/PreNorm wrappers);
   // treat the rest (attention, MLP) as one opaque sublayer, and remember so (their code does not change).
-  if (isStructural(result, new Set([...args.positional, ...args.keywords.values()]))) return result;
+  const inputs = new Set([...args.positional, ...args.keywords.values()]);
+  if (isStructural(result, inputs)) {
+    markSite(result, inputs, node);
+    return result;
+  }
   OPAQUE_CLASSES.add(module.cls);
   return { k: 'apply', module, args: tensors, node };
+}
+
+/** Points the sublayers an inlined helper applied at the caller's call (`self.attn(x)`, not PreNorm's `self.fn(...)`). */
+function markSite(value: Value, inputs: Set<Value>, site: Node): void {
+  const seen = new Set<Value>();
+  const visit = (v: Value, depth: number): void => {
+    if (inputs.has(v) || seen.has(v) || depth > 40) return;
+    seen.add(v);
+    if (v.k === 'apply') v.site = site;
+    if (v.k === 'norm') visit(v.arg, depth + 1);
+    else if (v.k === 'scale') visit(v.value, depth + 1);
+    else if (v.k === 'apply') v.args.forEach((a) => visit(a, depth + 1));
+    else if (v.k === 'add') v.terms.forEach((t) => visit(t, depth + 1));
+    else if (v.k === 'tuple' && v.items.length > 0) visit(v.items[0], depth + 1);
+  };
+  visit(value, 0);
 }
 
 /** Whether a result's spine (the path back to its inputs, not through arithmetic) holds a norm or a sum. */
