@@ -185,7 +185,8 @@ function afterLoops(forward: Node): (node: Node) => boolean {
 
 /** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
 function looksLikeBlock(instance: Instance): boolean {
-  const names = [...instance.attrs.entries()].filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
+  const entries = [...instance.attrs.entries()].flatMap(([k, v]): Array<[string, Value]> => (v.k === 'list' ? v.items.map((i) => [k, i]) : [[k, v]]));
+  const names = entries.filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
     .map(([k, v]) => `${k} ${v.k === 'instance' ? v.cls.name : v.k === 'builtin' ? v.className : ''}`).join(' ');
   return /attn|attention/i.test(names) && /mlp|ffn|feed_?forward|fc|dense|intermediate|linear/i.test(names);
 }

@@ -377,7 +377,10 @@ export class Interpreter {
       }
       return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
-    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') return value.items[index.v] ?? value.items[0] ?? { k: 'unknown', why: node.text };
+    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') {
+      const at = index.v < 0 ? value.items.length + index.v : index.v;
+      return value.items[at] ?? (value.k === 'list' && value.repeat ? value.items[0] : undefined) ?? { k: 'unknown', why: node.text };
+    }
     if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
     if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
     if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
