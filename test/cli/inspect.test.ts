@@ -55,7 +55,8 @@ test('--json prints one document with the fields issue 2 names', () => {
 test('the table aligns its columns and lists diagnostics as file:line: severity: message', () => {
   const { status, stdout } = run(`${CONFIGS}/gemma2-9b.json`, `${CONFIGS}/pythia-160m.json`, `${CONFIGS}/invalid-missing-comma.json`);
   assert.equal(status, 0);
-  const [table, diagnostics] = stdout.split('\n\n');
+  const [table, diagnostics, summary] = stdout.split('\n\n');
+  assert.equal(summary, '3 files, 2 blocks; 1 error, 0 warnings, 0 info\n');
   const lines = table.split('\n');
   assert.match(lines[0], /^FILE\s+BLOCK\s+LINE\s+PLACEMENT\s+SUBLAYERS\s+NORM\s+FINAL NORM\s+LAYERS\s+D\s+FLAG$/);
   const column = lines[0].indexOf('PLACEMENT');

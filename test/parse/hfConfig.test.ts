@@ -164,3 +164,10 @@ test('comments are tolerated in a model config but flagged, since transformers r
   assert.equal(report.blocks[0].placement, 'pre');
   assert.ok(report.diagnostics.some((d) => d.code === 'json-non-standard' && d.line === 2));
 });
+
+test('a generic flag that the family code ignores is named, and does not change the placement', () => {
+  const report = analyzeHfConfig('c.json', '{\n  "model_type": "bart",\n  "normalize_before": true\n}');
+  assert.equal(report.blocks[0].placement, 'post');
+  assert.deepEqual(report.diagnostics.map((d) => [d.code, d.line]), [['config-flag-ignored', 3]]);
+  assert.deepEqual(inspect('bart-large').diagnostics, [], 'a consistent value says nothing');
+});
