@@ -117,7 +117,9 @@ export function alignColumns(table: readonly (readonly string[])[]): string[] {
 
 /** `file:line: severity: message`; line 0 means the whole file. */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
-  return `${file}:${diagnostic.line}: ${diagnostic.severity}: ${diagnostic.message}`;
+  // Some messages already start with `file:line:`; the table prints that prefix once.
+  const prefix = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+:)?\\s*`);
+  return `${file}:${diagnostic.line}: ${diagnostic.severity}: ${diagnostic.message.replace(prefix, '')}`;
 }
 
 /** The readable report: the aligned table, then every diagnostic. */
