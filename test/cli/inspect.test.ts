@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -100,4 +100,15 @@ test('a config.json beside a .py file is used unless --no-config; --config names
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py'), ['pre', 6]);
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--no-config'), ['conditional', null]);
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--config', `${CONFIGS}/pythia-160m.json`), ['parallel-pre', 12]);
+});
+
+test('an empty folder is a warning and a symbolic link back up the tree is walked once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-walk-'));
+  mkdirSync(join(dir, 'empty'));
+  mkdirSync(join(dir, 'models'));
+  writeFileSync(join(dir, 'models', 'config.json'), '{"model_type": "gpt2", "n_layer": 2}');
+  symlinkSync(dir, join(dir, 'models', 'loop'));
+  const doc = JSON.parse(run(join(dir, 'empty'), join(dir, 'models'), '--json').stdout) as JsonDocument;
+  assert.deepEqual(doc.files.map((f) => f.file), [join(dir, 'empty'), join(dir, 'models', 'config.json')]);
+  assert.match(doc.files[0].diagnostics[0].message, /no \.py or \.json files in this folder/);
 });
