@@ -43,6 +43,8 @@ const EXPECTED: Record<string, Expected> = {
   'phi3-mini': { name: 'phi3', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 32, dModel: 3072, heads: 32 },
   'deepseek-v3': { name: 'deepseek_v3', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 61, dModel: 7168, heads: 128 },
   't5-base': { name: 't5', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 12, dModel: 768, heads: 12 },
+  'modernbert-base': { name: 'modernbert', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 22, dModel: 768, heads: 12 },
+  'esm2-t12-35m': { name: 'esm', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 12, dModel: 480, heads: 20 },
   'vit-base': { name: 'vit', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 12, dModel: 768, heads: 12 },
   'gemma-2b': { name: 'gemma', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 18, dModel: 2048, heads: 8 },
   'gemma2-9b': { name: 'gemma2', placement: 'sandwich', norm: 'rmsnorm', finalNorm: true, layers: 42, dModel: 3584, heads: 16 },
