@@ -39,7 +39,7 @@ const report = (blocks: BlockIR[]): FileReport => ({ file: 'm.py', language: 'py
 test('the analysed model: placement, norm, depth; a conditional block read at its flag\'s default', () => {
   const plain = modelFromReport(report([block({ norm: 'rmsnorm' })]));
   assert.ok(plain.ok);
-  assert.deepEqual(plain.model, { placement: 'pre', norm: 'rmsnorm', layers: 24, dModel: 1024, heads: 16 });
+  assert.deepEqual(plain.model, { placement: 'pre', norm: 'rmsnorm', layers: 24, dModel: 1024, heads: 16, rezero: false });
   const conditional = modelFromReport(report([block({ placement: 'conditional', flag: { name: 'norm_first', default: false, placements: { True: 'pre', False: 'post' } } })]));
   assert.ok(conditional.ok);
   assert.equal(conditional.model.placement, 'post');
@@ -64,6 +64,22 @@ test('the CLI probes a config.json at its depth with a small width, as JSON', ()
   assert.equal(document.theory.placement, 'pre');
   assert.equal(document.diverged, null);
   assert.equal(document.source.file, 'examples/llama-config.json');
+});
+
+test('the CLI probes a Python model file through the analyzer: BERT\'s Post-LN at its depth, ReZero as ReZero', () => {
+  const bert = cli(['test/fixtures/python/bert_post.py', '--steps', '0', '--seq', '4', '--batch', '1', '--json']);
+  assert.equal(bert.status, 0, bert.stderr);
+  const document = JSON.parse(bert.stdout);
+  assert.equal(document.config.placement, 'post');
+  assert.equal(document.config.layers, 12);
+  assert.equal(document.source.block, 'BertLayer');
+  assert.ok(document.clamped.includes('d 768 → 64: probed at its depth with a small width'));
+  const rezero = JSON.parse(cli(['test/fixtures/python/rezero.py', '--steps', '0', '--seq', '4', '--batch', '1', '--json']).stdout);
+  assert.equal(rezero.config.placement, 'none');
+  assert.equal(rezero.config.rezero, true);
+  // ReZero is the identity at init: every block leaves the stream as the embedding made it.
+  const norms = rezero.metrics.residualNorm.map((row: number[]) => row[0]);
+  assert.ok(norms.every((v: number) => Math.abs(v - norms[0]) < 1e-6), `${norms}`);
 });
 
 test('the CLI with --compare runs the counterparts on the same seed and prints {runs: [...]}', () => {
