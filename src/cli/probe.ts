@@ -10,10 +10,8 @@ import { modelFromReport } from '../core/probe/fromReport';
 import { counterparts, probeConfigFor } from '../core/probe/probeConfig';
 import type { AnalysedModel } from '../core/probe/probeConfig';
 import type { BackendName, ProbeConfig, ProbeResult } from '../core/probe/types';
-import { predict } from '../core/theory/predict';
 import { ThreadedBackend } from '../node/threadedBackend';
 import { renderReportHtml } from '../report/html';
-import type { LayerPrediction } from '../../webview/views/lineModel';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
 import { inspectPaths } from './inspect';
 import { PROBE_USAGE, parseProbeArgs } from './probeArgs';
@@ -62,18 +60,6 @@ function createBackend(requested: ProbeArgs['backend']): { backend: ProbeBackend
   const notes = [requested === 'auto' ? 'auto chose the threaded CPU backend (faster than gpu.js webasm in Node)' : null, backend.threadNote ?? null];
   const note = notes.filter((n): n is string => n !== null).join('; ');
   return { backend, name: 'cpu', note: note || undefined };
-}
-
-/** Theory's residualNorm lines and bands, in the form the report draws over the measured init norms. */
-function reportPredictions(results: ProbeResult[]): LayerPrediction[][] {
-  return results.map((result) => predict(result.config).series
-    .filter((series) => series.metric === 'residualNorm')
-    .map((series) => ({
-      label: series.label,
-      layers: series.layers,
-      lower: series.lower ?? series.values ?? [],
-      upper: series.upper ?? series.values ?? [],
-    })));
 }
 
 async function runOne(config: ProbeConfig, backend: ProbeBackend, signal: { aborted: boolean }, showProgress: boolean): Promise<ProbeResult> {
@@ -132,7 +118,7 @@ export async function runProbe(argv: string[]): Promise<number> {
   }
   if (args.out !== null) {
     const title = resolved.source ? `NormScope probe: ${resolved.source.block} (${resolved.source.file})` : `NormScope probe: ${placements.join(' vs ')}`;
-    writeFileSync(args.out, renderReportHtml(results, { title, source: resolved.source?.file, predictions: reportPredictions(results) }));
+    writeFileSync(args.out, renderReportHtml(results, { title, source: resolved.source?.file }));
     process.stderr.write(`normscope probe: wrote ${args.out}\n`);
   }
   return signal.aborted ? 130 : 0;
