@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProbeArgs } from '../../src/cli/probeArgs';
+import { formatProbeJson, progressLine, runJson } from '../../src/cli/probeOutput';
+import { runProbeToEnd } from '../../src/core/probe/engine';
+import { defaultProbeConfig } from '../../src/core/probe/probeConfig';
 import { modelFromReport } from '../../src/core/probe/fromReport';
 import type { BlockIR, FileReport } from '../../src/core/ir/model';
 
@@ -113,4 +116,16 @@ test('the CLI refuses a file it cannot read, saying what to do instead', () => {
   const run = cli(['missing.py']);
   assert.match(run.stderr, /missing\.py: cannot read missing\.py: no such file or folder; pass --placement/);
   assert.equal(run.status, 2);
+});
+
+test('the progress bar fills with the steps done; JSON writes a diverged run\'s non-finite values as null', async () => {
+  const result = await runProbeToEnd(defaultProbeConfig({ layers: 1, dModel: 8, heads: 2, seq: 4, batch: 1, vocab: 8, steps: 4, recordEvery: 2 }));
+  const half = progressLine({ step: 2, totalSteps: 4, result, done: false }, 'pre', 10);
+  assert.match(half, /^\[#####-----\]  50%  pre  step 2\/4  loss \d\.\d\d$/);
+  assert.match(progressLine({ step: 4, totalSteps: 4, result, done: true }, 'pre', 10), /^\[##########\] 100%/);
+  const diverged = { ...result, diverged: { step: 4, what: 'loss' }, metrics: { ...result.metrics, loss: [...result.metrics.loss.slice(0, -1), Number.NaN] } };
+  const document = JSON.parse(formatProbeJson([runJson(diverged, null)], false));
+  assert.equal(document.metrics.loss.at(-1), null);
+  assert.deepEqual(document.diverged, { step: 4, what: 'loss' });
+  assert.deepEqual(Object.keys(JSON.parse(formatProbeJson([runJson(result, null), runJson(result, null)], true))), ['runs']);
 });
