@@ -39,10 +39,13 @@ test('high learning rate: Post-LN without warm-up stays on the unigram plateau w
     t.diagnostic(summary);
     // Post-LN, no warm-up: diverged, or still within a fifth of the gap of the plateau.
     assert.ok(postCold.diverged !== null || finalLoss(postCold) > task.unigramLoss - 0.2 * gap, summary);
-    // Pre-LN, no warm-up, and both with warm-up: at least 40% of the way from the plateau to the optimum.
+    // Pre-LN, no warm-up, and both with warm-up: at least 30% of the way from the plateau to the optimum
+    // (0.4 nats, four times one batch's noise). Post-LN with warm-up leaves the plateau around step 100
+    // and is 50–65% of the way at step 200; float32 summation order (which backend, which SIMD kernel)
+    // moves that escape by tens of steps, hence the margin.
     for (const result of [preCold, postWarm, preWarm]) {
       assert.equal(result.diverged, null, summary);
-      assert.ok(finalLoss(result) < task.unigramLoss - 0.4 * gap, `${result.config.placement}/${result.config.warmup}: ${summary}`);
+      assert.ok(finalLoss(result) < task.unigramLoss - 0.3 * gap, `${result.config.placement}/${result.config.warmup}: ${summary}`);
     }
     // "Clearly worse": Post-LN ends at least half the gap above Pre-LN.
     assert.ok(finalLoss(postCold) - finalLoss(preCold) > 0.5 * gap, summary);
