@@ -19,6 +19,7 @@ import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { attentionFits } from '../../src/node/probe/wasmAttention';
+import { createNodeBackend } from '../../src/node/probeBackends';
 import { randomArray, relativeError, rng, runOpSuite } from './opSuite';
 import { probeConfig, trainSteps } from './backendAgreement';
 
@@ -176,3 +177,21 @@ for (const { label, make } of BACKENDS) {
   runOpSuite(label, make);
   agreeWithReference(label, make);
 }
+
+test('createNodeBackend: cpu and auto give the wasm-SIMD backend on two threads, gpujs gives webasm gpu.js', () => {
+  const cpu = createNodeBackend('cpu');
+  assert.ok(cpu.backend instanceof ThreadedBackend);
+  assert.equal(cpu.backend.name, 'cpu');
+  assert.equal((cpu.backend as ThreadedBackend).threads, 2);
+  assert.equal(cpu.note, undefined);
+  cpu.backend.dispose();
+  const auto = createNodeBackend('auto');
+  assert.ok(auto.backend instanceof ThreadedBackend);
+  assert.match(auto.note ?? '', /auto chose/);
+  auto.backend.dispose();
+  const gpujs = createNodeBackend('gpujs');
+  assert.ok(gpujs.backend instanceof GpujsBackend);
+  assert.equal(gpujs.backend.name, 'gpujs');
+  assert.equal((gpujs.backend as GpujsBackend).mode, 'webasm');
+  gpujs.backend.dispose();
+});
