@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
@@ -67,7 +68,7 @@ interface BackendSpec {
 
 const BACKENDS: BackendSpec[] = [
   { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
-  { label: 'wasm-simd, 1 thread', make: () => new ThreadedBackend({ threads: 1 }), steps: quick ? 3 : 10 },
+  { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
   { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
   { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
@@ -183,7 +184,7 @@ function main(): void {
   for (const row of cells) for (const cell of row) cell.backend.dispose();
   const probe = PROBES[0];
   console.log(`\nwhere a wasm-simd (1 thread) step goes, default probe (share of wall time):`);
-  const { shares, msPerStep } = profile(() => new ThreadedBackend({ threads: 1 }), probe, quick ? 2 : 5);
+  const { shares, msPerStep } = profile(() => new SimdBackend(), probe, quick ? 2 : 5);
   for (const [name, share] of shares) {
     const ms = msPerStep.get(name);
     console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%${ms === undefined ? '' : `  ${ms.toFixed(1).padStart(6)} ms/step`}`);

@@ -18,7 +18,9 @@ import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
-import { attentionFits } from '../../src/node/probe/wasmAttention';
+import { attentionFits } from '../../src/core/probe/backends/wasm/attention';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
+import { wasmSimdSupported } from '../../src/core/probe/backends/wasm/runtime';
 import { createNodeBackend } from '../../src/node/probeBackends';
 import { randomArray, relativeError, rng, runOpSuite } from './opSuite';
 import { probeConfig, trainSteps } from './backendAgreement';
@@ -33,6 +35,7 @@ interface BackendCase {
 }
 
 const BACKENDS: BackendCase[] = [
+  { label: 'wasm-simd (core, no worker)', make: () => new SimdBackend() },
   { label: 'wasm-simd (1 thread)', make: () => new ThreadedBackend({ threads: 1 }) },
   { label: 'wasm-simd (2 threads)', make: () => new ThreadedBackend({ threads: 2, splitThreshold: 0 }) },
   { label: 'gpujs (webasm)', make: () => new GpujsBackend({ mode: 'webasm' }) },
@@ -152,6 +155,10 @@ function agreeWithReference(label: string, make: () => ProbeBackend): void {
     });
   }
 }
+
+test('Node 20 runs WebAssembly SIMD, so the wasm-simd cases below exercise the kernels', () => {
+  assert.ok(wasmSimdSupported());
+});
 
 test('the agreement shapes take the SIMD attention path, the op suite\'s small shape the fallback', () => {
   assert.ok(attentionFits(16, 32, 4));
