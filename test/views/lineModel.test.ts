@@ -21,7 +21,7 @@ test('loss: one line per run, the shared optimum dashed once, inside the y range
   ]);
   const model = buildLossModel(runs);
   assert.deepEqual(model.lines.map((l) => [l.label, l.style]), [['Pre-LN', 'solid'], ['Post-LN', 'solid'], ['optimal loss 1.2', 'dashed']]);
-  assert.equal(model.lines[2].color, 'currentColor');
+  assert.equal(model.lines[2].colorClass, 'ns-cfg');
   const optimalY = Number(/,([\d.]+)H/.exec(model.lines[2].d)![1]);
   assert.ok(Math.abs(optimalY - yOf(model.yTicks, 1.2)) < 0.05, 'the dashed line sits at 1.2 on the axis');
   assert.ok(optimalY <= model.plot.y + model.plot.height && optimalY >= model.plot.y);
