@@ -61,6 +61,7 @@ export function renderComparison(target: HTMLElement, model: ComparisonModel, op
   renderLineChart(shared.append('div').node()!, model.loss);
   renderLineChart(shared.append('div').node()!, model.theory);
   renderLineChart(shared.append('div').node()!, model.contributionTheory);
+  if (model.sumNormTheory) renderLineChart(shared.append('div').node()!, model.sumNormTheory);
   const notes = theoryNotes(model);
   if (notes.length > 0) {
     const box = root.append('div').attr('class', 'ns-theory-notes');

@@ -123,10 +123,11 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
 }
 
 /** The metrics a theory overlay can draw: both have per-layer predictions at initialisation. */
-export type OverlayMetric = 'residualNorm' | 'contribution';
+export type OverlayMetric = 'residualNorm' | 'sumNorm' | 'contribution';
 
 const OVERLAY_TEXT: Record<OverlayMetric, { title: string; subtitle: string; yLabel: string; firstLayer: number }> = {
   residualNorm: { title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d', yLabel: '‖x_l‖/√d', firstLayer: 0 },
+  sumNorm: { title: 'Residual sum before the norm, at initialisation', subtitle: 'measured vs predicted (Xiong\'s 3/2 lemma), ‖x + F(x)‖/√d', yLabel: '‖x + F(x)‖/√d', firstLayer: 0 },
   contribution: { title: 'Contribution at initialisation', subtitle: 'measured vs predicted dilution, ‖x_l − x_{l−1}‖/‖x_l‖', yLabel: 'contribution', firstLayer: 1 },
 };
 
@@ -147,7 +148,8 @@ export function predictionsFor(theory: TheoryPrediction, metric: OverlayMetric):
 export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][], metric: OverlayMetric = 'residualNorm'): LineChartModel {
   const text = OVERLAY_TEXT[metric];
   const plot = frame();
-  const measured = runs.map((run) => run.result.metrics[metric].map((row) => row[0] ?? Number.NaN));
+  // Rows a run does not record (sumNorm where no norm sits on the stream) are null: gaps, not zeros.
+  const measured = runs.map((run) => (run.result.metrics[metric] as (number | null)[][]).map((row) => row[0] ?? Number.NaN));
   const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1 + text.firstLayer));
   const x = scaleLinear().domain([0, maxLayer]).range([plot.x, plot.x + plot.width]);
   const all = [...measured.flat(), ...predictions.flat().flatMap((p) => [...p.lower, ...p.upper])];
@@ -171,6 +173,7 @@ export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPredicti
         legend.push({ label, colorClass: color, style: 'band' });
       }
     }
+    if (!measured[i].some((v) => Number.isFinite(v))) return;
     const path = line<number>().defined((v) => Number.isFinite(v)).x((_, r) => x(r + text.firstLayer)).y((v) => y(v)).digits(2);
     lines.push({ d: path(measured[i]) ?? '', colorClass: color, label: `${run.label}: measured`, style: 'solid' });
     legend.push({ label: `${run.label}: measured`, colorClass: color, style: 'solid' });
