@@ -4,7 +4,9 @@
 import * as vscode from 'vscode';
 import { createPythonParser } from './core/parse/treeSitter';
 import { readGrammarBinaries } from './node/grammars';
-import { AnalysisCache } from './host/analysisCache';
+import { runProbe } from './core/probe/engine';
+import { AnalysisCache, coreAnalyzer } from './host/analysisCache';
+import { readSiblingConfig } from './host/siblingConfig';
 import { registerCommands } from './host/commands';
 import { Controller } from './host/controller';
 import { PANEL_VIEW_TYPE } from './host/panel';
@@ -13,8 +15,9 @@ import { NormScopeCodeLens, NormScopeDiagnostics, NormScopeHover, SELECTOR } fro
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const started = performance.now();
   const distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
-  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)));
-  const controller = new Controller(context.extensionUri, cache, null);
+  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig));
+  // backend = cpu runs the reference engine in the extension host, yielding between recorded steps.
+  const controller = new Controller(context.extensionUri, cache, (config, signal) => runProbe(config, { signal }));
   const codeLens = new NormScopeCodeLens(controller);
   const diagnostics = new NormScopeDiagnostics(controller);
 

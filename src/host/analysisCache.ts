@@ -3,7 +3,7 @@
 // so the benchmark and tests drive it with plain objects.
 
 import type { FileReport } from '../core/ir/model';
-import { analyzePython } from '../core/parse/python/analyzePython';
+import { analyzeFile } from '../core/parse/analyze';
 import type { PythonParser } from '../core/parse/treeSitter';
 
 /** The slice of vscode.TextDocument the cache reads. */
@@ -19,13 +19,23 @@ export function isAnalysable(document: Pick<AnalysedDocument, 'languageId'>): bo
   return document.languageId === 'python' || document.languageId === 'json';
 }
 
-/** Analyses one source; JSON config files are the inspect engineer's analyzer's once it lands. */
+/** A config.json beside a Python file, read by the host; it resolves what the code leaves to a config. */
+export type SiblingReader = (file: string) => { file: string; bytes: Uint8Array } | undefined;
+
+/** Analyses one source from the editor's text (which may be unsaved), never throwing. */
 export type Analyzer = (file: string, languageId: string, source: string, parser: () => Promise<PythonParser>) => Promise<FileReport>;
 
-export const defaultAnalyzer: Analyzer = async (file, languageId, source, parser) => {
-  if (languageId === 'python') return analyzePython(file, source, await parser());
-  return { file, language: languageId === 'json' ? 'json' : 'unknown', blocks: [], diagnostics: [] };
-};
+/** The core's one entry, analyzeFile, on the document's text; the editor's language id decides the extension. */
+export function coreAnalyzer(readSibling: SiblingReader = () => undefined): Analyzer {
+  const encoder = new TextEncoder();
+  return async (file, languageId, source, parser) => {
+    // Untitled documents have no extension: name them by language so analyzeFile dispatches right.
+    const name = languageId === 'python' && !/\.pyi?$/i.test(file) ? `${file}.py` : languageId === 'json' && !/\.json$/i.test(file) ? `${file}.json` : file;
+    const siblingConfig = languageId === 'python' ? readSibling(file) : undefined;
+    const report = analyzeFile(name, encoder.encode(source), await parser(), siblingConfig ? { siblingConfig } : {});
+    return { ...report, file };
+  };
+}
 
 export class AnalysisCache {
   private readonly entries = new Map<string, { version: number; report: Promise<FileReport> }>();
@@ -33,7 +43,7 @@ export class AnalysisCache {
 
   constructor(
     private readonly loadParser: () => Promise<PythonParser>,
-    private readonly analyzer: Analyzer = defaultAnalyzer,
+    private readonly analyzer: Analyzer = coreAnalyzer(),
     private readonly capacity = 64,
   ) {}
 

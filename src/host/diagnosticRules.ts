@@ -49,28 +49,32 @@ function deepNormNoBeta(block: BlockIR, source: string): RuleFinding | null {
   };
 }
 
-/** A flag value from config.json in the type the flag's default has in Python. */
-function configValue(config: Record<string, unknown>, name: string): boolean | number | string | undefined {
-  const value = config[name];
-  return typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string' ? value : undefined;
-}
-
-function conditionalMismatch(block: BlockIR, config: Record<string, unknown> | null): RuleFinding | null {
-  if (block.placement !== 'conditional' || !block.flag || !config || block.flag.default === null) return null;
-  const value = configValue(config, block.flag.name);
-  if (value === undefined || flagKey(value) === flagKey(block.flag.default)) return null;
-  const asConfigured = block.flag.placements[flagKey(value)];
-  const byDefault = block.flag.placements[flagKey(block.flag.default)];
+/**
+ * analyzeFile resolves a `conditional` block by the config.json beside it (placement and configKeys
+ * change); the flag and its default stay. Where the config's value differs from the default, the model
+ * a user loads is not the one the code's default describes: say so.
+ */
+function conditionalMismatch(block: BlockIR): RuleFinding | null {
+  const flag = block.flag;
+  if (!flag || flag.default === null) return null;
+  const bare = flag.name.split('.').pop()!;
+  const key = block.configKeys?.find((k) => k.key === bare || k.key === flag.name);
+  if (!key || key.value === null) return null;
+  const same = (a: boolean | number | string, b: boolean | number | string) => flagKey(a).toLowerCase() === flagKey(b).toLowerCase();
+  if (same(key.value, flag.default)) return null;
+  const reading = (value: boolean | number | string) =>
+    Object.entries(flag.placements).find(([k]) => k.toLowerCase() === flagKey(value).toLowerCase())?.[1];
+  const byDefault = reading(flag.default);
+  const asConfigured = reading(key.value);
+  const where = `${key.file ? key.file.split(/[\\/]/).pop() : 'config.json'} line ${key.line}`;
   return {
     code: 'conditional-config-mismatch', severity: 'info', span: block.span, line: block.line,
-    message: `\`${block.flag.name}\` defaults to ${flagKey(block.flag.default)} here (${byDefault ? PLACEMENT_LABEL[byDefault] : 'unknown'}) but the config.json beside this file sets ${JSON.stringify(value)}${asConfigured ? ` (${PLACEMENT_LABEL[asConfigured]})` : ''}: the model you load is not the one the default describes.`,
+    message: `\`${bare}\` defaults to ${flagKey(flag.default)} here (${byDefault ? PLACEMENT_LABEL[byDefault] : 'unknown'}) but ${where} sets ${JSON.stringify(key.value)} (${asConfigured ? PLACEMENT_LABEL[asConfigured] : 'unknown'}): the model you load is not the one the default describes.`,
   };
 }
 
-/** All findings for a file; `config` is the parsed config.json in the same folder, if any. */
-export function diagnosticFindings(
-  report: FileReport, source: string, config: Record<string, unknown> | null, options: RuleOptions = DEFAULT_RULE_OPTIONS,
-): RuleFinding[] {
+/** All findings for a file (analysed with its sibling config.json, where there is one). */
+export function diagnosticFindings(report: FileReport, source: string, options: RuleOptions = DEFAULT_RULE_OPTIONS): RuleFinding[] {
   const findings: RuleFinding[] = [];
   for (const d of report.diagnostics) {
     // The analyzer's informational notes ("no transformer block found") would be noise on every file.
@@ -78,7 +82,7 @@ export function diagnosticFindings(
     findings.push({ code: 'analyzer', severity: d.severity, message: d.message, span: null, line: Math.max(1, d.line) });
   }
   for (const block of report.blocks) {
-    for (const finding of [postLnDeep(block, options), deepNormNoBeta(block, source), conditionalMismatch(block, config)]) {
+    for (const finding of [postLnDeep(block, options), deepNormNoBeta(block, source), conditionalMismatch(block)]) {
       if (finding) findings.push(finding);
     }
   }

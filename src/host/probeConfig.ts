@@ -1,8 +1,10 @@
-// Turns a detected block plus the user's `normscope.probe.*` settings into a ProbeConfig: the placement
-// and depth come from the source, the sizes from the settings, so a probe is short wherever it runs.
+// Turns a detected block plus the user's `normscope.probe.*` settings into a ProbeConfig: placement,
+// norm and depth from the source, sizes from the settings, then the engine's own mapping and clamps
+// (src/core/probe/probeConfig.ts), so the panel, the CLI and the host probe the same way.
 
-import type { BlockIR, Placement } from '../core/ir/model';
-import type { BackendName, ProbeConfig, ProbePlacement } from '../core/probe/types';
+import type { BlockIR } from '../core/ir/model';
+import { probeConfigFor as engineConfigFor } from '../core/probe/probeConfig';
+import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
 import { PLACEMENT_LABEL, effectivePlacement } from './placementText';
 
 export interface ProbeSettings {
@@ -25,13 +27,6 @@ export const DEFAULT_PROBE_SETTINGS: ProbeSettings = {
 /** The placements the probe can train; the comparison quick pick offers these. */
 export const PROBE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
 
-/** The placement(s) a block is compared against by default: Pre-LN ↔ Post-LN, everything else against both. */
-export function counterparts(placement: Placement): ProbePlacement[] {
-  if (placement === 'pre' || placement === 'parallel-pre') return ['post'];
-  if (placement === 'post') return ['pre'];
-  return ['pre', 'post'].filter((p) => p !== placement) as ProbePlacement[];
-}
-
 export type ProbePlan = { ok: true; config: ProbeConfig; label: string; notes: string[] } | { ok: false; reason: string };
 
 /** A runnable config for `block`, optionally with its placement replaced (for comparisons). */
@@ -49,29 +44,23 @@ export function probeConfigFor(block: BlockIR, settings: ProbeSettings, override
   let layers = block.layers ?? settings.defaultLayers;
   if (block.layers === null) notes.push(`depth not fixed in the source: probing L=${layers}`);
   if (layers > settings.maxLayers) {
-    notes.push(`L ${layers} → ${settings.maxLayers} to keep the probe short`);
+    notes.push(`L ${layers} → ${settings.maxLayers} (normscope.probe.maxLayers)`);
     layers = settings.maxLayers;
   }
-  const dModel = Math.max(8, Math.round(settings.width / 8) * 8);
   const steps = Math.max(1, Math.round(settings.steps));
-  const backend: BackendName = settings.backend === 'cpu' ? 'cpu' : 'gpujs';
-  const config: ProbeConfig = {
-    placement: resolved,
-    norm: block.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm',
-    layers,
-    dModel,
-    heads: Math.max(1, Math.min(8, dModel / 16)),
-    seq: 32,
-    batch: 8,
-    vocab: 64,
-    steps,
-    // About 50 recorded columns whatever the length, so heatmaps stay readable.
-    recordEvery: Math.max(1, Math.floor(steps / 50)),
-    lr: settings.learningRate,
-    warmup: Math.max(0, Math.round(settings.warmup)),
-    seed: Math.round(settings.seed),
-    backend,
-    ...(resolved === 'none' ? { rezero: true } : {}),
-  };
-  return { ok: true, config, label: PLACEMENT_LABEL[resolved], notes };
+  const { config, clamped } = engineConfigFor(
+    { placement: resolved, norm: block.norm === 'rmsnorm' ? 'rmsnorm' : 'layernorm', layers, dModel: block.dModel, heads: block.heads },
+    {
+      dModel: Math.max(8, Math.round(settings.width / 8) * 8),
+      steps,
+      // About 50 recorded columns whatever the length, so heatmaps stay readable and snapshots small.
+      recordEvery: Math.max(1, Math.floor(steps / 50)),
+      lr: settings.learningRate,
+      warmup: Math.max(0, Math.round(settings.warmup)),
+      seed: Math.round(settings.seed),
+      backend: settings.backend === 'cpu' ? 'cpu' : 'gpujs',
+      ...(resolved === 'none' ? { rezero: true } : {}),
+    },
+  );
+  return { ok: true, config, label: PLACEMENT_LABEL[resolved], notes: [...notes, ...clamped] };
 }

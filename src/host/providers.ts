@@ -1,7 +1,6 @@
 // Hover, CodeLens and diagnostics: thin adapters from the pure text modules to vscode objects.
 
 import * as vscode from 'vscode';
-import { dirname, join } from 'node:path';
 import { codeLensSpecs } from './codeLensText';
 import type { Controller } from './controller';
 import { diagnosticFindings, type RuleFinding } from './diagnosticRules';
@@ -61,18 +60,6 @@ const SEVERITY: Record<RuleFinding['severity'], vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
-/** Reads a config.json beside a Python file, if there is one; a broken one is simply not used. */
-async function siblingConfig(document: vscode.TextDocument): Promise<Record<string, unknown> | null> {
-  if (document.languageId !== 'python' || document.uri.scheme !== 'file') return null;
-  try {
-    const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(join(dirname(document.uri.fsPath), 'config.json')));
-    const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : null;
-  } catch {
-    return null;
-  }
-}
-
 export class NormScopeDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('normscope');
 
@@ -85,9 +72,8 @@ export class NormScopeDiagnostics implements vscode.Disposable {
     }
     const version = document.version;
     const report = await this.controller.cache.analyze(document);
-    const config = report.blocks.some((b) => b.placement === 'conditional') ? await siblingConfig(document) : null;
     if (document.version !== version) return; // a newer edit will update again
-    const diagnostics = diagnosticFindings(report, document.getText(), config, ruleOptions()).map((finding) => {
+    const diagnostics = diagnosticFindings(report, document.getText(), ruleOptions()).map((finding) => {
       // Underline the class header (or the analyzer's line), not the whole class body.
       const line = Math.min(document.lineCount, finding.span ? finding.span.line : finding.line);
       const diagnostic = new vscode.Diagnostic(document.lineAt(line - 1).range, finding.message, SEVERITY[finding.severity]);

@@ -90,3 +90,13 @@ test('a .py file goes through the Python analyzer, a .ts file is not read as Pyt
   assert.deepEqual(doc.files.map((f) => f.language), ['python', 'unknown']);
   assert.deepEqual(doc.files[1].diagnostics.map((d) => d.message), ['not a file NormScope reads: expected a Python model file (.py) or a Hugging Face config.json']);
 });
+
+test('a config.json beside a .py file is used unless --no-config; --config names one explicitly', () => {
+  const placement = (...args: string[]): [string, number | null] => {
+    const [block] = (JSON.parse(run(...args, '--json').stdout) as JsonDocument).files[0].blocks;
+    return [block.placement, block.layers];
+  };
+  assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py'), ['pre', 6]);
+  assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--no-config'), ['conditional', null]);
+  assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--config', `${CONFIGS}/pythia-160m.json`), ['parallel-pre', 12]);
+});

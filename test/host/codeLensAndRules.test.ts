@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codeLensSpecs, codeLensTitle } from '../../src/host/codeLensText';
 import { diagnosticFindings, hasDeepNormBeta } from '../../src/host/diagnosticRules';
-import { DEFAULT_PROBE_SETTINGS, counterparts, probeConfigFor } from '../../src/host/probeConfig';
+import { DEFAULT_PROBE_SETTINGS, probeConfigFor } from '../../src/host/probeConfig';
 import { GPT_SOURCE, gptBlock, gptReport } from './fixtures';
 
 test('CodeLens title: placement · depth · width, RMSNorm and unknowns spelled out', () => {
@@ -23,15 +23,15 @@ test('CodeLens sits above the block class and the model class, diagram then prob
 });
 
 test('Post-LN deeper than the threshold warns about warm-up; shallow or Pre-LN does not', () => {
-  const deep = diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 24 })), GPT_SOURCE, null);
+  const deep = diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 24 })), GPT_SOURCE);
   assert.equal(deep.length, 1);
   assert.equal(deep[0].code, 'post-ln-deep');
   assert.equal(deep[0].severity, 'warning');
   assert.equal(deep[0].line, 3);
   assert.match(deep[0].message, /Post-LN with 24 blocks.*warm-up/);
-  assert.deepEqual(diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 6 })), GPT_SOURCE, null), []);
-  assert.deepEqual(diagnosticFindings(gptReport(), GPT_SOURCE, null), []);
-  assert.equal(diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 8 })), GPT_SOURCE, null, { postLnDepthThreshold: 12 }).length, 0);
+  assert.deepEqual(diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 6 })), GPT_SOURCE), []);
+  assert.deepEqual(diagnosticFindings(gptReport(), GPT_SOURCE), []);
+  assert.equal(diagnosticFindings(gptReport(gptBlock({ placement: 'post', layers: 8 })), GPT_SOURCE, { postLnDepthThreshold: 12 }).length, 0);
 });
 
 test('DeepNorm without β initialisation is flagged; the usual spellings of β are recognised', () => {
@@ -41,20 +41,24 @@ test('DeepNorm without β initialisation is flagged; the usual spellings of β a
   assert.ok(hasDeepNormBeta('init_scale = (num_layers * 8) ** -.25'));
   assert.ok(!hasDeepNormBeta('alpha = (2 * num_layers) ** 0.25'));
   const block = gptBlock({ placement: 'deepnorm', deepnormAlpha: '(2 * num_layers) ** 0.25' });
-  const findings = diagnosticFindings(gptReport(block), 'alpha = (2 * num_layers) ** 0.25', null);
+  const findings = diagnosticFindings(gptReport(block), 'alpha = (2 * num_layers) ** 0.25');
   assert.equal(findings[0]?.code, 'deepnorm-no-beta');
   assert.match(findings[0].message, /α = \(2 \* num_layers\) \*\* 0\.25.*β = \(8L\)\^-¼/);
-  assert.deepEqual(diagnosticFindings(gptReport(block), 'beta = (8 * num_layers) ** -0.25', null), []);
+  assert.deepEqual(diagnosticFindings(gptReport(block), 'beta = (8 * num_layers) ** -0.25'), []);
 });
 
-test('a conditional default that differs from config.json beside it is reported, a matching one is not', () => {
-  const block = gptBlock({ placement: 'conditional', flag: { name: 'norm_first', default: false, placements: { True: 'pre', False: 'post' } } });
-  const findings = diagnosticFindings(gptReport(block), GPT_SOURCE, { norm_first: true });
+test('a conditional default that differs from the config.json beside it is reported, a matching one is not', () => {
+  const flag = { name: 'self.norm_first', default: false, placements: { True: 'pre' as const, False: 'post' as const } };
+  // As analyzeFile leaves a block its sibling config resolved: placement decided, the key recorded.
+  const resolved = gptBlock({ placement: 'pre', flag, configKeys: [{ key: 'norm_first', value: true, line: 4, file: '/m/config.json' }] });
+  const findings = diagnosticFindings(gptReport(resolved), GPT_SOURCE);
   assert.equal(findings.length, 1);
+  assert.equal(findings[0].code, 'conditional-config-mismatch');
   assert.equal(findings[0].severity, 'info');
-  assert.match(findings[0].message, /`norm_first` defaults to False here \(Post-LN\) but the config.json beside this file sets true \(Pre-LN\)/);
-  assert.deepEqual(diagnosticFindings(gptReport(block), GPT_SOURCE, { norm_first: false }), []);
-  assert.deepEqual(diagnosticFindings(gptReport(block), GPT_SOURCE, { other: 1 }), []);
+  assert.match(findings[0].message, /`norm_first` defaults to False here \(Post-LN\) but config.json line 4 sets true \(Pre-LN\)/);
+  const agreeing = gptBlock({ placement: 'post', layers: 4, flag, configKeys: [{ key: 'norm_first', value: false, line: 4 }] });
+  assert.deepEqual(diagnosticFindings(gptReport(agreeing), GPT_SOURCE), []);
+  assert.deepEqual(diagnosticFindings(gptReport(gptBlock({ placement: 'conditional', flag })), GPT_SOURCE), []);
 });
 
 test('analyzer warnings pass through, its info notes do not', () => {
@@ -62,7 +66,7 @@ test('analyzer warnings pass through, its info notes do not', () => {
     { severity: 'warning' as const, message: 'could not resolve self.norm', line: 7 },
     { severity: 'info' as const, message: 'no transformer block found', line: 0, code: 'no-transformer' },
   ] };
-  const findings = diagnosticFindings(report, GPT_SOURCE, null);
+  const findings = diagnosticFindings(report, GPT_SOURCE);
   assert.deepEqual(findings.map((f) => [f.code, f.line]), [['analyzer', 7]]);
 });
 
@@ -73,15 +77,17 @@ test('probe config: placement and depth from the source, sizes from settings, cl
   assert.equal(plan.config.placement, 'pre');
   assert.equal(plan.config.layers, 48);
   assert.equal(plan.config.dModel, 72);
+  assert.equal(plan.config.heads, 12); // the model's 12 heads divide d = 72 with 6 dims each
   assert.equal(plan.config.recordEvery, 6);
   assert.equal(plan.config.backend, 'gpujs');
-  assert.deepEqual(plan.notes, ['L 96 → 48 to keep the probe short']);
+  assert.equal(plan.config.seed, 0);
+  assert.deepEqual(plan.notes, ['L 96 → 48 (normscope.probe.maxLayers)']);
+  const narrow = probeConfigFor(gptBlock({ heads: 7 }), DEFAULT_PROBE_SETTINGS);
+  assert.ok(narrow.ok && narrow.config.heads === 4 && narrow.notes.some((n) => /heads 7 → 4/.test(n)), 'the engine clamps heads to divide d');
   const post = probeConfigFor(gptBlock(), { ...DEFAULT_PROBE_SETTINGS, backend: 'cpu' }, 'post');
   assert.ok(post.ok && post.config.placement === 'post' && post.config.backend === 'cpu' && post.label === 'Post-LN');
   const unknown = probeConfigFor(gptBlock({ placement: 'unknown' }), DEFAULT_PROBE_SETTINGS);
   assert.ok(!unknown.ok && /unknown/.test(unknown.reason));
   const conditional = probeConfigFor(gptBlock({ placement: 'conditional', flag: { name: 'pre_norm', default: true, placements: { True: 'pre', False: 'post' } } }), DEFAULT_PROBE_SETTINGS);
   assert.ok(conditional.ok && conditional.config.placement === 'pre');
-  assert.deepEqual(counterparts('pre'), ['post']);
-  assert.deepEqual(counterparts('sandwich'), ['pre', 'post']);
 });

@@ -1,7 +1,11 @@
 // A config.json beside a .py file fills what the code leaves to a config object, and nothing else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { analyzeFile } from '../../src/core/parse/analyze';
 import { resolveWithConfig } from '../../src/core/parse/analyzeSibling';
+import { createPythonParser } from '../../src/core/parse/treeSitter';
+import { readGrammarBinaries } from '../../src/node/grammars';
 import type { BlockIR, FileReport, Placement } from '../../src/core/ir/model';
 
 const span = { line: 10, column: 0, endLine: 30, endColumn: 0, offset: 0, endOffset: 0 };
@@ -53,4 +57,19 @@ test('a sibling that is not a model config is named and ignored', () => {
   const result = resolveWithConfig(report(block({})), 'config.json', '{"name": "app", "version": "1.0.0"}');
   assert.equal(result.blocks[0].layers, null);
   assert.match(result.diagnostics[0].message, /config\.json beside this file was not used: not a Hugging Face model config/);
+});
+
+test('end to end: the config.json beside a GPT-NeoX-style file decides its flag and fills its sizes', async () => {
+  const parser = await createPythonParser(readGrammarBinaries(process.cwd()));
+  const source = readFileSync('test/fixtures/sibling/modeling_tiny.py');
+  const alone = analyzeFile('modeling_tiny.py', source, parser);
+  assert.equal(alone.blocks[0].placement, 'conditional', 'without the config the flag stays open');
+  assert.deepEqual([alone.blocks[0].layers, alone.blocks[0].dModel], [null, null]);
+  const config = { file: 'config.json', bytes: readFileSync('test/fixtures/sibling/config.json') };
+  const [block] = analyzeFile('modeling_tiny.py', source, parser, { siblingConfig: config }).blocks;
+  assert.deepEqual(
+    { placement: block.placement, layers: block.layers, dModel: block.dModel, heads: block.heads, sublayers: block.sublayers.map((sub) => sub.placement) },
+    { placement: 'pre', layers: 6, dModel: 512, heads: 8, sublayers: ['pre', 'pre'] },
+  );
+  assert.equal(block.flag?.name, 'use_parallel_residual');
 });

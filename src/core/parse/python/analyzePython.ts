@@ -1,11 +1,47 @@
-// Placeholder until the Python analyzer lands (issue 2): the signature is the contract.
+// The Python analyzer's entry: parse once, interpret the model code symbolically, report each block.
 
-import type { FileReport } from '../../ir/model';
+import type { Diagnostic, FileReport } from '../../ir/model';
 import type { PythonParser } from '../treeSitter';
+import { scanBlocks } from './blocks';
+import { blockReport } from './report';
+import { collectModule, copyTree, syntaxErrors } from './syntax';
+import { torchBuiltinBlocks } from './torchBuiltins';
 
 /** Classifies every transformer block in a Python source. Never throws. */
 export function analyzePython(file: string, source: string, parser: PythonParser): FileReport {
-  const tree = parser.parser.parse(source);
-  tree?.delete();
-  return { file, language: 'python', blocks: [], diagnostics: [{ severity: 'info', message: 'analyzer not built yet', line: 0 }] };
+  const report: FileReport = { file, language: 'python', blocks: [], diagnostics: [] };
+  let tree;
+  try {
+    tree = parser.parser.parse(source);
+  } catch (error) {
+    report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: `${file}: tree-sitter could not parse the file (${String(error)}).` });
+    return report;
+  }
+  if (!tree) {
+    report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: `${file}: tree-sitter returned no tree.` });
+    return report;
+  }
+  try {
+    const root = copyTree(tree, source);
+    report.diagnostics.push(...syntaxErrors(root).map((d): Diagnostic => ({ ...d, message: `${file}:${d.line}: ${d.message}` })));
+    const module = collectModule(root, source);
+    const scan = scanBlocks(module);
+    report.blocks.push(...scan.blocks.map(blockReport), ...torchBuiltinBlocks(scan.builtins));
+    report.blocks.sort((a, b) => a.span.offset - b.span.offset);
+    for (const block of report.blocks) {
+      if (block.placement === 'unknown') {
+        report.diagnostics.push({ severity: 'warning', code: 'unknown-placement', line: block.line, message: `${file}:${block.line}: could not classify ${block.name}: ${block.reason}` });
+      }
+    }
+    if (report.blocks.length === 0) {
+      const norms = scan.batchNorms.length > 0 ? ` It normalises with ${[...new Set(scan.batchNorms)].join(', ')}, over the batch or channels, not a residual stream.` : '';
+      report.diagnostics.push({ severity: 'info', code: 'no-transformer', line: 0,
+        message: `${file}: no transformer block found: no class adds an attention or MLP sublayer to a residual stream.${norms}` });
+    }
+  } catch (error) {
+    report.diagnostics.push({ severity: 'error', code: 'analyzer-error', line: 0, message: `${file}: the analyzer failed on this file (${error instanceof Error ? error.message : String(error)}); please report it with the file.` });
+  } finally {
+    tree.delete();
+  }
+  return report;
 }

@@ -1,0 +1,265 @@
+// Finds the transformer blocks of a file (classes stacked by a model, or top-level residual classes),
+// classifies each from its forward's dataflow, explores flags (conditional) and block-index choices
+// (Mix-LN), and reads depth, width, heads and the final norm off the model that stacks them.
+
+import type { Placement } from '../../ir/model';
+import { construct, invoke, isConfigClass } from './calls';
+import type { Decomposition, DecomposeResult } from './decompose';
+import { decompose } from './decompose';
+import type { Construction, FlagSeen } from './interpreter';
+import { Interpreter } from './interpreter';
+import { customNormKind } from './norms';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
+import { forwardOf } from './syntax';
+import type { Instance, Value } from './values';
+import { childrenOf, freshId, keyOf, numberOf } from './values';
+
+export interface BlockRun {
+  result: DecomposeResult;
+  instance: Instance;
+  flags: Map<string, FlagSeen>;
+  stacking: Construction | null;
+}
+
+export interface FoundBlock {
+  cls: ClassInfo;
+  run: BlockRun;
+  /** Runs the block again with some flags forced, to see what each value does. */
+  rerun: (flagValues: Map<string, boolean>) => BlockRun;
+  model: ClassInfo | null;
+  layers: number | null;
+  finalNorm: boolean | null;
+  modelInstance: Instance | null;
+}
+
+export interface FileScan {
+  blocks: FoundBlock[];
+  /** Library modules constructed anywhere (the torch built-in transformer layers are among them). */
+  builtins: Value[];
+  /** Norms over batch or channels (BatchNorm, GroupNorm) seen anywhere: what a non-transformer has. */
+  batchNorms: string[];
+}
+
+/** First pass: construct every class once to learn who stacks whom; second: classify the blocks. */
+export function scanBlocks(module: ModuleInfo): FileScan {
+  const survey = new Interpreter(module);
+  survey.runModule();
+  const modelClasses = [...module.classes.values()].filter((c) => !isConfigClass(c) && !customNormKind(c));
+  const globals = new Map(survey.globals);
+  const surveyed = new Set<ClassInfo>();
+  const standalone = new Map<ClassInfo, Instance>();
+  for (const cls of modelClasses) {
+    if (survey.exhausted) break;
+    const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
+    if (instance.k === 'instance') standalone.set(cls, instance);
+    const forward = forwardOf(cls);
+    if (instance.k !== 'instance' || !forward) continue;
+    const stream: Value = { k: 'stream', id: freshId() };
+    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+    const result = decompose(output, stream);
+    if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
+    // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
+    else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
+  }
+  const stacked = new Map<ClassInfo, Construction>();
+  const owners = new Map<ClassInfo, Set<ClassInfo>>();
+  for (const c of survey.constructions) {
+    if (c.owner && c.owner !== c.cls) {
+      if (!owners.has(c.cls)) owners.set(c.cls, new Set());
+      owners.get(c.cls)!.add(c.owner);
+    }
+    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
+  }
+  const blockClasses = new Set(stacked.keys());
+  // Classes that hold the stacked blocks (models, their wrappers) are never blocks themselves.
+  const containers = new Set([...blockClasses].flatMap((b) => ancestors(b, owners)));
+  // A residual helper used inside another block (BERT's add-and-norm, a Residual wrapper) is part of that block.
+  const candidates = [...surveyed].filter((c) => !blockClasses.has(c) && !containers.has(c));
+  const chosen = modelClasses.filter((c) => forwardOf(c) && (blockClasses.has(c)
+    || (candidates.includes(c) && !ancestors(c, owners).some((a) => candidates.includes(a) || blockClasses.has(a)))));
+
+  // Each block runs on the instance the survey built (inside its model, so config values and the block
+  // index reached it); flag reruns only re-run the forward.
+  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun =>
+    runBlock({ module, globals, blockClasses, flagValues }, cls, stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
+  const blocks: FoundBlock[] = [];
+  const modelCache = new Map<ClassInfo, ReturnType<typeof modelFacts>>();
+  for (const cls of chosen) {
+    const rerun = runFor(cls);
+    const run = rerun(new Map());
+    const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
+    if (blockClasses.has(cls)) {
+      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache) });
+    } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
+      blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
+    }
+  }
+  // Models whose loop body is the block (`for attn, ff in self.layers: x = attn(x); x = ff(x)`): the
+  // stacked items are wrappers, not blocks, so the model's own forward is read as one layer.
+  const models = new Set([...stacked.values()].map((c) => c.owner).filter((o): o is ClassInfo => o !== null));
+  for (const model of models) {
+    if (blocks.some((b) => b.model === model) || !forwardOf(model)) continue;
+    const stackedHere = [...stacked.entries()].filter(([, c]) => c.owner === model);
+    const inner = new Set(stackedHere.map(([cls]) => cls));
+    const outerBlocks = new Set([...blockClasses].filter((c) => !inner.has(c)));
+    const rerun = (flagValues: Map<string, boolean>): BlockRun =>
+      runBlock({ module, globals, blockClasses: outerBlocks, flagValues }, model, standalone.get(model) ?? null, null, true);
+    const run = rerun(new Map());
+    if (!run.result.ok || !run.result.value.sublayers.some((s) => s.kind !== 'other')) continue;
+    const layers = countOf(stackedHere[0]?.[1].repeat?.count);
+    blocks.push({ cls: model, run, rerun, model, layers, finalNorm: run.result.value.finalNorm !== null, modelInstance: run.instance });
+  }
+  const batchNorms = [...new Set(collectBatchNorms(survey))];
+  return { blocks, builtins: survey.builtins, batchNorms };
+}
+
+export function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
+  const stream: Value = { k: 'stream', id: freshId() };
+  return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+}
+
+interface RunContext {
+  module: ModuleInfo;
+  globals: Map<string, Value>;
+  blockClasses: Set<ClassInfo>;
+  flagValues: Map<string, boolean>;
+}
+
+/** Classifies one block class: its forward on a built instance, in a fresh interpreter (flags forced as given). */
+function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, stacking: Construction | null, loopBody: boolean): BlockRun {
+  const interp = new Interpreter(context.module, context);
+  let instance = built;
+  if (!instance) {
+    const made = construct(interp, cls, { positional: [], keywords: new Map() }, cls.node);
+    instance = made.k === 'instance' ? made : { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
+  }
+  const forward = forwardOf(cls)!;
+  // Flags met while constructing are not explored; only the forward's branches are.
+  interp.flagsSeen.clear();
+  const stream: Value = { k: 'stream', id: freshId() };
+  const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+  const afterLayers = loopBody ? afterLoops(forward) : undefined;
+  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
+  return { result, instance, flags: interp.flagsSeen, stacking };
+}
+
+/** Whether some sum in the output adds a term directly to the input (a residual connection). */
+function addsToInput(output: Value, input: Value): boolean {
+  const key = keyOf(input);
+  const seen = new Set<Value>();
+  const visit = (v: Value, depth: number): boolean => {
+    if (depth > 40 || seen.has(v)) return false;
+    seen.add(v);
+    if (v.k === 'add' && v.terms.some((t) => keyOf(t) === key)) return true;
+    return childrenOf(v).some((c) => visit(c, depth + 1));
+  };
+  return visit(output, 0);
+}
+
+/** Whether a node lies after every `for` loop of a forward (where a model's final norm sits). */
+function afterLoops(forward: Node): (node: Node) => boolean {
+  const loops: Node[] = [];
+  const visit = (n: Node): void => {
+    if (n.type === 'for_statement') loops.push(n);
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(forward);
+  const end = Math.max(...loops.map((l) => l.endIndex), -1);
+  return (node) => end >= 0 && node.startIndex >= end;
+}
+
+/** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
+function looksLikeBlock(instance: Instance): boolean {
+  const names = [...instance.attrs.entries()].filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
+    .map(([k, v]) => `${k} ${v.k === 'instance' ? v.cls.name : v.k === 'builtin' ? v.className : ''}`).join(' ');
+  return /attn|attention/i.test(names) && /mlp|ffn|feed_?forward|fc|dense|intermediate|linear/i.test(names);
+}
+
+function ancestors(cls: ClassInfo, owners: Map<ClassInfo, Set<ClassInfo>>): ClassInfo[] {
+  const out: ClassInfo[] = [];
+  const queue = [...(owners.get(cls) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    if (out.includes(next) || next === cls) continue;
+    out.push(next);
+    queue.push(...(owners.get(next) ?? []));
+  }
+  return out;
+}
+
+/** Depth from the stacking loop, and whether the model normalises the last block's output before the head. */
+function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+  const model = stacking.owner;
+  const layers = countOf(stacking.repeat?.count);
+  if (!model) return { model: null, layers, finalNorm: null, modelInstance: null };
+  const cached = cache.get(model);
+  if (cached) return { ...cached, layers };
+  const facts = computeModelFacts(module, globals, blockClasses, model);
+  cache.set(model, facts);
+  return { ...facts, layers };
+}
+
+function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+  const layers = null;
+  const first = finalNormRun(module, globals, blockClasses, model, new Map());
+  let finalNorm = first.finalNorm;
+  // A final norm that only exists under a flag with no default here (fairseq's normalize_before) is unknown.
+  for (const flag of [...first.flags.values()].slice(0, 6)) {
+    const a = finalNormRun(module, globals, blockClasses, model, new Map([[flag.name, true]])).finalNorm;
+    const b = finalNormRun(module, globals, blockClasses, model, new Map([[flag.name, false]])).finalNorm;
+    if (a !== b && flag.default === null) finalNorm = null;
+  }
+  return { model, layers, finalNorm, modelInstance: first.instance };
+}
+
+function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
+  const interp = new Interpreter(module, { blockClasses, flagValues, globals });
+  const instance = construct(interp, model, { positional: [], keywords: new Map() }, model.node);
+  const forward = forwardOf(model);
+  if (instance.k !== 'instance' || !forward) return { finalNorm: null, instance: instance.k === 'instance' ? instance : null, flags: interp.flagsSeen };
+  const before = interp.normApplications.length;
+  runForward(interp, instance, forward);
+  const applied = interp.normApplications.slice(before);
+  return { finalNorm: applied.some((n) => n.k === 'norm' && readsBlockOutput(n.arg)), instance, flags: interp.flagsSeen };
+}
+
+function countOf(value: Value | undefined): number | null {
+  const n = numberOf(value);
+  return n !== null && Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** Whether a tensor is a stacked block's output, through layout-only steps. */
+function readsBlockOutput(value: Value): boolean {
+  for (let v = value, guard = 0; guard < 16; guard++) {
+    if (v.k === 'apply' && v.module.k === 'block') return true;
+    if (v.k === 'tuple' && v.items.length > 0) v = v.items[0];
+    else if (v.k === 'opaque' && v.deps.length === 1) v = v.deps[0];
+    else return false;
+  }
+  return false;
+}
+
+function collectBatchNorms(interp: Interpreter): string[] {
+  const out: string[] = [];
+  const visit = (value: Value, depth: number): void => {
+    if (depth > 4) return;
+    if (value.k === 'normModule' && value.batch) out.push(value.className);
+    if (value.k === 'instance') for (const v of value.attrs.values()) visit(v, depth + 1);
+    if (value.k === 'seq' || value.k === 'list') for (const v of value.items) visit(v, depth + 1);
+  };
+  for (const c of interp.constructions) visit(c.instance, 0);
+  return out;
+}
+
+/** The placement of a decomposition's block: the sublayers' common placement, or unknown with why. */
+export function blockPlacement(decomposition: Decomposition): { placement: Placement; reason: string } {
+  const placements = [...new Set(decomposition.sublayers.map((s) => s.placement))];
+  if (placements.length === 1) {
+    const only = placements[0];
+    const reason = only === 'unknown' ? decomposition.sublayers.find((s) => s.placement === 'unknown')!.reason : decomposition.sublayers.map((s) => `${s.kind} ${s.name}: ${s.reason}`).join('; ');
+    return { placement: only, reason };
+  }
+  const unknown = decomposition.sublayers.find((s) => s.placement === 'unknown');
+  if (unknown) return { placement: 'unknown', reason: unknown.reason };
+  return { placement: 'unknown', reason: `the sublayers sit differently (${decomposition.sublayers.map((s) => `${s.name} ${s.placement}`).join(', ')}): no single placement names this block` };
+}

@@ -1,0 +1,224 @@
+// Reads a block's output expression as residual steps x ← [N](s·x + Σ branches) and names each
+// sublayer's placement from where its norms sit (DESIGN.md's table), or says why it cannot.
+
+import type { Node } from './syntax';
+import type { Placement, SublayerKind } from '../../ir/model';
+import type { NormModule, Value } from './values';
+import { firstOf, isTensorOfStream, keyOf } from './values';
+
+export interface NormApplication { norm: NormModule; node: Node }
+
+export interface BranchOp {
+  /** The attribute or class name as written. */
+  name: string;
+  className: string;
+  node: Node;
+}
+
+export interface Sublayer {
+  kind: SublayerKind;
+  name: string;
+  placement: Placement;
+  node: Node;
+  inputNorms: NormApplication[];
+  outputNorms: NormApplication[];
+  sumNorm: NormApplication | null;
+  reason: string;
+}
+
+export interface Decomposition {
+  sublayers: Sublayer[];
+  /** DeepNorm's residual scale as written, when a step scales the stream inside a norm. */
+  streamScale: string | null;
+  /** A norm applied after the stacked layers, when the caller said where the layers end. */
+  finalNorm: NormApplication | null;
+}
+
+export type DecomposeResult = { ok: true; value: Decomposition } | { ok: false; reason: string };
+
+const ATTENTION = /attn|attention|mha|multihead|self_?att|mixer|SelfAttention|MultiHead/i;
+const MLP = /mlp|ffn|feed_?forward|feedforward|intermediate|fc|moe|expert|dense|linear|swiglu|geglu|ff\b|^ff_?|mlp/i;
+
+/** Decomposes `output` (a block's result) in terms of `input` (its stream argument). */
+export function decompose(output: Value, input: Value, afterLayers?: (node: Node) => boolean): DecomposeResult {
+  const sublayers: Sublayer[] = [];
+  let streamScale: string | null = null;
+  let finalNorm: NormApplication | null = null;
+  const inputKey = keyOf(input);
+  const isInput = (v: Value): boolean => keyOf(v) === inputKey;
+
+  // Walks from the output back to the input, collecting steps in reverse.
+  const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
+  let current = firstOf(output);
+  // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
+  if (current.k === 'norm' && afterLayers?.(current.node)) {
+    finalNorm = { norm: current.norm, node: current.node };
+    current = current.arg;
+  }
+  for (let guard = 0; guard < 64; guard++) {
+    if (isInput(current)) break;
+    let sumNorm: NormApplication | null = null;
+    let sum = current;
+    if (current.k === 'norm') {
+      sumNorm = { norm: current.norm, node: current.node };
+      sum = current.arg;
+      if (sum.k !== 'add') {
+        return { ok: false, reason: `the norm ${current.norm.name} at line ${current.node.startPosition.row + 1} is applied to the stream without a residual add` };
+      }
+    }
+    if (sum.k !== 'add') return { ok: false, reason: describeNonSum(sum) };
+    const streamTerms = sum.terms.filter((t) => onStream(t, isInput));
+    if (streamTerms.length !== 1) {
+      return { ok: false, reason: streamTerms.length === 0
+        ? `no term of the sum at line ${line(sum.node)} carries the block input unchanged`
+        : `several terms of the sum at line ${line(sum.node)} carry the block input` };
+    }
+    const streamTerm = streamTerms[0];
+    const scale = streamTerm.k === 'scale' ? streamTerm.text : null;
+    const stream = streamTerm.k === 'scale' ? streamTerm.value : streamTerm;
+    const branches = sum.terms.filter((t) => t !== streamTerm && isTensorOfStream(t));
+    steps.unshift({ sumNorm, scale, stream, branches, node: sum.node });
+    current = stream;
+  }
+  if (!isInput(current)) return { ok: false, reason: 'the residual chain is too long to follow' };
+
+  for (const step of steps) {
+    const parallel = step.branches.length > 1;
+    const stepSublayers: Sublayer[] = [];
+    for (const branch of step.branches) {
+      const read = readBranch(branch, step.stream);
+      if (!read.ok) return read;
+      const { ops, inputNorms, outputNorms, scale } = read.value;
+      const kind = kindOf(ops);
+      // The innermost matching op names the sublayer (`intermediate`, not BERT's output `dense`).
+      const main = [...ops].reverse().find((o) => (kind === 'attention' ? ATTENTION : MLP).test(`${o.name} ${o.className}`)) ?? ops[ops.length - 1];
+      const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
+      if (step.scale && step.sumNorm) streamScale = step.scale;
+      // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
+      const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
+      stepSublayers.push({ kind, name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
+    }
+    // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
+    sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));
+  }
+  if (sublayers.length === 0) return { ok: false, reason: 'no sublayer is added to the stream' };
+  return { ok: true, value: { sublayers, streamScale, finalNorm } };
+}
+
+/** A term that is the stream itself (possibly scaled, as in DeepNorm's α·x) after earlier steps. */
+function onStream(term: Value, isInput: (v: Value) => boolean): boolean {
+  let t = term.k === 'scale' ? term.value : term;
+  for (let guard = 0; guard < 64; guard++) {
+    if (isInput(t)) return true;
+    if (t.k === 'norm' && t.arg.k === 'add') t = t.arg;
+    if (t.k !== 'add') return false;
+    const inner = t.terms.find((x) => onStream(x, isInput));
+    if (!inner) return false;
+    t = inner.k === 'scale' ? inner.value : inner;
+  }
+  return false;
+}
+
+interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node }
+
+/** Follows a branch from its output back to the stream: output norms, the sublayer, input norms. */
+function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
+  const streamKey = keyOf(stream);
+  const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
+  let scale: string | null = null;
+  let current = branch;
+  let node: Node | null = null;
+  for (let guard = 0; guard < 64; guard++) {
+    if (keyOf(current) === streamKey) break;
+    if (current.k === 'norm') {
+      sequence.push({ norm: { norm: current.norm, node: current.node } });
+      current = current.arg;
+    } else if (current.k === 'scale') {
+      scale = current.text;
+      current = current.value;
+    } else if (current.k === 'tuple' && current.items.length > 0) {
+      current = current.items[0];
+    } else if (current.k === 'apply') {
+      const module = current.module;
+      const name = module.name;
+      const className = module.k === 'instance' ? module.cls.name : module.k === 'block' ? module.cls.name : module.className;
+      sequence.push({ op: { name, className, node: current.node } });
+      node ??= current.node;
+      const readers = current.args.filter((a) => dependsOnKey(a, streamKey));
+      if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
+      const distinct = new Set(readers.map(keyOf));
+      if (distinct.size > 1) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
+      current = readers[0];
+    } else if (current.k === 'opaque' && current.deps.length === 1 && sequence.some((s) => 'op' in s)) {
+      current = current.deps[0];
+    } else {
+      return { ok: false, reason: current.k === 'opaque' ? `a residual branch goes through \`${current.text}\`, which the analyzer does not follow` : `a residual branch ends in something the analyzer does not follow (${current.k})` };
+    }
+  }
+  if (keyOf(current) !== streamKey) return { ok: false, reason: 'a residual branch is too deep to follow' };
+  const firstOp = sequence.findIndex((s) => 'op' in s);
+  if (firstOp < 0) return { ok: false, reason: 'a residual branch adds a normalised copy of the stream with no sublayer' };
+  let lastOp = firstOp;
+  sequence.forEach((s, i) => { if ('op' in s) lastOp = i; });
+  const outputNorms = sequence.slice(0, firstOp).map((s) => (s as { norm: NormApplication }).norm);
+  const inputNorms = sequence.slice(lastOp + 1).map((s) => (s as { norm: NormApplication }).norm);
+  const ops = sequence.slice(firstOp, lastOp + 1).filter((s): s is { op: BranchOp } => 'op' in s).map((s) => s.op);
+  return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node } };
+}
+
+function dependsOnKey(value: Value, key: string, depth = 0): boolean {
+  if (keyOf(value) === key) return true;
+  if (depth > 60) return false;
+  switch (value.k) {
+    case 'opaque': return value.deps.some((d) => dependsOnKey(d, key, depth + 1));
+    case 'add': return value.terms.some((d) => dependsOnKey(d, key, depth + 1));
+    case 'scale': return dependsOnKey(value.value, key, depth + 1);
+    case 'norm': return dependsOnKey(value.arg, key, depth + 1);
+    case 'apply': return value.args.some((d) => dependsOnKey(d, key, depth + 1));
+    case 'tuple': return value.items.some((d) => dependsOnKey(d, key, depth + 1));
+    default: return false;
+  }
+}
+
+/** Attention if any op in the branch is attention, an MLP if any is a feed-forward, else other. */
+export function kindOf(ops: BranchOp[]): SublayerKind {
+  if (ops.some((o) => ATTENTION.test(o.name) || ATTENTION.test(o.className))) return 'attention';
+  if (ops.some((o) => MLP.test(o.name) || MLP.test(o.className))) return 'mlp';
+  return 'other';
+}
+
+function placementOf(sumNorm: NormApplication | null, streamScale: string | null, inputNorms: NormApplication[], outputNorms: NormApplication[], branchScale: string | null, parallel: boolean): { placement: Placement; reason: string } {
+  const names = (norms: NormApplication[]): string => norms.map((n) => n.norm.name).join(', ');
+  if (sumNorm) {
+    if (inputNorms.length > 0 || outputNorms.length > 0) {
+      return { placement: 'unknown', reason: `norms both inside the branch (${names([...inputNorms, ...outputNorms])}) and on the sum (${sumNorm.norm.name}): not a placement NormScope knows` };
+    }
+    if (streamScale) return { placement: 'deepnorm', reason: `${sumNorm.norm.name} normalises ${streamScale} · x + F(x)` };
+    return { placement: 'post', reason: `${sumNorm.norm.name} normalises the residual sum x + F(x)` };
+  }
+  if (streamScale) return { placement: 'unknown', reason: `the stream is scaled by ${streamScale} with no norm on the sum` };
+  if (inputNorms.length > 0 && outputNorms.length > 0) {
+    return { placement: 'sandwich', reason: `${names(inputNorms)} normalises the sublayer input and ${names(outputNorms)} its output before the add` };
+  }
+  if (inputNorms.length > 0) {
+    return parallel
+      ? { placement: 'parallel-pre', reason: `${names(inputNorms)} normalises the input of sublayers added to the stream in one sum` }
+      : { placement: 'pre', reason: `${names(inputNorms)} normalises the sublayer input; the stream itself is never normalised` };
+  }
+  if (outputNorms.length > 0) return { placement: 'post-sublayer', reason: `${names(outputNorms)} normalises the sublayer output before the add` };
+  if (branchScale) {
+    const zero = /zeros|\[\s*0\.?0*\s*\]|\(\s*0\.?0*\s*\)|=\s*0\.?0*\b/.test(branchScale);
+    return { placement: 'none', reason: `no norm; the branch is scaled by ${branchScale}${zero ? ', zero at initialisation (ReZero)' : ''}` };
+  }
+  return { placement: 'none', reason: 'no norm on the residual path of this sublayer' };
+}
+
+function describeNonSum(value: Value): string {
+  if (value.k === 'opaque') return `the block output goes through \`${value.text}\`, which the analyzer does not follow`;
+  if (value.k === 'apply') return `the block output is the result of ${value.module.name} at line ${line(value.node)}, not a residual sum`;
+  return `the block output is not a residual sum of its input (${value.k})`;
+}
+
+function line(node: Node): number {
+  return node.startPosition.row + 1;
+}

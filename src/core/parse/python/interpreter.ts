@@ -1,0 +1,493 @@
+// A symbolic interpreter for the Python subset model code is written in: it never runs the code, it
+// computes what each tensor is an expression of (norms, sums, sublayer calls), what each module
+// attribute was constructed as, and which constructor/config flags the dataflow branches on.
+
+import { evalCall } from './calls';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
+import { lineOf, named } from './syntax';
+import type { Instance, Value } from './values';
+import { dependsOn, isIndexDependent, isTensorOfStream, keyOf, numberOf, truthy } from './values';
+
+/** A branch on a flag the block's behaviour may depend on (`normalize_before`, a block-index test). */
+export interface FlagSeen {
+  name: string;
+  default: boolean | number | string | null;
+  line: number;
+  /** Set when the flag is computed from the block index (Mix-LN): the comparison it came from. */
+  index: Value | null;
+  text: string;
+}
+
+/** A same-file class constructed while interpreting; `repeat` when inside a stacking loop. */
+export interface Construction {
+  cls: ClassInfo;
+  instance: Instance;
+  repeat: { count: Value; node: Node } | null;
+  node: Node;
+  /** The class whose method constructed it (the model that stacks a block), if any. */
+  owner: ClassInfo | null;
+}
+
+export interface Frame {
+  env: Map<string, Value>;
+  returned: Value | null;
+}
+
+export interface InterpreterOptions {
+  blockClasses?: Set<ClassInfo>;
+  flagValues?: Map<string, boolean>;
+  /** Module-level names from an earlier run of the module's statements (they are run once per file). */
+  globals?: Map<string, Value>;
+}
+
+const STATEMENT_BUDGET = 40000;
+
+export class Interpreter {
+  readonly globals: Map<string, Value>;
+  readonly flagsSeen = new Map<string, FlagSeen>();
+  readonly constructions: Construction[] = [];
+  /** Every norm application, in order (the model's final norm is found among these). */
+  readonly normApplications: Value[] = [];
+  readonly builtins: Value[] = [];
+  readonly loopStack: Array<{ count: Value; node: Node; depth: number }> = [];
+  readonly blockClasses: Set<ClassInfo>;
+  readonly flagValues: Map<string, boolean>;
+  /** The classes whose methods are running, innermost last (to stop recursion). */
+  readonly callStack: ClassInfo[] = [];
+  private statements = 0;
+
+  constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
+    this.blockClasses = options.blockClasses ?? new Set();
+    this.globals = options.globals ? new Map(options.globals) : new Map();
+    this.flagValues = options.flagValues ?? new Map();
+  }
+
+  /** Runs the module's top-level statements so constants and module-level constructions are known. */
+  runModule(): void {
+    const frame: Frame = { env: this.globals, returned: null };
+    this.execBlock(this.module.root, frame);
+  }
+
+  get exhausted(): boolean {
+    return this.statements > STATEMENT_BUDGET;
+  }
+
+  execBlock(block: Node, frame: Frame): void {
+    for (const statement of named(block)) {
+      if (frame.returned || this.exhausted) return;
+      this.statements++;
+      this.execStatement(statement, frame);
+    }
+  }
+
+  private execStatement(node: Node, frame: Frame): void {
+    switch (node.type) {
+      case 'expression_statement': {
+        const inner = node.namedChild(0);
+        if (!inner) return;
+        if (inner.type === 'assignment') this.execAssignment(inner, frame);
+        else if (inner.type === 'augmented_assignment') this.execAugmented(inner, frame);
+        else this.eval(inner, frame);
+        return;
+      }
+      case 'return_statement': {
+        const value = node.namedChild(0);
+        frame.returned = value ? this.eval(value, frame) : { k: 'none' };
+        return;
+      }
+      case 'if_statement': this.execIf(node, frame); return;
+      case 'for_statement': this.execFor(node, frame); return;
+      case 'with_statement': case 'try_statement': {
+        const body = node.childForFieldName('body') ?? named(node).find((c) => c.type === 'block');
+        if (body) this.execBlock(body, frame);
+        return;
+      }
+      default: return;
+    }
+  }
+
+  private execAssignment(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) return;
+    // Chained assignment `a = b = value` nests assignments on the right.
+    let valueNode = right;
+    const targets = [left];
+    while (valueNode.type === 'assignment') {
+      const next = valueNode.childForFieldName('left');
+      if (next) targets.push(next);
+      valueNode = valueNode.childForFieldName('right') ?? valueNode;
+    }
+    const value = this.eval(valueNode, frame);
+    for (const target of targets) this.assign(target, value, frame, node);
+  }
+
+  private execAugmented(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const operator = node.childForFieldName('operator')?.type ?? '+=';
+    if (!left || !right) return;
+    const value = this.binary(operator.replace('=', ''), this.eval(left, frame), this.eval(right, frame), node, right);
+    this.assign(left, value, frame, node);
+  }
+
+  assign(target: Node, value: Value, frame: Frame, statement: Node): void {
+    if (target.type === 'identifier') {
+      frame.env.set(target.text, value);
+    } else if (target.type === 'attribute') {
+      const owner = this.eval(target.childForFieldName('object')!, frame);
+      const name = target.childForFieldName('attribute')?.text ?? '';
+      if (owner.k === 'instance') owner.attrs.set(name, nameModule(value, name, statement));
+    } else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list'].includes(target.type)) {
+      const targets = named(target);
+      targets.forEach((child, i) => {
+        let item: Value;
+        if (value.k === 'tuple' || value.k === 'list') item = value.items[i] ?? { k: 'unknown', why: 'unpacking' };
+        else if (i === 0) item = value; // `out, weights = self.attn(x)`: the first output is the tensor.
+        else item = { k: 'opaque', deps: [], text: `${child.text} (side output)` };
+        this.assign(child.type === 'list_splat_pattern' ? child.namedChild(0) ?? child : child, item, frame, statement);
+      });
+    }
+  }
+
+  private execIf(node: Node, frame: Frame): void {
+    const condition = node.childForFieldName('condition');
+    const consequence = node.childForFieldName('consequence');
+    const alternatives = node.childrenForFieldName('alternative').filter((n): n is Node => n !== null);
+    if (!condition || !consequence) return;
+    const decision = this.decide(condition, frame);
+    if (decision === true) { this.execBlock(consequence, frame); return; }
+    const runAlternatives = (target: Frame, rest: Node[]): void => {
+      const [first, ...others] = rest;
+      if (!first) return;
+      if (first.type === 'else_clause') {
+        const body = first.childForFieldName('body') ?? named(first).find((c) => c.type === 'block');
+        if (body) this.execBlock(body, target);
+        return;
+      }
+      const elifCondition = first.childForFieldName('condition');
+      const elifBody = first.childForFieldName('consequence');
+      if (!elifCondition || !elifBody) return;
+      const d = this.decide(elifCondition, target);
+      if (d === true) this.execBlock(elifBody, target);
+      else if (d === false) runAlternatives(target, others);
+      else this.merge(target, (f) => this.execBlock(elifBody, f), (f) => runAlternatives(f, others), elifCondition);
+    };
+    if (decision === false) { runAlternatives(frame, alternatives); return; }
+    this.merge(frame, (f) => this.execBlock(consequence, f), (f) => runAlternatives(f, alternatives), condition);
+  }
+
+  /** Runs both sides of a branch we cannot decide; tensors that differ become explicitly unknown. */
+  private merge(frame: Frame, runThen: (f: Frame) => void, runElse: (f: Frame) => void, condition: Node): void {
+    const thenFrame: Frame = { env: new Map(frame.env), returned: null };
+    const elseFrame: Frame = { env: new Map(frame.env), returned: null };
+    runThen(thenFrame);
+    runElse(elseFrame);
+    // A branch that returns early is a guard (`if not self.training: return x`): keep the other side.
+    if (thenFrame.returned && !elseFrame.returned) { copyInto(frame, elseFrame); return; }
+    if (elseFrame.returned && !thenFrame.returned) { copyInto(frame, thenFrame); return; }
+    const why = `depends on the condition \`${condition.text.slice(0, 60)}\` at line ${lineOf(condition)}`;
+    const pick = (a: Value, b: Value): Value =>
+      keyOf(a) === keyOf(b) || !(isTensorOfStream(a) || isTensorOfStream(b)) ? a : { k: 'opaque', deps: [a, b], text: why };
+    for (const [name, value] of thenFrame.env) {
+      const other = elseFrame.env.get(name);
+      frame.env.set(name, other ? pick(value, other) : value);
+    }
+    for (const [name, value] of elseFrame.env) if (!thenFrame.env.has(name)) frame.env.set(name, value);
+    if (thenFrame.returned && elseFrame.returned) frame.returned = pick(thenFrame.returned, elseFrame.returned);
+  }
+
+  /** Decides a condition: a constant, a flag to explore (recorded), or both ways (`'both'`). */
+  decide(node: Node, frame: Frame): boolean | 'both' {
+    if (node.type === 'parenthesized_expression' && node.namedChild(0)) return this.decide(node.namedChild(0)!, frame);
+    if (node.type === 'not_operator') {
+      const inner = this.decide(node.childForFieldName('argument') ?? node, frame);
+      return inner === 'both' ? 'both' : !inner;
+    }
+    if (node.type === 'comparison_operator') {
+      const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
+      const operands = named(node);
+      const op = operators.join(' ').replace(/\s+/g, ' ');
+      if (operands.length === 2 && operands[1].type === 'none' && (op === 'is' || op === 'is not')) {
+        // A module set to None in __init__ is absent; an optional forward input (a parameter) is taken as given.
+        const subject = this.eval(operands[0], frame);
+        const isPresent = subject.k !== 'none';
+        return op === 'is' ? !isPresent : isPresent;
+      }
+    }
+    const value = this.eval(node, frame);
+    const name = flagName(node);
+    if (isIndexDependent(value)) return this.flag(name, null, node, value);
+    if ((value.k === 'bool' || value.k === 'num' || value.k === 'str' || value.k === 'none') && value.origin) {
+      return this.flag(name, value.k === 'none' ? null : value.v, node, null);
+    }
+    if (value.k === 'param') return this.flag(name, null, node, null);
+    const known = truthy(value);
+    if (known !== null) return known;
+    if (['instance', 'builtin', 'normModule', 'seq', 'list', 'config', 'dict'].includes(value.k)) return true;
+    return 'both';
+  }
+
+  private flag(name: string, defaultValue: boolean | number | string | null, node: Node, index: Value | null): boolean {
+    if (!this.flagsSeen.has(name)) this.flagsSeen.set(name, { name, default: defaultValue, line: lineOf(node), index, text: node.text });
+    const chosen = this.flagValues.get(name);
+    if (chosen !== undefined) return chosen;
+    if (typeof defaultValue === 'boolean') return defaultValue;
+    if (typeof defaultValue === 'number') return defaultValue !== 0;
+    return false;
+  }
+
+  private execFor(node: Node, frame: Frame): void {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    const body = node.childForFieldName('body');
+    if (!left || !right || !body) return;
+    const { element, count } = this.iterate(right, left, frame);
+    this.assign(left, element, frame, node);
+    if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
+    this.execBlock(body, frame);
+    if (count) this.loopStack.pop();
+  }
+
+  /** One representative element of an iterable, and the loop's trip count where it is a range or stack. */
+  iterate(iterable: Node, target: Node, frame: Frame): { element: Value; count: Value | null } {
+    if (iterable.type === 'call') {
+      const fn = iterable.childForFieldName('function')?.text;
+      const args = named(iterable.childForFieldName('arguments') ?? iterable).filter((a) => a.type !== 'keyword_argument');
+      if (fn === 'range' && args.length > 0) {
+        const values = args.map((a) => this.eval(a, frame));
+        let count: Value = values[values.length === 1 ? 0 : 1];
+        if (values.length >= 2) {
+          const lo = numberOf(values[0]);
+          const hi = numberOf(values[1]);
+          count = lo !== null && hi !== null ? { k: 'num', v: hi - lo } : { k: 'opaque', deps: [], text: iterable.text };
+        }
+        return { element: { k: 'index', text: target.text }, count };
+      }
+      if (fn === 'enumerate' && args.length > 0) {
+        const inner = this.iterate(args[0], target, frame);
+        return { element: { k: 'tuple', items: [{ k: 'index', text: target.text }, inner.element] }, count: inner.count };
+      }
+      if (fn === 'zip') {
+        const parts = args.map((a) => this.iterate(a, target, frame));
+        return { element: { k: 'tuple', items: parts.map((p) => p.element) }, count: parts[0]?.count ?? null };
+      }
+    }
+    const value = this.eval(iterable, frame);
+    if (value.k === 'list' || value.k === 'seq' || value.k === 'tuple') {
+      const repeat = value.k === 'list' ? value.repeat : null;
+      return { element: value.items[0] ?? { k: 'unknown', why: 'empty list' }, count: repeat ? repeat.count : { k: 'num', v: value.items.length } };
+    }
+    return { element: { k: 'opaque', deps: [], text: `element of ${iterable.text}` }, count: null };
+  }
+
+  eval(node: Node, frame: Frame): Value {
+    if (this.exhausted) return { k: 'unknown', why: 'analysis budget exhausted' };
+    switch (node.type) {
+      case 'identifier': return this.lookup(node.text, frame);
+      case 'integer': return { k: 'num', v: Number(node.text.replace(/_/g, '').replace(/[lL]$/, '')), text: node.text };
+      case 'float': return { k: 'num', v: Number(node.text.replace(/_/g, '')), text: node.text };
+      case 'true': return { k: 'bool', v: true, text: 'True' };
+      case 'false': return { k: 'bool', v: false, text: 'False' };
+      case 'none': return { k: 'none' };
+      case 'string': case 'concatenated_string': return { k: 'str', v: node.text.replace(/^[rbfuRBFU]*['"]+|['"]+$/g, '') };
+      case 'parenthesized_expression': return node.namedChild(0) ? this.eval(node.namedChild(0)!, frame) : { k: 'none' };
+      case 'attribute': return this.attribute(node, frame);
+      case 'call': return evalCall(this, node, frame);
+      case 'binary_operator': {
+        const op = node.childForFieldName('operator')?.type ?? '?';
+        return this.binary(op, this.eval(node.childForFieldName('left')!, frame), this.eval(node.childForFieldName('right')!, frame), node, node.childForFieldName('right')!);
+      }
+      case 'unary_operator': {
+        const value = this.eval(node.childForFieldName('argument')!, frame);
+        const op = node.childForFieldName('operator')?.type;
+        if (value.k === 'num') return { k: 'num', v: op === '-' ? -value.v : value.v, text: node.text, origin: value.origin };
+        return { k: 'opaque', deps: [value], text: node.text };
+      }
+      case 'not_operator': {
+        const value = this.eval(node.childForFieldName('argument')!, frame);
+        const known = truthy(value);
+        if (known !== null) return { k: 'bool', v: !known, text: node.text, origin: 'origin' in value ? value.origin : undefined };
+        return { k: 'opaque', deps: [value], text: node.text };
+      }
+      case 'boolean_operator': case 'comparison_operator': return this.logical(node, frame);
+      case 'tuple': case 'expression_list': case 'list': case 'set': {
+        const items = named(node).map((c) => this.eval(c, frame));
+        const modules = items.length > 0 && items.every((i) => ['instance', 'builtin', 'normModule', 'seq', 'list'].includes(i.k));
+        return node.type === 'list' && (modules || items.length === 0) ? { k: 'list', items, repeat: null } : { k: 'tuple', items };
+      }
+      case 'dictionary': {
+        const entries = new Map<string, Value>();
+        for (const pair of named(node).filter((c) => c.type === 'pair')) {
+          const key = this.eval(pair.childForFieldName('key')!, frame);
+          if (key.k === 'str') entries.set(key.v, this.eval(pair.childForFieldName('value')!, frame));
+        }
+        return { k: 'dict', entries };
+      }
+      case 'list_comprehension': case 'generator_expression': return this.comprehension(node, frame);
+      case 'conditional_expression': {
+        const [then, condition, otherwise] = named(node);
+        if (!then || !condition || !otherwise) return { k: 'unknown', why: node.text };
+        const decision = this.decide(condition, frame);
+        if (decision === 'both') {
+          const a = this.eval(then, frame);
+          const b = this.eval(otherwise, frame);
+          return keyOf(a) === keyOf(b) ? a : { k: 'opaque', deps: [a, b], text: `depends on \`${condition.text}\` at line ${lineOf(condition)}` };
+        }
+        return this.eval(decision ? then : otherwise, frame);
+      }
+      case 'subscript': return this.subscript(node, frame);
+      default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+    }
+  }
+
+  lookup(name: string, frame: Frame): Value {
+    const local = frame.env.get(name) ?? this.globals.get(name);
+    if (local) return local;
+    const cls = this.module.classes.get(name);
+    if (cls) return { k: 'classref', cls };
+    const fn = this.module.functions.get(name);
+    if (fn) return { k: 'funcref', fn, name };
+    return { k: 'ref', name };
+  }
+
+  private attribute(node: Node, frame: Frame): Value {
+    const owner = this.eval(node.childForFieldName('object')!, frame);
+    return this.attributeOf(owner, node.childForFieldName('attribute')?.text ?? '', node);
+  }
+
+  attributeOf(owner: Value, name: string, node: Node): Value {
+    switch (owner.k) {
+      case 'instance': return owner.attrs.get(name) ?? { k: 'param', name };
+      case 'config': return owner.fields.get(name) ?? { k: 'param', name };
+      case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
+      case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };
+      case 'param': return { k: 'param', name };
+      default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+    }
+  }
+
+  private subscript(node: Node, frame: Frame): Value {
+    const value = this.eval(node.childForFieldName('value')!, frame);
+    const indexNode = node.childForFieldName('subscript');
+    const index = indexNode ? this.eval(indexNode, frame) : { k: 'unknown' as const, why: '' };
+    if (indexNode?.type === 'slice') {
+      if (value.k === 'tuple') {
+        const bounds = named(indexNode).map((b) => numberOf(this.eval(b, frame)));
+        return { k: 'tuple', items: value.items.slice(bounds[0] ?? 0, bounds.length > 1 ? bounds[1] ?? undefined : undefined) };
+      }
+      return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+    }
+    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') return value.items[index.v] ?? value.items[0] ?? { k: 'unknown', why: node.text };
+    if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
+    if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
+    if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
+    // `self.attn(x)[0]`: the sublayer's first output is the tensor.
+    if (value.k === 'apply' && index.k === 'num' && index.v === 0) return value;
+    if (isTensorOfStream(value)) return { k: 'opaque', deps: index.k === 'num' ? [] : [value], text: node.text.slice(0, 80) };
+    return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+  }
+
+  private logical(node: Node, frame: Frame): Value {
+    const operands = named(node).map((c) => this.eval(c, frame));
+    const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
+    const op = operators.join(' ');
+    if (operands.length === 2) {
+      const [a, b] = operands;
+      const x = numberOf(a);
+      const y = numberOf(b);
+      if (x !== null && y !== null && ['<', '<=', '>', '>=', '==', '!='].includes(op)) {
+        const v = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : x !== y;
+        return { k: 'bool', v, text: node.text };
+      }
+      if (a.k === 'index' || b.k === 'index') {
+        return { k: 'indexCmp', op, bound: a.k === 'index' ? y : x, indexOnLeft: a.k === 'index', text: node.text };
+      }
+      if (op === 'and' || op === 'or') {
+        const p = truthy(a);
+        const q = truthy(b);
+        if (p !== null && q !== null) return { k: 'bool', v: op === 'and' ? p && q : p || q, text: node.text };
+      }
+    }
+    return { k: 'opaque', deps: operands.filter((o) => isTensorOfStream(o) || isIndexDependent(o)), text: node.text.slice(0, 80) };
+  }
+
+  private comprehension(node: Node, frame: Frame): Value {
+    const body = node.childForFieldName('body');
+    const clause = named(node).find((c) => c.type === 'for_in_clause');
+    if (!body || !clause) return { k: 'unknown', why: node.text };
+    const left = clause.childForFieldName('left');
+    const right = clause.childForFieldName('right');
+    if (!left || !right) return { k: 'unknown', why: node.text };
+    const inner: Frame = { env: new Map(frame.env), returned: null };
+    const { element, count } = this.iterate(right, left, inner);
+    this.assign(left, element, inner, node);
+    if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
+    const item = this.eval(body, inner);
+    if (count) this.loopStack.pop();
+    return { k: 'list', items: [item], repeat: { count: count ?? { k: 'opaque', deps: [], text: right.text }, node } };
+  }
+
+  /** Arithmetic on constants, and the tensor algebra of residual streams: sums and scalings. */
+  binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {
+    const x = numberOf(a);
+    const y = numberOf(b);
+    if (x !== null && y !== null && a.k === 'num' && b.k === 'num') {
+      const v = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y
+        : op === '//' ? Math.floor(x / y) : op === '**' ? x ** y : op === '%' ? x % y : NaN;
+      if (!Number.isNaN(v)) return { k: 'num', v, text: node.text };
+    }
+    if (op === '+' && a.k === 'tuple' && b.k === 'tuple') return { k: 'tuple', items: [...a.items, ...b.items] };
+    // `(hidden,) + outputs[1:]` where the rest is unknown still starts with the tensor.
+    if (op === '+' && a.k === 'tuple' && !isTensorOfStream(b)) return { k: 'tuple', items: [...a.items, b] };
+    if (op === '+' && a.k === 'list' && b.k === 'list') return { k: 'list', items: [...a.items, ...b.items], repeat: a.repeat ?? b.repeat };
+    const ta = isTensorOfStream(a);
+    const tb = isTensorOfStream(b);
+    if (op === '+' && ta && tb) {
+      // `x + attn(ln(x)) + mlp(ln(x))` is one sum (parallel); `h = x + attn(x); h + mlp(h)` is two steps.
+      const flatA = a.k === 'add' && !dependsOn(b, a);
+      const flatB = b.k === 'add' && !dependsOn(a, b);
+      const terms = [...(flatA && a.k === 'add' ? a.terms : [a]), ...(flatB && b.k === 'add' ? b.terms : [b])];
+      return { k: 'add', terms, node };
+    }
+    if ((op === '*' || op === '/') && ta !== tb) {
+      const [tensor, factor] = ta ? [a, b] : [b, a];
+      const factorNode = ta ? rightNode : node.childForFieldName('left') ?? node;
+      const written = factorText(factor, factorNode);
+      return { k: 'scale', factor, text: op === '/' ? `1 / (${written})` : written, value: tensor, node };
+    }
+    if (op === '+' && (ta || tb)) {
+      // A constant bias added to the stream (`x + self.pos_emb`) leaves the stream term intact.
+      return { k: 'add', terms: [a, b], node };
+    }
+    return { k: 'opaque', deps: [a, b].filter((v) => isTensorOfStream(v) || isIndexDependent(v)), text: node.text.slice(0, 80) };
+  }
+}
+
+/** How a factor was written where it was defined (`(2 * config.n_layer) ** 0.25`), else at its use. */
+function factorText(factor: Value, node: Node): string {
+  if ((factor.k === 'num' || factor.k === 'bool') && factor.text) return factor.text;
+  if (factor.k === 'opaque' && factor.text) return factor.text;
+  // A learned scalar: say how it starts (ReZero's α = 0 is what makes the block the identity at init).
+  if (factor.k === 'builtin') return `${node.text} = ${factor.node.text}`;
+  return node.text;
+}
+
+function copyInto(target: Frame, source: Frame): void {
+  for (const [name, value] of source.env) target.env.set(name, value);
+}
+
+/** `self.normalize_before` → `normalize_before`; `config.use_parallel_residual` → `use_parallel_residual`. */
+function flagName(node: Node): string {
+  const text = node.text.replace(/\s+/g, ' ').trim();
+  if (node.type === 'attribute' || node.type === 'identifier') return text.split('.').pop() ?? text;
+  return text;
+}
+
+/** A module assigned to an attribute is named by that attribute from then on (`self.ln_1 = …` → `ln_1`). */
+function nameModule(value: Value, name: string, statement: Node): Value {
+  if (value.k === 'normModule') return { ...value, name, node: statement };
+  if (value.k === 'instance' || value.k === 'builtin') { value.name = name; return value; }
+  if (value.k === 'seq') return { ...value, name };
+  return value;
+}

@@ -1,0 +1,67 @@
+// Which constructors and functions normalise: library norms by name, and the file's own norm classes
+// by what their forward computes (mean and variance → LayerNorm; mean of squares and rsqrt → RMSNorm).
+
+import type { NormType } from '../../ir/model';
+import type { ClassInfo } from './syntax';
+
+export type NormKind = NormType | 'batch';
+
+const LIBRARY_NORMS: ReadonlyArray<readonly [RegExp, NormKind]> = [
+  [/^(Fused)?(Mixed)?LayerNorm(2d)?$/, 'layernorm'],
+  [/^(Fused)?RMSNorm$|^RMSNorm\w*$/, 'rmsnorm'],
+  [/^(Sync)?BatchNorm(1d|2d|3d)?$|^GroupNorm$|^InstanceNorm(1d|2d|3d)?$|^LocalResponseNorm$/, 'batch'],
+];
+
+/** A library norm class by its last dotted name (`nn.LayerNorm`, `torch.nn.RMSNorm`, Flax `nn.LayerNorm`). */
+export function libraryNormKind(dottedName: string): NormKind | null {
+  const last = dottedName.split('.').pop() ?? dottedName;
+  for (const [pattern, kind] of LIBRARY_NORMS) if (pattern.test(last)) return kind;
+  return null;
+}
+
+/** A functional norm (`F.layer_norm`, `torch.nn.functional.rms_norm`, `torch.layer_norm`). */
+export function functionalNormKind(dottedName: string): NormType | null {
+  const last = dottedName.split('.').pop() ?? '';
+  if (last === 'layer_norm') return 'layernorm';
+  if (last === 'rms_norm') return 'rmsnorm';
+  return null;
+}
+
+const cache = new WeakMap<ClassInfo, NormKind | null>();
+
+/**
+ * Recognises a norm class of the file from its computation, never its name: a subclass of a library
+ * norm, a forward that calls a functional norm, or one that divides by a root of a mean over the last
+ * axis. Subtracting the mean (or using var/std) makes it a LayerNorm; a mean of squares alone an RMSNorm.
+ */
+export function customNormKind(cls: ClassInfo): NormKind | null {
+  if (cache.has(cls)) return cache.get(cls) ?? null;
+  const kind = computeNormKind(cls);
+  cache.set(cls, kind);
+  return kind;
+}
+
+function computeNormKind(cls: ClassInfo): NormKind | null {
+  for (const base of cls.bases) {
+    const kind = libraryNormKind(base);
+    if (kind) return kind;
+  }
+  const bodies: string[] = [];
+  for (const [name, method] of cls.methods) if (name !== '__init__' && name !== 'setup') bodies.push(method.text);
+  const code = bodies.join('\n');
+  if (code.length === 0 || code.length > 4000) return null;
+  // Attention and MLP code also take roots and means (1/√d scaling): a norm neither mixes tokens nor projects.
+  if (/softmax|matmul|einsum|[^@]@[^@\w]/.test(code)) return null;
+  // A norm owns a weight and a bias, never submodules: a class that builds layers is a model part.
+  if (/\b(Linear|Embedding|ModuleList|ModuleDict|Sequential|MultiheadAttention|Conv\w*|Dense|\w*Attention|\w*Layer)\s*\(/.test(cls.node.text)) return null;
+  // Functional norms (`F.layer_norm(`, `torch.rms_norm(`), not a submodule's call (`self.layer_norm(`).
+  if (/(^|[^.\w]|(?<!self)\.)layer_norm\s*\(/.test(code)) return 'layernorm';
+  if (/(^|[^.\w]|(?<!self)\.)rms_norm\s*\(/.test(code)) return 'rmsnorm';
+  const hasMean = /\.mean\s*\(|\bmean\s*\(/.test(code);
+  const hasRoot = /rsqrt|sqrt|\.std\s*\(|\.var\s*\(|\bvar\s*\(/.test(code);
+  if (!hasMean || !hasRoot) return null;
+  const centres = /\.var\s*\(|\bvar\s*\(|\.std\s*\(|-\s*\(?\s*[\w.]*(mean|mu)\b|-\s*[\w.]+\.mean\s*\(/.test(code);
+  if (centres) return 'layernorm';
+  const squares = /pow\s*\(\s*2|\*\*\s*2|square|(\b\w+)\s*\*\s*\1\b/.test(code);
+  return squares ? 'rmsnorm' : null;
+}

@@ -1,0 +1,264 @@
+// What the analyzer reads off the Python syntax tree directly: a plain-JS copy of the tree (one cursor
+// walk; touching web-tree-sitter nodes one by one costs more than the whole analysis), classes and their
+// methods, spans, and the syntax errors tree-sitter recovered from.
+
+import type { Tree, TreeCursor } from 'web-tree-sitter';
+import type { Diagnostic, Span } from '../../ir/model';
+
+/** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
+export class Node {
+  private kids: Node[] = [];
+  /** Copies this node's subtree on first use (function bodies the interpreter may never enter). */
+  loader: ((node: Node) => void) | null = null;
+  parent: Node | null = null;
+  hasError = false;
+  private namedCache: Node[] | null = null;
+
+  constructor(
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly field: string | null,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly isMissing: boolean,
+    private readonly file: SourceText,
+  ) {}
+
+  get children(): Node[] {
+    if (this.loader) {
+      const load = this.loader;
+      this.loader = null;
+      load(this);
+    }
+    return this.kids;
+  }
+  get isError(): boolean { return this.type === 'ERROR'; }
+  get text(): string { return this.file.text.slice(this.startIndex, this.endIndex); }
+  get startPosition(): { row: number; column: number } { return this.file.position(this.startIndex); }
+  get endPosition(): { row: number; column: number } { return this.file.position(this.endIndex); }
+  get childCount(): number { return this.children.length; }
+  child(i: number): Node | null { return this.children[i] ?? null; }
+  /** Named children without comments. */
+  get namedChildren(): Node[] {
+    this.namedCache ??= this.children.filter((c) => c.isNamed && c.type !== 'comment');
+    return this.namedCache;
+  }
+  get namedChildCount(): number { return this.namedChildren.length; }
+  namedChild(i: number): Node | null { return this.namedChildren[i] ?? null; }
+  childForFieldName(name: string): Node | null {
+    for (const c of this.children) if (c.field === name) return c;
+    return null;
+  }
+  childrenForFieldName(name: string): Node[] { return this.children.filter((c) => c.field === name); }
+  pushChild(child: Node): void { this.kids.push(child); }
+}
+
+/** The source with a line table, so rows and UTF-16 columns come from offsets without asking tree-sitter. */
+export class SourceText {
+  private readonly lineStarts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+  position(offset: number): { row: number; column: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: offset - this.lineStarts[lo] };
+  }
+}
+
+/** Anonymous tokens the interpreter reads (operators); other punctuation is not copied. */
+const KEEP_TOKENS_UNDER = new Set(['binary_operator', 'augmented_assignment', 'unary_operator', 'comparison_operator', 'boolean_operator']);
+/** Nodes whose insides the analyzer never reads. */
+const LEAVES = new Set(['string', 'comment', 'concatenated_string', 'import_statement', 'import_from_statement']);
+
+/**
+ * Copies a tree-sitter tree into plain objects with cursor walks. Punctuation is skipped unless the
+ * tree has errors (a MISSING token may be punctuation) or it is an operator the interpreter reads; the
+ * bodies of functions are copied when first read, while the tree is alive (analyzePython frees it last).
+ */
+export function copyTree(tree: Tree, source: string): Node {
+  const file = new SourceText(source);
+  const withErrors = tree.rootNode.hasError;
+  const cursor = tree.walk();
+  const root = new Node(cursor.nodeType, true, null, cursor.startIndex, cursor.endIndex, false, file);
+  try {
+    copyChildren(cursor, root, file, withErrors ? null : tree);
+  } finally {
+    cursor.delete();
+  }
+  finishErrors(root);
+  return root;
+}
+
+/** Copies the children of the cursor's node into `into`; with `lazyFrom`, function bodies wait until read. */
+function copyChildren(cursor: TreeCursor, into: Node, file: SourceText, lazyFrom: Tree | null): void {
+  if (!cursor.gotoFirstChild()) return;
+  const stack: Node[] = [into];
+  const depth0 = 1;
+  for (;;) {
+    const parent = stack[stack.length - 1];
+    const isNamed = cursor.nodeIsNamed;
+    let descend = false;
+    if (isNamed || !lazyFrom || KEEP_TOKENS_UNDER.has(parent.type)) {
+      const node = new Node(cursor.nodeType, isNamed, cursor.currentFieldName, cursor.startIndex, cursor.endIndex, !lazyFrom && cursor.nodeIsMissing, file);
+      node.parent = parent;
+      parent.pushChild(node);
+      if (node.isError || node.isMissing) node.hasError = true;
+      if (lazyFrom && node.type === 'block' && node.field === 'body' && parent.type === 'function_definition') {
+        node.loader = (self) => loadLater(lazyFrom, self, file);
+      } else if (isNamed && !LEAVES.has(node.type) && cursor.gotoFirstChild()) {
+        stack.push(node);
+        descend = true;
+      }
+    }
+    if (descend) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (stack.length <= depth0 || !cursor.gotoParent()) return;
+      const done = stack.pop()!;
+      if (done.isError || done.isMissing || done.children.some((c) => c.hasError)) done.hasError = true;
+    }
+  }
+}
+
+function loadLater(tree: Tree, node: Node, file: SourceText): void {
+  const found = tree.rootNode.descendantForIndex(node.startIndex, node.endIndex);
+  let target = found;
+  while (target && !(target.type === 'block' && target.startIndex === node.startIndex && target.endIndex === node.endIndex)) target = target.parent;
+  if (!target) return;
+  const cursor = target.walk();
+  try {
+    copyChildren(cursor, node, file, tree);
+  } finally {
+    cursor.delete();
+  }
+}
+
+function finishErrors(root: Node): void {
+  root.hasError = root.isError || root.children.some((c) => c.hasError);
+}
+
+export interface ClassInfo {
+  name: string;
+  node: Node;
+  /** Base classes as written (`nn.Module`, `PreTrainedModel`). */
+  bases: string[];
+  methods: Map<string, Node>;
+  /** Class-level assignments (dataclass / Flax fields, class attributes), in order. */
+  fields: Array<{ name: string; value: Node | null }>;
+  decorators: string[];
+}
+
+export interface ModuleInfo {
+  source: string;
+  root: Node;
+  classes: Map<string, ClassInfo>;
+  functions: Map<string, Node>;
+}
+
+export function spanOf(node: Node): Span {
+  return {
+    line: node.startPosition.row + 1,
+    column: node.startPosition.column,
+    endLine: node.endPosition.row + 1,
+    endColumn: node.endPosition.column,
+    offset: node.startIndex,
+    endOffset: node.endIndex,
+  };
+}
+
+export function lineOf(node: Node): number {
+  return node.startPosition.row + 1;
+}
+
+/** Named children, comments left out. */
+export function named(node: Node): Node[] {
+  return node.namedChildren;
+}
+
+/** Every top-level (or `if`/`try`-nested) class and function of a module, outer definitions first. */
+export function collectModule(root: Node, source: string): ModuleInfo {
+  const info: ModuleInfo = { source, root, classes: new Map(), functions: new Map() };
+  const visit = (container: Node): void => {
+    for (const statement of named(container)) {
+      const { definition, decorators } = unwrapDecorated(statement);
+      if (definition.type === 'class_definition') {
+        const cls = readClass(definition, decorators);
+        if (cls && !info.classes.has(cls.name)) info.classes.set(cls.name, cls);
+      } else if (definition.type === 'function_definition') {
+        const name = definition.childForFieldName('name')?.text;
+        if (name && !info.functions.has(name)) info.functions.set(name, definition);
+      } else if (['if_statement', 'try_statement', 'block', 'else_clause', 'elif_clause', 'except_clause'].includes(definition.type)) {
+        for (const part of named(definition)) if (part.type === 'block' || part.type.endsWith('_clause')) visit(part);
+      }
+    }
+  };
+  visit(root);
+  return info;
+}
+
+function unwrapDecorated(statement: Node): { definition: Node; decorators: string[] } {
+  if (statement.type !== 'decorated_definition') return { definition: statement, decorators: [] };
+  const decorators = named(statement).filter((c) => c.type === 'decorator').map((d) => d.text.slice(1).trim());
+  return { definition: statement.childForFieldName('definition') ?? statement, decorators };
+}
+
+function readClass(node: Node, decorators: string[]): ClassInfo | null {
+  const name = node.childForFieldName('name')?.text;
+  const body = node.childForFieldName('body');
+  if (!name || !body) return null;
+  const superclasses = node.childForFieldName('superclasses');
+  const bases = superclasses ? named(superclasses).filter((c) => c.type !== 'keyword_argument').map((c) => c.text) : [];
+  const cls: ClassInfo = { name, node, bases, methods: new Map(), fields: [], decorators };
+  for (const statement of named(body)) {
+    const { definition, decorators: methodDecorators } = unwrapDecorated(statement);
+    if (definition.type === 'function_definition') {
+      const methodName = definition.childForFieldName('name')?.text;
+      if (methodName && !cls.methods.has(methodName)) cls.methods.set(methodName, definition);
+      if (methodName === '__call__' && methodDecorators.some((d) => d.endsWith('compact'))) cls.decorators.push('compact');
+    } else if (definition.type === 'expression_statement') {
+      const assignment = definition.namedChild(0);
+      if (assignment?.type === 'assignment') {
+        const left = assignment.childForFieldName('left');
+        if (left?.type === 'identifier') cls.fields.push({ name: left.text, value: assignment.childForFieldName('right') });
+      }
+    }
+  }
+  return cls;
+}
+
+/** The method that computes the module's output: PyTorch's forward, Flax's / plain __call__. */
+export function forwardOf(cls: ClassInfo): Node | null {
+  return cls.methods.get('forward') ?? cls.methods.get('__call__') ?? null;
+}
+
+/** Each ERROR or MISSING node as a diagnostic, outermost only, in source order. */
+export function syntaxErrors(root: Node): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (!root.hasError) return out;
+  const visit = (node: Node): void => {
+    if (out.length >= 50) return;
+    if (node.isMissing) {
+      out.push({ severity: 'error', code: 'syntax-error', line: lineOf(node), column: node.startPosition.column,
+        message: `Syntax error: expected '${node.type}' here; the analyzer read around it and classified what it could.` });
+      return;
+    }
+    if (node.isError) {
+      const snippet = node.text.split('\n')[0].slice(0, 40);
+      out.push({ severity: 'error', code: 'syntax-error', line: lineOf(node), column: node.startPosition.column,
+        message: `Syntax error: could not parse '${snippet}'; the analyzer read around it and classified what it could.` });
+      return;
+    }
+    if (!node.hasError) return;
+    for (let i = 0; i < node.childCount; i++) {
+      const child = node.child(i);
+      if (child) visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}

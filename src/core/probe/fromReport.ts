@@ -1,0 +1,59 @@
+// From an analysed file (FileReport) to what a probe needs of it: the first block whose placement the
+// probe can train, with a conditional placement read at its flag's default, and notes on each guess.
+
+import type { BlockIR, FileReport } from '../ir/model';
+import type { AnalysedModel } from './probeConfig';
+import type { ProbePlacement } from './types';
+
+const TRAINABLE: readonly string[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+
+/** Flag values are keyed as Python writes them (`True`, `False`, `0.25`). */
+function flagKey(value: boolean | number | string): string {
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return String(value);
+}
+
+function resolvePlacement(block: BlockIR): { placement: ProbePlacement; note?: string } | null {
+  if (TRAINABLE.includes(block.placement)) return { placement: block.placement as ProbePlacement };
+  if (block.placement === 'conditional' && block.flag && block.flag.default !== null) {
+    const key = flagKey(block.flag.default);
+    const placement = block.flag.placements[key];
+    if (placement && TRAINABLE.includes(placement)) {
+      return { placement: placement as ProbePlacement, note: `${block.name}: ${block.flag.name} defaults to ${key}, probing that reading (${placement})` };
+    }
+  }
+  return null;
+}
+
+export type ModelFromReport =
+  | { ok: true; model: AnalysedModel; block: BlockIR; notes: string[] }
+  | { ok: false; reason: string };
+
+/** The probe's view of a file: never throws; a reason says what to pass on the command line instead. */
+export function modelFromReport(report: FileReport): ModelFromReport {
+  const errors = report.diagnostics.filter((d) => d.severity === 'error');
+  if (report.blocks.length === 0) {
+    const why = errors[0]?.message ?? report.diagnostics[0]?.message ?? 'no transformer block found';
+    return { ok: false, reason: `${report.file}: ${why}; pass --placement (and --layers, --norm) to probe anyway` };
+  }
+  for (const block of report.blocks) {
+    const resolved = resolvePlacement(block);
+    if (!resolved) continue;
+    const notes: string[] = resolved.note ? [resolved.note] : [];
+    if (block.norm === 'other') notes.push(`${block.name}: its norm is neither LayerNorm nor RMSNorm; probing with LayerNorm`);
+    return {
+      ok: true,
+      block,
+      notes,
+      model: {
+        placement: resolved.placement,
+        norm: block.norm === 'rmsnorm' ? 'rmsnorm' : block.norm === 'layernorm' ? 'layernorm' : null,
+        layers: block.layers,
+        dModel: block.dModel,
+        heads: block.heads,
+      },
+    };
+  }
+  const first = report.blocks[0];
+  return { ok: false, reason: `${report.file}:${first.line}: ${first.name}'s placement is ${first.placement} (${first.reason}); pass --placement to choose one` };
+}

@@ -1,0 +1,178 @@
+// The probe benchmark: training steps per second for the default probe (L=12, d=64, 4 heads, T=32, B=8)
+// and a deep one (L=48, d=32) on every backend, achieved GFLOP/s, the ratio to the PyTorch anchor
+// (test/bench/probe_reference.py, run in the same process tree when python3 can import torch), and
+// where the fastest backend spends its step. Figures are medians of several timed runs; the machine
+// is shared, so compare ratios taken in one run rather than absolute numbers across runs.
+//
+//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-pytorch]
+import { execFileSync } from 'node:child_process';
+import type { ProbeBackend } from '../../src/core/probe/backend';
+import { ReferenceBackend } from '../../src/core/probe/backends/reference';
+import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
+import type { ProbeConfig } from '../../src/core/probe/types';
+import { ThreadedBackend } from '../../src/node/threadedBackend';
+import { createTrainer } from '../probe/backendAgreement';
+import type { Trainer } from '../probe/backendAgreement';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+
+interface Probe {
+  name: 'default' | 'deep';
+  config: ProbeConfig;
+}
+
+function config(layers: number, dModel: number): ProbeConfig {
+  return {
+    placement: 'pre', norm: 'layernorm', layers, dModel, heads: 4, seq: 32, batch: 8, vocab: 64,
+    steps: 0, recordEvery: 1, lr: 1e-3, warmup: 0, seed: 1, backend: 'cpu',
+  };
+}
+
+const PROBES: Probe[] = [{ name: 'default', config: config(12, 64) }, { name: 'deep', config: config(48, 32) }];
+
+/**
+ * FLOPs of one training step counted as PyTorch performs them: 2·m·k·n per matmul, dense T×T
+ * attention scores and mixing, backward = 2 × forward. Norms, GELU, softmax and Adam are O(N·C) and
+ * left out, as in the usual 6·params·tokens estimate.
+ */
+export function stepFlops(c: ProbeConfig): number {
+  const n = c.batch * c.seq;
+  const d = c.dModel;
+  const perBlock = 2 * n * d * 3 * d + 2 * n * d * d + 2 * 2 * n * d * 4 * d + 2 * 2 * c.batch * c.seq * c.seq * d;
+  const forward = c.layers * perBlock + 2 * n * d * c.vocab;
+  return 3 * forward;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Steps/s of `steps` consecutive training steps. */
+function timeSteps(trainer: Trainer, steps: number): number {
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) trainer.step();
+  return steps / ((performance.now() - start) / 1000);
+}
+
+interface BackendSpec {
+  label: string;
+  make: () => ProbeBackend;
+  /** Steps per timed run: slow backends get fewer. */
+  steps: number;
+  skip?: boolean;
+}
+
+const BACKENDS: BackendSpec[] = [
+  { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
+  { label: 'wasm-simd, 1 thread', make: () => new ThreadedBackend({ threads: 1 }), steps: quick ? 3 : 10 },
+  { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
+  { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
+];
+
+/** The first python3 that can import torch, or null. */
+function findTorchPython(): string | null {
+  if (args.has('--no-pytorch')) return null;
+  // Debian's torch lives in /usr/bin/python3's dist-packages; a pyenv python3 on PATH may not see it.
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
+}
+
+/** One timed run of the PyTorch anchor for both probes (steps/s by probe name). */
+function pytorchRound(python: string): Record<string, number> {
+  const output = execFileSync(python, ['test/bench/probe_reference.py', '--json', '--steps', quick ? '5' : '10', '--repeats', '1'], { encoding: 'utf8' });
+  return (JSON.parse(output.trim().split('\n').pop()!) as { stepsPerSecond: Record<string, number> }).stepsPerSecond;
+}
+
+/** Wall time per op of a few steps on one backend, by wrapping its methods. */
+function profile(make: () => ProbeBackend, probe: Probe, steps: number): [string, number][] {
+  const backend = make();
+  const totals = new Map<string, number>();
+  const wrapped = new Proxy(backend, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function' || property === 'dispose') return value;
+      return (...callArgs: unknown[]) => {
+        const start = performance.now();
+        const result = (value as (...a: unknown[]) => unknown).apply(target, callArgs);
+        totals.set(String(property), (totals.get(String(property)) ?? 0) + performance.now() - start);
+        return result;
+      };
+    },
+  });
+  const trainer = createTrainer(wrapped, probe.config);
+  trainer.step();
+  totals.clear();
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) trainer.step();
+  const total = performance.now() - start;
+  backend.dispose();
+  const rows: [string, number][] = [...totals.entries()].map(([name, ms]) => [name, ms / total]);
+  const opsTime = rows.reduce((sum, [, share]) => sum + share, 0);
+  rows.push(['(model glue: residual sums, embeddings, zeroing)', Math.max(0, 1 - opsTime)]);
+  return rows.sort((a, b) => b[1] - a[1]);
+}
+
+function main(): void {
+  const rounds = quick ? 3 : 5;
+  console.log(`probe benchmark on ${process.version}, ${rounds} rounds; each figure is the median over rounds`);
+  const python = findTorchPython();
+  console.log(python
+    ? `pytorch anchor: ${python} test/bench/probe_reference.py (1 thread), run once per round`
+    : 'pytorch: no python3 here can import torch (apt-get install python3-torch libopenblas0-pthread); ratios omitted');
+  // Rounds interleave every backend and PyTorch, so the load of a shared machine falls on all of them
+  // alike; a ratio is the median of per-round ratios.
+  const specs = BACKENDS.filter((spec) => !spec.skip);
+  const cells = PROBES.map((probe) => specs.map((spec) => {
+    const backend = spec.make();
+    const trainer = createTrainer(backend, probe.config);
+    trainer.step(); // warm-up: kernel compilation, worker start
+    return { backend, trainer, rates: [] as number[], ratios: [] as number[] };
+  }));
+  const torchRates = PROBES.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    const torch = python ? pytorchRound(python) : null;
+    PROBES.forEach((probe, p) => {
+      if (torch) torchRates[p].push(torch[probe.name]);
+      specs.forEach((spec, b) => {
+        const cell = cells[p][b];
+        const rate = timeSteps(cell.trainer, spec.steps);
+        cell.rates.push(rate);
+        if (torch) cell.ratios.push(rate / torch[probe.name]);
+      });
+    });
+  }
+  PROBES.forEach((probe, p) => {
+    const { layers, dModel, heads, seq, batch } = probe.config;
+    const flops = stepFlops(probe.config);
+    console.log(`\n${probe.name} probe: L=${layers} d=${dModel} heads=${heads} T=${seq} B=${batch} (${(flops / 1e9).toFixed(3)} GFLOP per step)`);
+    if (python) {
+      const rate = median(torchRates[p]);
+      console.log(`  ${'pytorch (1 thread)'.padEnd(24)} ${rate.toFixed(2).padStart(7)} steps/s ${(rate * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s`);
+    }
+    specs.forEach((spec, b) => {
+      const { backend, rates, ratios } = cells[p][b];
+      const rate = median(rates);
+      const note = backend instanceof ThreadedBackend && backend.threadNote ? ` (${backend.threadNote})` : '';
+      const ratio = ratios.length > 0 ? `  ${median(ratios).toFixed(2)}× pytorch (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})` : '';
+      console.log(`  ${spec.label.padEnd(24)} ${rate.toFixed(2).padStart(7)} steps/s ${(rate * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s${ratio}${note}`);
+    });
+  });
+  for (const row of cells) for (const cell of row) cell.backend.dispose();
+  const probe = PROBES[0];
+  console.log(`\nwhere a wasm-simd (1 thread) step goes, default probe (share of wall time):`);
+  for (const [name, share] of profile(() => new ThreadedBackend({ threads: 1 }), probe, quick ? 2 : 5)) {
+    console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%`);
+  }
+}
+
+main();

@@ -1,0 +1,100 @@
+// `normscope probe`: argument parsing, the analyzed file feeding the probe, and the JSON document shape.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseProbeArgs } from '../../src/cli/probeArgs';
+import { modelFromReport } from '../../src/core/probe/fromReport';
+import type { BlockIR, FileReport } from '../../src/core/ir/model';
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['dist/cli.js', 'probe', ...args], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('arguments: flags become overrides, bad values say what was expected', () => {
+  const parsed = parseProbeArgs(['model.py', '--placement', 'post', '--layers', '6', '--width', '32', '--lr', '3e-3', '--warmup', '10', '--compare', '--json']);
+  assert.ok(!('error' in parsed) && !('help' in parsed));
+  assert.equal(parsed.file, 'model.py');
+  assert.equal(parsed.placement, 'post');
+  assert.equal(parsed.layers, 6);
+  assert.deepEqual(parsed.overrides, { dModel: 32, lr: 3e-3, warmup: 10 });
+  assert.ok(parsed.compare && parsed.json);
+  assert.deepEqual(parseProbeArgs(['--placement', 'prenorm']), { error: "--placement expects one of pre, post, sandwich, post-sublayer, deepnorm, parallel-pre, none, mixed; got 'prenorm'" });
+  assert.deepEqual(parseProbeArgs(['m.py', '--steps', '-3']), { error: "--steps expects an integer ≥ 0, got '-3'" });
+  assert.deepEqual(parseProbeArgs(['m.py', '--lr']), { error: '--lr expects a value' });
+  assert.deepEqual(parseProbeArgs([]), { error: 'give a model FILE, or --placement to probe a placement on its own' });
+  assert.deepEqual(parseProbeArgs(['m.py', '--out', 'r.pdf']), { error: "--out expects an .html file name, got 'r.pdf'" });
+});
+
+const span = { line: 3, column: 0, endLine: 9, endColumn: 0, offset: 0, endOffset: 1 };
+const block = (patch: Partial<BlockIR>): BlockIR => ({
+  name: 'Block', line: 3, span, placement: 'pre', reason: '', sublayers: [], norm: 'layernorm', finalNorm: true,
+  layers: 24, dModel: 1024, heads: 16, flag: null, normDefinitions: [], normUses: [], ...patch,
+});
+const report = (blocks: BlockIR[]): FileReport => ({ file: 'm.py', language: 'python', blocks, diagnostics: [] });
+
+test('the analysed model: placement, norm, depth; a conditional block read at its flag\'s default', () => {
+  const plain = modelFromReport(report([block({ norm: 'rmsnorm' })]));
+  assert.ok(plain.ok);
+  assert.deepEqual(plain.model, { placement: 'pre', norm: 'rmsnorm', layers: 24, dModel: 1024, heads: 16 });
+  const conditional = modelFromReport(report([block({ placement: 'conditional', flag: { name: 'norm_first', default: false, placements: { True: 'pre', False: 'post' } } })]));
+  assert.ok(conditional.ok);
+  assert.equal(conditional.model.placement, 'post');
+  assert.match(conditional.notes[0], /norm_first defaults to False/);
+  const unknown = modelFromReport(report([block({ placement: 'unknown', reason: 'norm applied in a helper' })]));
+  assert.ok(!unknown.ok);
+  assert.match(unknown.reason, /^m\.py:3: Block's placement is unknown \(norm applied in a helper\); pass --placement/);
+});
+
+test('the CLI probes a config.json at its depth with a small width, as JSON', () => {
+  const run = cli(['examples/llama-config.json', '--steps', '0', '--seq', '4', '--batch', '1', '--layers', '3', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const document = JSON.parse(run.stdout);
+  assert.equal(document.config.placement, 'pre');
+  assert.equal(document.config.norm, 'rmsnorm');
+  assert.equal(document.config.layers, 3);
+  assert.equal(document.config.dModel, 64);
+  assert.ok(document.clamped.some((note: string) => /^d \d+ → 64/.test(note)));
+  assert.equal(document.metrics.residualNorm.length, 4);
+  assert.equal(document.metrics.contribution.length, 3);
+  assert.deepEqual(document.steps, [0]);
+  assert.equal(document.theory.placement, 'pre');
+  assert.equal(document.diverged, null);
+  assert.equal(document.source.file, 'examples/llama-config.json');
+});
+
+test('the CLI with --compare runs the counterparts on the same seed and prints {runs: [...]}', () => {
+  const run = cli(['--placement', 'pre', '--layers', '2', '--width', '16', '--seq', '4', '--batch', '2', '--steps', '2', '--compare', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const { runs } = JSON.parse(run.stdout);
+  assert.deepEqual(runs.map((r: { config: { placement: string } }) => r.config.placement), ['pre', 'post']);
+  assert.equal(runs[0].config.seed, runs[1].config.seed);
+  assert.equal(runs[1].source, null);
+});
+
+test('the CLI writes the self-contained HTML report with --out, and runs on gpu.js with --backend gpujs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-probe-'));
+  const out = join(dir, 'report.html');
+  const run = cli(['--placement', 'post', '--layers', '2', '--width', '16', '--seq', '4', '--batch', '2', '--steps', '1', '--compare', '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /^<!doctype html>/i);
+  assert.match(html, /NormScope probe: post vs pre/);
+  // Self-contained: no script or stylesheet is fetched from elsewhere.
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/i);
+  rmSync(dir, { recursive: true });
+  const gpu = cli(['--placement', 'pre', '--layers', '2', '--width', '16', '--seq', '4', '--batch', '2', '--steps', '1', '--backend', 'gpujs', '--json']);
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const document = JSON.parse(gpu.stdout);
+  assert.equal(document.config.backend, 'gpujs');
+  assert.ok(document.metrics.loss.every(Number.isFinite));
+});
+
+test('the CLI refuses a file it cannot read, saying what to do instead', () => {
+  const run = cli(['missing.py']);
+  assert.match(run.stderr, /missing\.py: cannot read missing\.py: no such file or folder; pass --placement/);
+  assert.equal(run.status, 2);
+});

@@ -1,0 +1,110 @@
+// The scenarios that open NormScope's panel: run a probe, compare two placements, switch to a light theme.
+import { check } from './check';
+import { checkHeatmaps, checkLossCurve, heatmapFacts, panelColours, panelFrame, readoutValue, waitForRuns } from './panel';
+import { colourDistance, luminance } from './pixels';
+import type { Scenario } from './scenarios';
+import { EXAMPLES } from './workspace';
+import { editorLine, openFile, pickQuickItem, runCommand, SLOW_MS } from './workbench';
+
+/** The palette titles the editor contributes (src/host/commands.ts, category NormScope). */
+export const COMMANDS = {
+  probe: 'NormScope: Probe Model Under Cursor',
+  compare: 'NormScope: Compare Placements…',
+};
+
+/** The line the scenarios put the cursor on: inside the Pre-LN example's block class. */
+const CURSOR_LINE = 'self.ln_1 = ';
+
+export const probeScenario: Scenario = {
+  slug: 'probe-panel',
+  title: 'run the probe from the command palette: diagram, heatmaps with finite values, a loss curve',
+  async run({ page, context, note, screenshotPath }) {
+    await openFile(page, EXAMPLES.preLn);
+    await (await editorLine(page, CURSOR_LINE)).click();
+    await runCommand(page, COMMANDS.probe);
+    const frame = await panelFrame(page);
+    const runs = await waitForRuns(frame, 1, note);
+    check(runs.some((run) => /Pre-LN/.test(run.text)), `the run is not labelled Pre-LN: ${JSON.stringify(runs)}`);
+    const nodes = await frame.locator('.ns-node').count();
+    const norms = await frame.locator('.ns-node.ns-norm, .ns-node.ns-final-norm').count();
+    note(`diagram: ${nodes} nodes, ${norms} norms`);
+    check(nodes >= 4 && norms >= 1, `the block diagram shows ${nodes} nodes and ${norms} norms`);
+    const facts = await heatmapFacts(frame);
+    note(`heatmaps: ${JSON.stringify(facts.map(({ values, ...rest }) => ({ ...rest, values: values.length })))}`);
+    checkHeatmaps(facts);
+    const readout = await readoutValue(page, frame.locator('svg.ns-heatmap').first());
+    if (readout !== null) {
+      note(`readout: ${readout}`);
+      const value = Number(/· (\S+)$/.exec(readout)?.[1]);
+      check(Number.isFinite(value), `the heatmap readout is not a finite number: ${readout}`);
+    }
+    await checkLossCurve(frame, context, note);
+    await page.screenshot({ path: screenshotPath });
+  },
+};
+
+export const compareScenario: Scenario = {
+  slug: 'compare',
+  title: 'compare Pre-LN vs Post-LN: both columns render',
+  async run({ page, context, note, screenshotPath }) {
+    await openFile(page, EXAMPLES.preLn);
+    await (await editorLine(page, CURSOR_LINE)).click();
+    await runCommand(page, COMMANDS.compare);
+    // A multi-select pick: Post-LN is the counterpart of Pre-LN; make sure it is the one ticked.
+    const widget = page.locator('.quick-input-widget');
+    await widget.waitFor({ state: 'visible', timeout: SLOW_MS });
+    const rows = widget.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: SLOW_MS });
+    const ticked = await rows.evaluateAll((elements) => elements
+      .filter((row) => row.querySelector('input[type=checkbox]:checked, .monaco-custom-toggle.checked, [aria-checked="true"]') || row.getAttribute('aria-checked') === 'true')
+      .map((row) => (row.querySelector('.label-name')?.textContent ?? row.textContent ?? '').trim()));
+    note(`ticked: ${JSON.stringify(ticked)}`);
+    check(ticked.length === 1 && /^Post-LN/.test(ticked[0]), `the comparison does not offer Post-LN alone by default: ${JSON.stringify(ticked)}`);
+    await widget.locator('.quick-input-box input').press('Enter');
+    await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    const frame = await panelFrame(page);
+    const runs = await waitForRuns(frame, 2, note);
+    check(runs.some((run) => /Pre-LN/.test(run.text)) && runs.some((run) => /Post-LN/.test(run.text)), `the runs are not Pre-LN and Post-LN: ${JSON.stringify(runs)}`);
+    const facts = await heatmapFacts(frame);
+    note(`heatmaps: ${JSON.stringify(facts.map(({ values, ...rest }) => ({ ...rest, values: values.length })))}`);
+    checkHeatmaps(facts);
+    for (const label of ['Pre-LN', 'Post-LN']) {
+      const column = facts.filter((fact) => fact.run.includes(label));
+      check(column.length >= 1, `no heatmap column for ${label}: ${JSON.stringify(facts.map((fact) => fact.run))}`);
+    }
+    // Side by side: the two columns of the first metric sit at different x, both on screen.
+    const figures = frame.locator('.ns-heatmap-row').first().locator('[data-run-id]');
+    const boxes = await Promise.all((await figures.all()).map((figure) => figure.boundingBox()));
+    note(`first row columns: ${JSON.stringify(boxes)}`);
+    check(boxes.length >= 2 && boxes.every((box) => box !== null && box.width > 50 && box.height > 30), 'the two columns are not both visible');
+    check(boxes[0]!.x !== boxes[1]!.x, 'the two runs are stacked, not in columns');
+    await checkLossCurve(frame, context, note).catch((error: Error) => note(`no loss chart to check in the comparison: ${error.message.split('\n')[0]}`));
+    await page.screenshot({ path: screenshotPath });
+  },
+};
+
+export const themeScenario: Scenario = {
+  slug: 'light-theme',
+  title: 'switch to a light theme: the panel redraws with the theme colours',
+  async run({ page, context, note, screenshotPath }) {
+    const before = await panelColours(page, context);
+    note(`dark: background ${JSON.stringify(before.background)}, text ${before.text}`);
+    check(luminance(before.background) < 0.35, `the panel is not dark under the dark theme: ${JSON.stringify(before.background)}`);
+    await runCommand(page, 'Preferences: Color Theme');
+    await pickQuickItem(page, 'Light Modern');
+    await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 30_000 });
+    const frame = await panelFrame(page);
+    // The webview receives the new theme's variables; wait until its text colour has changed.
+    await frame.locator('svg.ns-heatmap').first().evaluate(async (element, old) => {
+      for (let i = 0; i < 200 && getComputedStyle(element).color === old; i++) await new Promise((r) => setTimeout(r, 50));
+    }, before.text);
+    const after = await panelColours(page, context);
+    note(`light: background ${JSON.stringify(after.background)}, text ${after.text}`);
+    check(luminance(after.background) > 0.8, `the panel background is not light after the switch: ${JSON.stringify(after.background)}`);
+    check(after.text !== before.text, `the chart text colour did not follow the theme (${after.text})`);
+    check(colourDistance(before.background, after.background) > 100, 'the panel background barely changed');
+    checkHeatmaps(await heatmapFacts(frame));
+    await page.screenshot({ path: screenshotPath });
+  },
+};

@@ -1,0 +1,93 @@
+// The six things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
+import type { BrowserContext, Page } from 'playwright-core';
+import { check } from './check';
+import { compareScenario, probeScenario, themeScenario } from './panelScenarios';
+import { BROKEN_FILE, EXAMPLES, brokenLine } from './workspace';
+import { editorLine, hoverWord, notifications, openFile, plainText, SLOW_MS, waitForCodeLens } from './workbench';
+
+export interface ScenarioContext {
+  page: Page;
+  context: BrowserContext;
+  workspace: string;
+  outDir: string;
+  /** Where the scenario's screenshot goes; the runner takes one at the end if the scenario took none. */
+  screenshotPath: string;
+  note(message: string): void;
+}
+
+export interface Scenario {
+  slug: string;
+  title: string;
+  run(ctx: ScenarioContext): Promise<void>;
+}
+
+/** What the bundled Pre-LN example must be read as: placement and depth as the CodeLens writes them. */
+export const PRE_LN_LENS = /Pre-LN · 12 blocks · d=768/;
+
+const codeLens: Scenario = {
+  slug: 'codelens-pre-ln',
+  title: 'open a Pre-LN model: the CodeLens shows its placement and depth',
+  async run({ page, note, screenshotPath }) {
+    await openFile(page, EXAMPLES.preLn);
+    const lenses = await waitForCodeLens(page, PRE_LN_LENS);
+    note(`CodeLenses: ${JSON.stringify(lenses)}`);
+    check(lenses.some((text) => PRE_LN_LENS.test(text)), `no CodeLens reads ${PRE_LN_LENS}: ${JSON.stringify(lenses)}`);
+    check(lenses.some((text) => /Probe/.test(text)), `no Probe CodeLens beside the placement: ${JSON.stringify(lenses)}`);
+    check(!lenses.some((text) => /Post-LN/.test(text)), `a Pre-LN file must not be labelled Post-LN: ${JSON.stringify(lenses)}`);
+    await page.screenshot({ path: screenshotPath });
+  },
+};
+
+const hover: Scenario = {
+  slug: 'hover-norm',
+  title: 'hover a norm definition: the tooltip names the placement and the prediction',
+  async run({ page, note, screenshotPath }) {
+    await openFile(page, EXAMPLES.preLn);
+    // GPT-2 names its first norm ln_1; the definition line is `self.ln_1 = nn.LayerNorm(...)`.
+    const line = await editorLine(page, 'self.ln_1 = ');
+    const { text, hover } = await hoverWord(page, line, 'ln_1', /NormScope/);
+    note(`hover: ${text.slice(0, 300)}`);
+    check(/norm\s+ln_1/.test(text), `the hover does not name the norm ln_1: ${text}`);
+    check(/Pre-LN/.test(text), `the hover does not name the placement Pre-LN: ${text}`);
+    check(/Predicted at initialisation/.test(text), `the hover has no prediction: ${text}`);
+    // Pre-LN's stream grows linearly with depth (Xiong et al. 2020): the prediction must say so for this depth.
+    check(/L=12/.test(text), `the prediction is not for this model's depth L=12: ${text}`);
+    await hover.screenshot({ path: screenshotPath.replace(/\.png$/, '-tooltip.png') });
+    await page.screenshot({ path: screenshotPath });
+    await page.mouse.move(0, 0);
+  },
+};
+
+const syntaxError: Scenario = {
+  slug: 'syntax-error',
+  title: 'a file with a syntax error: a diagnostic on its line, no error notification',
+  async run({ page, note, workspace, screenshotPath }) {
+    const expectedLine = brokenLine(workspace);
+    await openFile(page, BROKEN_FILE);
+    // The squiggle on the broken line is what the person sees first.
+    await page.locator('.editor-instance .squiggly-error').first().waitFor({ state: 'attached', timeout: SLOW_MS });
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    const syntaxRow = rows.filter({ hasText: /Syntax error/ }).first();
+    await syntaxRow.waitFor({ state: 'visible', timeout: SLOW_MS });
+    const texts = (await rows.allInnerTexts()).map(plainText);
+    note(`problems: ${JSON.stringify(texts)}`);
+    const rowText = plainText(await syntaxRow.innerText());
+    const lineMatch = /\[Ln (\d+), Col \d+\]/.exec(rowText);
+    check(lineMatch !== null, `the problem row gives no line: ${rowText}`);
+    const line = Number(lineMatch[1]);
+    // tree-sitter may notice the unclosed bracket on the next line it cannot fit: allow one line of slack.
+    check(Math.abs(line - expectedLine) <= 1, `the syntax error is reported on line ${line}, not near the broken line ${expectedLine}`);
+    check(/NormScope/i.test(rowText), `the problem is not from NormScope: ${rowText}`);
+    // The analyzer must not throw: no error toast appears while the file is open.
+    await page.waitForTimeout(1500);
+    const toasts = await notifications(page);
+    note(`notifications: ${JSON.stringify(toasts)}`);
+    const errors = toasts.filter((toast) => toast.severity === 'error' || /normscope/i.test(toast.text) && /error|fail/i.test(toast.text));
+    check(errors.length === 0, `error notifications appeared: ${JSON.stringify(errors)}`);
+    await page.screenshot({ path: screenshotPath });
+    await page.keyboard.press('Control+Shift+M');
+  },
+};
+
+export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario];
