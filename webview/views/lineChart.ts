@@ -32,7 +32,8 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
   const height = Math.max(model.height, (rows.at(-1)?.y ?? 0) + 8);
   const svg = select(target).selectAll<SVGSVGElement, LineChartModel>(`svg.ns-chart-${model.kind}`).data([model])
     .join((enter) => enter.append(() => target.ownerDocument.createElementNS(SVG_NS, 'svg') as SVGSVGElement))
-    .attr('class', `ns-view ns-chart ns-chart-${model.kind}`)
+    // Every overlay also carries `ns-chart-theory`, so a caller can find the theory charts as a family.
+    .attr('class', `ns-view ns-chart ns-chart-${model.kind}${model.kind.startsWith('theory-') ? ' ns-chart-theory' : ''}`)
     .attr('width', model.width)
     .attr('height', height)
     .attr('viewBox', `0 0 ${model.width} ${height}`)
