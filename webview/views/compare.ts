@@ -62,7 +62,7 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
     const scale = sharedColorScale(runs.map((r) => r.result.metrics[metric]));
     scales[metric] = scale;
     heatmaps[metric] = runs.map((run) => buildHeatmapModel(metric, run.result.metrics[metric], run.result.metrics.steps, scale, {
-      subtitle: run.label, lastStep: run.result.config.steps,
+      subtitle: run.label, lastStep: run.result.config.steps, interval: run.result.config.recordEvery,
     }));
   }
   const lastStep = Math.max(...runs.map((r) => r.result.config.steps));
