@@ -5,7 +5,6 @@ import * as vscode from 'vscode';
 import type { ProbePlacement } from '../core/probe/types';
 import type { Controller, ModelRef } from './controller';
 import { renderReportHtml } from '../report/html';
-import { predictionsFor } from '../../webview/ui/predictions';
 import { exportJson } from './exportResults';
 import { NormScopePanel } from './panel';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
@@ -85,7 +84,6 @@ async function exportResults(controller: Controller, format: 'json' | 'html'): P
     : renderReportHtml(results, {
       title: `NormScope: ${model.block.name} (${PLACEMENT_LABEL[model.block.placement]})`,
       source: model.fileName,
-      predictions: results.map((result) => predictionsFor(result.config)),
     });
   await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
   void vscode.window.showInformationMessage(`NormScope: ${format === 'json' ? 'results' : 'report'} written to ${target.fsPath}`);

@@ -76,7 +76,7 @@ test('host snapshots fill the views: one heatmap per metric and run on shared sc
   assert.equal(root.querySelectorAll('svg.ns-heatmap[data-metric="cosine"]').length, 0);
   assert.match(root.querySelector('svg.ns-heatmap[data-metric="residualNorm"]')?.getAttribute('aria-label') ?? '', /4 layers × 3 steps/);
   assert.ok(root.querySelector('svg.ns-chart-loss'));
-  const theory = root.querySelector('svg.ns-chart-theory');
+  const theory = root.querySelector('svg.ns-chart-theory-residualNorm');
   assert.match(theory?.getAttribute('aria-label') ?? '', /Pre-LN: Pre-LN band √\(1 \+ l\/2\).*Post-LN: after the norm: 1 by construction/);
 });
 

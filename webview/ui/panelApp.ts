@@ -14,7 +14,6 @@ import { renderDiagram } from '../views/diagram';
 import { buildDiagramModel } from '../views/diagramModel';
 import { LAYOUT_CSS, VIEW_CSS } from '../views/theme';
 import { decideBackend, probeWebGl2, type BackendDecision } from './backendChoice';
-import { predictionsFor } from './predictions';
 import { badge, button, divider, progressRing, registerToolkit } from './toolkit';
 
 /** The slice of the webview API (acquireVsCodeApi()) the panel uses. */
@@ -197,7 +196,6 @@ export class PanelApp {
     const comparison = buildComparison(results, {
       // The run of the source's own placement draws the source's block (clickable); others the canonical one.
       graphs: results.map((result) => (result.config.placement === ownPlacement ? graph : null)),
-      predictions: results.map((result) => predictionsFor(result.config)),
       metrics: PANEL_METRICS,
     });
     const section = doc.createElement('section');

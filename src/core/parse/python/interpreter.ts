@@ -36,12 +36,14 @@ export interface Frame {
 export interface InterpreterOptions {
   blockClasses?: Set<ClassInfo>;
   flagValues?: Map<string, boolean>;
+  /** Module-level names from an earlier run of the module's statements (they are run once per file). */
+  globals?: Map<string, Value>;
 }
 
 const STATEMENT_BUDGET = 40000;
 
 export class Interpreter {
-  readonly globals = new Map<string, Value>();
+  readonly globals: Map<string, Value>;
   readonly flagsSeen = new Map<string, FlagSeen>();
   readonly constructions: Construction[] = [];
   /** Every norm application, in order (the model's final norm is found among these). */
@@ -56,6 +58,7 @@ export class Interpreter {
 
   constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
     this.blockClasses = options.blockClasses ?? new Set();
+    this.globals = options.globals ? new Map(options.globals) : new Map();
     this.flagValues = options.flagValues ?? new Map();
   }
 
@@ -112,8 +115,11 @@ export class Interpreter {
     const targets = [left];
     while (valueNode.type === 'assignment') {
       const next = valueNode.childForFieldName('left');
+      const inner = valueNode.childForFieldName('right');
+      // `a = b: T` (damaged code parses so) has no right-hand side: nothing to assign.
+      if (!inner) return;
       if (next) targets.push(next);
-      valueNode = valueNode.childForFieldName('right') ?? valueNode;
+      valueNode = inner;
     }
     const value = this.eval(valueNode, frame);
     for (const target of targets) this.assign(target, value, frame, node);
