@@ -12,15 +12,13 @@ export const COMMANDS = {
   compare: 'NormScope: Compare Placements…',
 };
 
-/** The line the scenarios put the cursor on: inside the Pre-LN example's block class. */
-const CURSOR_LINE = 'self.ln_1 = ';
-
 export const probeScenario: Scenario = {
   slug: 'probe-panel',
   title: 'run the probe from the command palette: diagram, heatmaps with finite values, a loss curve',
   async run({ page, context, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    await (await editorLine(page, CURSOR_LINE)).click();
+    // The probe takes the model under the cursor: finding a norm definition puts the cursor in the block class.
+    await openFile(page, EXAMPLES.preLn.file);
+    await editorLine(page, EXAMPLES.preLn.normDefinition);
     await runCommand(page, COMMANDS.probe);
     const frame = await panelFrame(page);
     const runs = await waitForRuns(frame, 1, note);
@@ -47,8 +45,9 @@ export const compareScenario: Scenario = {
   slug: 'compare',
   title: 'compare Pre-LN vs Post-LN: both columns render',
   async run({ page, context, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    await (await editorLine(page, CURSOR_LINE)).click();
+    // The probe takes the model under the cursor: finding a norm definition puts the cursor in the block class.
+    await openFile(page, EXAMPLES.preLn.file);
+    await editorLine(page, EXAMPLES.preLn.normDefinition);
     await runCommand(page, COMMANDS.compare);
     // A multi-select pick: Post-LN is the counterpart of Pre-LN; make sure it is the one ticked.
     const widget = page.locator('.quick-input-widget');
