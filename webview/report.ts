@@ -15,7 +15,7 @@ function main(): void {
       app.textContent = 'This report holds no runs.';
       return;
     }
-    renderComparison(app, buildComparison(data.runs, { predictions: data.predictions }), { showConfig: true });
+    renderComparison(app, buildComparison(data.runs), { showConfig: true });
     app.setAttribute('data-rendered', String(data.runs.length));
   } catch (error) {
     app.textContent = `The report could not be drawn: ${error instanceof Error ? error.message : String(error)}`;

@@ -4,6 +4,7 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import type { FileReport } from '../core/ir/model';
 import { analyzeFile, DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
 import type { AnalyzeOptions } from '../core/parse/analyze';
@@ -64,6 +65,9 @@ export function parseInspectArgs(args: readonly string[]): InspectArgs | { error
   if (parsed.paths.length === 0) return { error: 'no FILE given' };
   return parsed;
 }
+
+/** Up to this many Python files, the CLI keeps wasm on the baseline compiler (see inspectPaths). */
+const LIFTOFF_ONLY_MAX_FILES = 10;
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages', 'dist', 'out']);
 
@@ -133,7 +137,11 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
   let parser: PythonParser | undefined;
   const reports: FileReport[] = [];
   const explicitConfig = args.config === null ? null : readHead(args.config, args.maxBytes + 1);
-  for (const file of paths.flatMap(expand)) {
+  const files = paths.flatMap(expand);
+  // A one-shot run over a few files is faster on V8's baseline wasm compiler alone: optimising
+  // tree-sitter's large lexer costs more than the few parses it speeds up (bench:inspect shows both).
+  if (files.filter((file) => /\.pyi?$/i.test(file)).length <= LIFTOFF_ONLY_MAX_FILES) setFlagsFromString('--liftoff-only');
+  for (const file of files) {
     const read = readHead(file, args.maxBytes + 1);
     if ('error' in read) {
       reports.push({ file, language: 'unknown', blocks: [], diagnostics: [{ severity: 'error', line: 0, code: read.code, message: `cannot read ${file}: ${read.error}` }] });

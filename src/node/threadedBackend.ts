@@ -1,5 +1,5 @@
-// The fast CPU probe backend for Node: matmul and GELU as WebAssembly SIMD kernels (src/node/probe),
-// the other ops from the reference backend, and large matmuls split by rows with a worker thread so
+// The fast CPU probe backend for Node: matmul, attention and GELU on WebAssembly SIMD kernels
+// (src/node/probe), the other ops from the reference backend, and large matmuls split by rows with a worker thread so
 // both cores work. Same ProbeBackend interface and results to float32 accumulation order
 // (test/probe/backends.test.ts). Op calls stay synchronous: the worker is woken with Atomics, not
 // messages, and the main thread computes its own rows meanwhile.
@@ -11,6 +11,7 @@ import type { ProbeBackend } from '../core/probe/backend';
 import { ReferenceBackend } from '../core/probe/backends/reference';
 import type { MatmulJob } from './probe/wasmOps';
 import { WasmOps } from './probe/wasmOps';
+import { WasmAttention } from './probe/wasmAttention';
 import type { MatmulKernel } from './probe/simdMatmul';
 import { ROW_BLOCK, shapeKey } from './probe/simdMatmul';
 import type { KernelMessage, WorkerStart } from './probe/workerProtocol';
@@ -114,6 +115,7 @@ export class ThreadedBackend extends ReferenceBackend implements ProbeBackend {
   readonly threads: number;
   readonly threadNote: string | undefined;
   private readonly ops: WasmOps;
+  private readonly attention: WasmAttention;
   private readonly worker: MatmulWorker | null;
 
   constructor(options: ThreadedBackendOptions = {}) {
@@ -124,6 +126,7 @@ export class ThreadedBackend extends ReferenceBackend implements ProbeBackend {
     if (wanted > 1 && !file) this.threadNote = 'probe.worker.js not found next to the bundle or in ./dist: one thread';
     let worker: MatmulWorker | null = null;
     this.ops = new WasmOps(file !== null, (job, kernel) => this.runJob(job, kernel, worker, threshold));
+    this.attention = new WasmAttention(this.ops);
     if (file) worker = new MatmulWorker(file, this.ops.memory, options.workerTimeoutMs ?? 30_000);
     this.worker = worker;
     this.threads = worker ? 2 : 1;
@@ -155,6 +158,17 @@ export class ThreadedBackend extends ReferenceBackend implements ProbeBackend {
 
   override geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, length: number, accumulate = false): void {
     this.ops.geluBackward(dx, dy, x, length, accumulate);
+  }
+
+  override attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, b: number, t: number, c: number, h: number): void {
+    if (!this.attention.forward(out, att, qkv, b, t, c, h)) super.attentionForward(out, att, qkv, b, t, c, h);
+  }
+
+  override attentionBackward(
+    dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
+    b: number, t: number, c: number, h: number, accumulate = false,
+  ): void {
+    if (!this.attention.backward(dqkv, dout, qkv, att, b, t, c, h, accumulate)) super.attentionBackward(dqkv, dout, qkv, att, b, t, c, h, accumulate);
   }
 
   override dispose(): void {

@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseProbeArgs } from '../../src/cli/probeArgs';
 import { modelFromReport } from '../../src/core/probe/fromReport';
 import type { BlockIR, FileReport } from '../../src/core/ir/model';
@@ -72,8 +75,26 @@ test('the CLI with --compare runs the counterparts on the same seed and prints {
   assert.equal(runs[1].source, null);
 });
 
-test('the CLI refuses what it cannot do, saying why', () => {
-  assert.match(cli(['--placement', 'pre', '--backend', 'gpujs', '--steps', '0']).stderr, /gpu\.js backend is not part of this build/);
-  assert.match(cli(['missing.py']).stderr, /missing\.py: cannot read missing\.py: no such file or folder; pass --placement/);
-  assert.equal(cli(['missing.py']).status, 2);
+test('the CLI writes the self-contained HTML report with --out, and runs on gpu.js with --backend gpujs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-probe-'));
+  const out = join(dir, 'report.html');
+  const run = cli(['--placement', 'post', '--layers', '2', '--width', '16', '--seq', '4', '--batch', '2', '--steps', '1', '--compare', '--out', out]);
+  assert.equal(run.status, 0, run.stderr);
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /^<!doctype html>/i);
+  assert.match(html, /NormScope probe: post vs pre/);
+  // Self-contained: no script or stylesheet is fetched from elsewhere.
+  assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/i);
+  rmSync(dir, { recursive: true });
+  const gpu = cli(['--placement', 'pre', '--layers', '2', '--width', '16', '--seq', '4', '--batch', '2', '--steps', '1', '--backend', 'gpujs', '--json']);
+  assert.equal(gpu.status, 0, gpu.stderr);
+  const document = JSON.parse(gpu.stdout);
+  assert.equal(document.config.backend, 'gpujs');
+  assert.ok(document.metrics.loss.every(Number.isFinite));
+});
+
+test('the CLI refuses a file it cannot read, saying what to do instead', () => {
+  const run = cli(['missing.py']);
+  assert.match(run.stderr, /missing\.py: cannot read missing\.py: no such file or folder; pass --placement/);
+  assert.equal(run.status, 2);
 });

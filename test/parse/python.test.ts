@@ -51,7 +51,7 @@ test('BERT: add-and-norm in helper classes bound to (hidden, input_tensor) is po
   const block = onlyBlock(report);
   assertBlock(block, {
     name: 'BertLayer', placement: 'post', norm: 'layernorm', layers: 12, dModel: 768, heads: 12, finalNorm: false,
-    sublayers: [['attention', 'self', 'post'], ['mlp', 'intermediate', 'post']],
+    sublayers: [['attention', 'BertSelfAttention', 'post'], ['mlp', 'intermediate', 'post']],
   });
   const addAndNorm = linesContaining('bert_post.py', 'hidden_states = self.LayerNorm(hidden_states + input_tensor)');
   assert.equal(addAndNorm.length, 2);

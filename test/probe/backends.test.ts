@@ -18,6 +18,7 @@ import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
+import { attentionFits } from '../../src/node/probe/wasmAttention';
 import { randomArray, relativeError, rng, runOpSuite } from './opSuite';
 import { probeConfig, trainSteps } from './backendAgreement';
 
@@ -104,7 +105,9 @@ function agreeWithReference(label: string, make: () => ProbeBackend): void {
       be.attentionForward(out, att, qkv, b, t, c, h);
       const dqkv = new Float32Array(n * 3 * c);
       be.attentionBackward(dqkv, dout, qkv, att, b, t, c, h);
-      return [out, att, dqkv];
+      const dqkvAccumulated = Float32Array.from(qkv);
+      be.attentionBackward(dqkvAccumulated, dout, qkv, att, b, t, c, h, true);
+      return [out, att, dqkv, dqkvAccumulated];
     }]);
     pairs.push(['crossEntropy', (be) => {
       const probs = new Float32Array(n * v);
@@ -148,6 +151,11 @@ function agreeWithReference(label: string, make: () => ProbeBackend): void {
     });
   }
 }
+
+test('the agreement shapes take the SIMD attention path, the op suite\'s small shape the fallback', () => {
+  assert.ok(attentionFits(16, 32, 4));
+  assert.ok(!attentionFits(5, 8, 2));
+});
 
 test('the two-thread backend really starts its worker (else the 2-thread cases would test one thread)', () => {
   const backend = new ThreadedBackend({ threads: 2 });

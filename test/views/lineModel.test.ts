@@ -1,7 +1,8 @@
 // Loss and theory chart models: domains that include every line, gaps at non-finite values, markers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLossModel, buildTheoryModel } from '../../webview/views/lineModel';
+import { buildLossModel, buildTheoryModel, predictionsFor } from '../../webview/views/lineModel';
+import { predict } from '../../src/core/theory/predict';
 import type { LayerPrediction } from '../../webview/views/lineModel';
 import { labelRuns } from '../../webview/views/compare';
 import { fakeRun } from './fakeRuns';
@@ -67,4 +68,23 @@ test('theory: a prediction with lower = upper is a dotted line; an exploding str
   assert.deepEqual(model.lines.map((l) => l.style), ['dotted', 'solid']);
   assert.equal(model.yLog, true);
   assert.ok(model.yTicks.every((t) => /^1(e\d+|0*)$/.test(t.label)), `log ticks at powers of ten: ${model.yTicks.map((t) => t.label)}`);
+});
+
+test('theory from src/core/theory: Pre-LN gets the Xiong band on residualNorm and the dilution band on contribution', () => {
+  const run = fakeRun({ placement: 'pre', layers: 12, steps: 10, recordEvery: 10, seed: 5 });
+  const theory = predict(run.config);
+  const residual = predictionsFor(theory, 'residualNorm');
+  assert.equal(residual.length, 1);
+  assert.deepEqual(residual[0].layers, Array.from({ length: 13 }, (_, l) => l));
+  assert.ok(Math.abs(residual[0].upper[12] - Math.sqrt(1 + 1.5 * 12)) < 1e-12);
+  const contribution = predictionsFor(theory, 'contribution');
+  assert.equal(contribution.length, 1);
+  const model = buildTheoryModel(labelRuns([run]), [contribution], 'contribution');
+  assert.equal(model.kind, 'theory-contribution');
+  assert.equal(model.bands.length, 1);
+  // Contribution rows start at block 1: the measured line's first point sits at layer 1, not 0.
+  const firstX = Number(/^M([\d.]+),/.exec(model.lines[0].d)![1]);
+  assert.ok(Math.abs(firstX - (model.plot.x + model.plot.width / 12)) < 0.01);
+  const post = predictionsFor(predict({ ...run.config, placement: 'post' }), 'residualNorm');
+  assert.ok(post.every((p) => p.lower.every((v) => v === 1)), 'Post-LN: 1 after the norm, a line');
 });

@@ -7,19 +7,14 @@ import { renderDiagram } from '../../webview/views/diagram';
 import { renderHeatmap } from '../../webview/views/heatmap';
 import { renderLineChart } from '../../webview/views/lineChart';
 import { buildComparison } from '../../webview/views/compare';
-import type { LayerPrediction } from '../../webview/views/lineModel';
 import { deepnet, gemma2, gpt2, gptj, mixln, torchEncoder } from '../graph/blocks';
 import { fakeRun } from './fakeRuns';
 import { assertSnapshot, newDocument } from './snapshot';
 
 const pre = fakeRun({ placement: 'pre', layers: 12, steps: 300, recordEvery: 10, seed: 11 });
 const post = fakeRun({ placement: 'post', layers: 12, steps: 300, recordEvery: 10, seed: 11, divergeAt: 180 });
-const layers = Array.from({ length: 13 }, (_, l) => l);
-const predictions: LayerPrediction[][] = [
-  [{ label: 'Xiong band', layers, lower: layers.map((l) => Math.sqrt(1 + l / 2)), upper: layers.map((l) => Math.sqrt(1 + (3 * l) / 2)) }],
-  [{ label: 'flat at 1', layers: [0, 12], lower: [1, 1], upper: [1, 1] }],
-];
-const comparison = buildComparison([pre, post], { predictions });
+// The theory lines are src/core/theory's own predictions for these configs.
+const comparison = buildComparison([pre, post]);
 
 for (const [name, block] of Object.entries({ gpt2, gemma2, deepnet, gptj, mixln, torchEncoder })) {
   test(`diagram snapshot: ${name}`, () => {
@@ -51,4 +46,9 @@ test('loss snapshot: two runs, optimum dashed, divergence marked', () => {
 test('theory snapshot: measured init norms over the predicted band and line', () => {
   const doc = newDocument();
   assertSnapshot('theory-pre-post', renderLineChart(doc.body, comparison.theory));
+});
+
+test('theory snapshot: measured init contribution over the predicted dilution', () => {
+  const doc = newDocument();
+  assertSnapshot('theory-contribution-pre-post', renderLineChart(doc.body, comparison.contributionTheory));
 });

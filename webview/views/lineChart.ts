@@ -4,6 +4,10 @@ import { select } from 'd3-selection';
 import type { LineChartModel, LineStyle } from './lineModel';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+/** Longer legend labels are cut with an ellipsis; the full text stays in the entry's tooltip. */
+const MAX_LABEL = 54;
+const shorten = (label: string): string => (label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label);
+
 const STYLE_CLASS: Record<LineStyle, string> = { solid: 'ns-line', dashed: 'ns-optimal', dotted: 'ns-predicted' };
 
 /** Legend entries flow left to right and wrap; text width is estimated, which is enough for a legend. */
@@ -12,7 +16,7 @@ function legendLayout(model: LineChartModel): { x: number; y: number; entry: Lin
   let x = model.plot.x;
   let y = model.plot.y + model.plot.height + 42;
   for (const entry of model.legend) {
-    const width = 22 + entry.label.length * 5.6 + 12;
+    const width = 22 + Math.min(entry.label.length, MAX_LABEL) * 6.2 + 14;
     if (x + width > model.width && x > model.plot.x) {
       x = model.plot.x;
       y += 13;
@@ -75,6 +79,7 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
     .attr('y', -5).attr('width', 18).attr('height', 8).attr('style', (r) => `fill: ${r.entry.color}`);
   legend.filter((r) => r.entry.style !== 'band').append('path')
     .attr('class', (r) => STYLE_CLASS[r.entry.style as LineStyle]).attr('d', 'M0,-1H18').attr('style', (r) => `stroke: ${r.entry.color}`);
-  legend.append('text').attr('x', 22).attr('dy', '0.2em').text((r) => r.entry.label);
+  legend.append('title').text((r) => r.entry.label);
+  legend.append('text').attr('x', 22).attr('dy', '0.2em').text((r) => shorten(r.entry.label));
   return svg.node()!;
 }

@@ -5,13 +5,15 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { area, line } from 'd3-shape';
 import type { ProbeResult } from '../../src/core/probe/types';
+import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { formatValue } from './heatmapModel';
 import { runColor } from './theme';
 
 export type LineStyle = 'solid' | 'dashed' | 'dotted';
 
 export interface LineChartModel {
-  kind: 'loss' | 'theory';
+  /** `loss`, `theory-residualNorm`, `theory-contribution`: the chart's class, so views can find it. */
+  kind: string;
   title: string;
   subtitle: string;
   width: number;
@@ -120,14 +122,33 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
   };
 }
 
+/** The metrics a theory overlay can draw: both have per-layer predictions at initialisation. */
+export type OverlayMetric = 'residualNorm' | 'contribution';
+
+const OVERLAY_TEXT: Record<OverlayMetric, { title: string; subtitle: string; yLabel: string; firstLayer: number }> = {
+  residualNorm: { title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d', yLabel: '‖x_l‖/√d', firstLayer: 0 },
+  contribution: { title: 'Contribution at initialisation', subtitle: 'measured vs predicted dilution, ‖x_l − x_{l−1}‖/‖x_l‖', yLabel: 'contribution', firstLayer: 1 },
+};
+
+/** The series of src/core/theory's prediction for one metric, as the overlay draws them. */
+export function predictionsFor(theory: TheoryPrediction, metric: OverlayMetric): LayerPrediction[] {
+  return theory.series.filter((s) => s.metric === metric).map((s) => ({
+    label: s.label,
+    layers: s.layers,
+    lower: (s.kind === 'band' ? s.lower : s.values) ?? [],
+    upper: (s.kind === 'band' ? s.upper : s.values) ?? [],
+  }));
+}
+
 /**
- * Measured residualNorm per layer at initialisation (the first recorded column) for each run, over the
+ * A metric per layer at initialisation (the first recorded column) for each run, measured, over the
  * predictions for it. `predictions[i]` belongs to run i; a log scale is used when the stream explodes.
  */
-export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][]): LineChartModel {
+export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][], metric: OverlayMetric = 'residualNorm'): LineChartModel {
+  const text = OVERLAY_TEXT[metric];
   const plot = frame();
-  const measured = runs.map((run) => run.result.metrics.residualNorm.map((row) => row[0] ?? Number.NaN));
-  const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1));
+  const measured = runs.map((run) => run.result.metrics[metric].map((row) => row[0] ?? Number.NaN));
+  const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1 + text.firstLayer));
   const x = scaleLinear().domain([0, maxLayer]).range([plot.x, plot.x + plot.width]);
   const all = [...measured.flat(), ...predictions.flat().flatMap((p) => [...p.lower, ...p.upper])];
   const { y, log } = yScale(finiteExtent(all), plot, true);
@@ -150,13 +171,13 @@ export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPredicti
         legend.push({ label, color, style: 'band' });
       }
     }
-    const path = line<number>().defined((v) => Number.isFinite(v)).x((_, l) => x(l)).y((v) => y(v)).digits(2);
+    const path = line<number>().defined((v) => Number.isFinite(v)).x((_, r) => x(r + text.firstLayer)).y((v) => y(v)).digits(2);
     lines.push({ d: path(measured[i]) ?? '', color, label: `${run.label}: measured`, style: 'solid' });
     legend.push({ label: `${run.label}: measured`, color, style: 'solid' });
   });
   return {
-    kind: 'theory', title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d',
-    width: SIZE.width, height: SIZE.height, plot, xLabel: 'layer l', yLabel: '‖x_l‖/√d', yLog: log,
+    kind: `theory-${metric}`, title: text.title, subtitle: text.subtitle,
+    width: SIZE.width, height: SIZE.height, plot, xLabel: 'layer l', yLabel: text.yLabel, yLog: log,
     xTicks: ticksOf(x, Math.min(maxLayer, 8), 'x', false), yTicks: ticksOf(y, 5, 'y', log),
     bands, lines, markers: [], legend,
   };

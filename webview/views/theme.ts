@@ -66,14 +66,16 @@ export const VIEW_CSS = `
 
 /** Page layout of a comparison: columns per run, charts below; shared by the panel and the report. */
 export const LAYOUT_CSS = `
-.ns-compare { display: grid; gap: 16px; align-items: start; }
-.ns-run { min-width: 0; }
-.ns-run h2 { font-size: 14px; margin: 0 0 6px; }
+.ns-compare { display: grid; column-gap: 20px; row-gap: 4px; align-items: start; }
+.ns-cell { min-width: 0; }
+.ns-cell h2 { font-size: 14px; margin: 0 0 6px; }
 .ns-run-notes { margin: 0 0 6px; padding-left: 18px; font-size: 12px; }
 .ns-warning { color: var(--vscode-editorError-foreground, #e51400); font-weight: 600; }
 .ns-diagram-notes { margin: 2px 0 8px; padding-left: 18px; font-size: 12px; max-width: 420px; }
-.ns-heatmap-box, .ns-diagram-box { margin-bottom: 6px; }
 .ns-shared { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 12px; }
+.ns-theory-notes { max-width: 900px; font-size: 12px; }
+.ns-theory-notes h3 { font-size: 13px; margin: 10px 0 4px; }
+.ns-theory-notes ul { margin: 0; padding-left: 18px; }
 .ns-config { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
 .ns-config caption { white-space: nowrap; text-align: left; font-weight: 600; padding-bottom: 2px; }
 .ns-config th { text-align: left; font-weight: normal; opacity: 0.75; padding: 1px 10px 1px 0; }

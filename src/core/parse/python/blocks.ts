@@ -12,7 +12,7 @@ import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { Instance, Value } from './values';
-import { freshId, numberOf } from './values';
+import { childrenOf, freshId, keyOf, numberOf } from './values';
 
 export interface BlockRun {
   result: DecomposeResult;
@@ -45,15 +45,21 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const survey = new Interpreter(module);
   survey.runModule();
   const modelClasses = [...module.classes.values()].filter((c) => !isConfigClass(c) && !customNormKind(c));
+  const globals = new Map(survey.globals);
   const surveyed = new Set<ClassInfo>();
+  const standalone = new Map<ClassInfo, Instance>();
   for (const cls of modelClasses) {
     if (survey.exhausted) break;
     const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
+    if (instance.k === 'instance') standalone.set(cls, instance);
     const forward = forwardOf(cls);
     if (instance.k !== 'instance' || !forward) continue;
     const stream: Value = { k: 'stream', id: freshId() };
-    const result = decompose(invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward), stream);
+    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+    const result = decompose(output, stream);
     if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
+    // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
+    else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
   }
   const stacked = new Map<ClassInfo, Construction>();
   const owners = new Map<ClassInfo, Set<ClassInfo>>();
@@ -72,17 +78,36 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const chosen = modelClasses.filter((c) => forwardOf(c) && (blockClasses.has(c)
     || (candidates.includes(c) && !ancestors(c, owners).some((a) => candidates.includes(a) || blockClasses.has(a)))));
 
-  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun => runBlock(module, cls, blockClasses, stacked.get(cls) ?? null, flagValues);
+  // Each block runs on the instance the survey built (inside its model, so config values and the block
+  // index reached it); flag reruns only re-run the forward.
+  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun =>
+    runBlock({ module, globals, blockClasses, flagValues }, cls, stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
   const blocks: FoundBlock[] = [];
+  const modelCache = new Map<ClassInfo, ReturnType<typeof modelFacts>>();
   for (const cls of chosen) {
     const rerun = runFor(cls);
     const run = rerun(new Map());
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
     if (blockClasses.has(cls)) {
-      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, blockClasses, stacked.get(cls)!) });
-    } else if (hasSublayers) {
+      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache) });
+    } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
       blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
+  }
+  // Models whose loop body is the block (`for attn, ff in self.layers: x = attn(x); x = ff(x)`): the
+  // stacked items are wrappers, not blocks, so the model's own forward is read as one layer.
+  const models = new Set([...stacked.values()].map((c) => c.owner).filter((o): o is ClassInfo => o !== null));
+  for (const model of models) {
+    if (blocks.some((b) => b.model === model) || !forwardOf(model)) continue;
+    const stackedHere = [...stacked.entries()].filter(([, c]) => c.owner === model);
+    const inner = new Set(stackedHere.map(([cls]) => cls));
+    const outerBlocks = new Set([...blockClasses].filter((c) => !inner.has(c)));
+    const rerun = (flagValues: Map<string, boolean>): BlockRun =>
+      runBlock({ module, globals, blockClasses: outerBlocks, flagValues }, model, standalone.get(model) ?? null, null, true);
+    const run = rerun(new Map());
+    if (!run.result.ok || !run.result.value.sublayers.some((s) => s.kind !== 'other')) continue;
+    const layers = countOf(stackedHere[0]?.[1].repeat?.count);
+    blocks.push({ cls: model, run, rerun, model, layers, finalNorm: run.result.value.finalNorm !== null, modelInstance: run.instance });
   }
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
@@ -93,32 +118,54 @@ export function runForward(interp: Interpreter, instance: Instance, forward: Nod
   return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
 }
 
-/** Classifies one block class in a fresh interpreter (flags forced as given). */
-function runBlock(module: ModuleInfo, cls: ClassInfo, blockClasses: Set<ClassInfo>, stacking: Construction | null, flagValues: Map<string, boolean>): BlockRun {
-  const interp = new Interpreter(module, { blockClasses, flagValues });
-  interp.runModule();
-  let instance: Instance | null = null;
-  let stackedHere: Construction | null = null;
-  if (stacking?.owner) {
-    // Build the block the way its model does, so config values and the block index reach it.
-    const owner = construct(interp, stacking.owner, { positional: [], keywords: new Map() }, stacking.owner.node);
-    let match = interp.constructions.find((c) => c.cls === cls && c.repeat);
-    const ownerForward = forwardOf(stacking.owner);
-    if (!match && owner.k === 'instance' && ownerForward) {
-      runForward(interp, owner, ownerForward);
-      match = interp.constructions.find((c) => c.cls === cls && c.repeat);
-    }
-    if (match) { instance = match.instance; stackedHere = match; }
-  }
+interface RunContext {
+  module: ModuleInfo;
+  globals: Map<string, Value>;
+  blockClasses: Set<ClassInfo>;
+  flagValues: Map<string, boolean>;
+}
+
+/** Classifies one block class: its forward on a built instance, in a fresh interpreter (flags forced as given). */
+function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, stacking: Construction | null, loopBody: boolean): BlockRun {
+  const interp = new Interpreter(context.module, context);
+  let instance = built;
   if (!instance) {
-    const built = construct(interp, cls, { positional: [], keywords: new Map() }, cls.node);
-    instance = built.k === 'instance' ? built : { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
+    const made = construct(interp, cls, { positional: [], keywords: new Map() }, cls.node);
+    instance = made.k === 'instance' ? made : { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
   }
   const forward = forwardOf(cls)!;
+  // Flags met while constructing are not explored; only the forward's branches are.
+  interp.flagsSeen.clear();
   const stream: Value = { k: 'stream', id: freshId() };
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
-  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream);
-  return { result, instance, flags: interp.flagsSeen, stacking: stackedHere ?? stacking };
+  const afterLayers = loopBody ? afterLoops(forward) : undefined;
+  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
+  return { result, instance, flags: interp.flagsSeen, stacking };
+}
+
+/** Whether some sum in the output adds a term directly to the input (a residual connection). */
+function addsToInput(output: Value, input: Value): boolean {
+  const key = keyOf(input);
+  const seen = new Set<Value>();
+  const visit = (v: Value, depth: number): boolean => {
+    if (depth > 40 || seen.has(v)) return false;
+    seen.add(v);
+    if (v.k === 'add' && v.terms.some((t) => keyOf(t) === key)) return true;
+    return childrenOf(v).some((c) => visit(c, depth + 1));
+  };
+  return visit(output, 0);
+}
+
+/** Whether a node lies after every `for` loop of a forward (where a model's final norm sits). */
+function afterLoops(forward: Node): (node: Node) => boolean {
+  const loops: Node[] = [];
+  const visit = (n: Node): void => {
+    if (n.type === 'for_statement') loops.push(n);
+    for (const c of n.namedChildren) visit(c);
+  };
+  visit(forward);
+  const end = Math.max(...loops.map((l) => l.endIndex), -1);
+  return (node) => end >= 0 && node.startIndex >= end;
 }
 
 /** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
@@ -141,24 +188,32 @@ function ancestors(cls: ClassInfo, owners: Map<ClassInfo, Set<ClassInfo>>): Clas
 }
 
 /** Depth from the stacking loop, and whether the model normalises the last block's output before the head. */
-function modelFacts(module: ModuleInfo, blockClasses: Set<ClassInfo>, stacking: Construction): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
   const model = stacking.owner;
   const layers = countOf(stacking.repeat?.count);
   if (!model) return { model: null, layers, finalNorm: null, modelInstance: null };
-  const first = finalNormRun(module, blockClasses, model, new Map());
+  const cached = cache.get(model);
+  if (cached) return { ...cached, layers };
+  const facts = computeModelFacts(module, globals, blockClasses, model);
+  cache.set(model, facts);
+  return { ...facts, layers };
+}
+
+function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+  const layers = null;
+  const first = finalNormRun(module, globals, blockClasses, model, new Map());
   let finalNorm = first.finalNorm;
   // A final norm that only exists under a flag with no default here (fairseq's normalize_before) is unknown.
   for (const flag of [...first.flags.values()].slice(0, 6)) {
-    const a = finalNormRun(module, blockClasses, model, new Map([[flag.name, true]])).finalNorm;
-    const b = finalNormRun(module, blockClasses, model, new Map([[flag.name, false]])).finalNorm;
+    const a = finalNormRun(module, globals, blockClasses, model, new Map([[flag.name, true]])).finalNorm;
+    const b = finalNormRun(module, globals, blockClasses, model, new Map([[flag.name, false]])).finalNorm;
     if (a !== b && flag.default === null) finalNorm = null;
   }
   return { model, layers, finalNorm, modelInstance: first.instance };
 }
 
-function finalNormRun(module: ModuleInfo, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
-  const interp = new Interpreter(module, { blockClasses, flagValues });
-  interp.runModule();
+function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
+  const interp = new Interpreter(module, { blockClasses, flagValues, globals });
   const instance = construct(interp, model, { positional: [], keywords: new Map() }, model.node);
   const forward = forwardOf(model);
   if (instance.k !== 'instance' || !forward) return { finalNorm: null, instance: instance.k === 'instance' ? instance : null, flags: interp.flagsSeen };

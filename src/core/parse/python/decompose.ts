@@ -30,6 +30,8 @@ export interface Decomposition {
   sublayers: Sublayer[];
   /** DeepNorm's residual scale as written, when a step scales the stream inside a norm. */
   streamScale: string | null;
+  /** A norm applied after the stacked layers, when the caller said where the layers end. */
+  finalNorm: NormApplication | null;
 }
 
 export type DecomposeResult = { ok: true; value: Decomposition } | { ok: false; reason: string };
@@ -38,15 +40,21 @@ const ATTENTION = /attn|attention|mha|multihead|self_?att|mixer|SelfAttention|Mu
 const MLP = /mlp|ffn|feed_?forward|feedforward|intermediate|fc|moe|expert|dense|linear|swiglu|geglu|ff\b|^ff_?|mlp/i;
 
 /** Decomposes `output` (a block's result) in terms of `input` (its stream argument). */
-export function decompose(output: Value, input: Value): DecomposeResult {
+export function decompose(output: Value, input: Value, afterLayers?: (node: Node) => boolean): DecomposeResult {
   const sublayers: Sublayer[] = [];
   let streamScale: string | null = null;
+  let finalNorm: NormApplication | null = null;
   const inputKey = keyOf(input);
   const isInput = (v: Value): boolean => keyOf(v) === inputKey;
 
   // Walks from the output back to the input, collecting steps in reverse.
   const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
   let current = firstOf(output);
+  // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
+  if (current.k === 'norm' && afterLayers?.(current.node)) {
+    finalNorm = { norm: current.norm, node: current.node };
+    current = current.arg;
+  }
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
     let sumNorm: NormApplication | null = null;
@@ -86,13 +94,15 @@ export function decompose(output: Value, input: Value): DecomposeResult {
       const main = [...ops].reverse().find((o) => (kind === 'attention' ? ATTENTION : MLP).test(`${o.name} ${o.className}`)) ?? ops[ops.length - 1];
       const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
       if (step.scale && step.sumNorm) streamScale = step.scale;
-      stepSublayers.push({ kind, name: main.name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
+      // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
+      const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
+      stepSublayers.push({ kind, name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
     }
     // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
     sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));
   }
   if (sublayers.length === 0) return { ok: false, reason: 'no sublayer is added to the stream' };
-  return { ok: true, value: { sublayers, streamScale } };
+  return { ok: true, value: { sublayers, streamScale, finalNorm } };
 }
 
 /** A term that is the stream itself (possibly scaled, as in DeepNorm's α·x) after earlier steps. */

@@ -36,12 +36,14 @@ export interface Frame {
 export interface InterpreterOptions {
   blockClasses?: Set<ClassInfo>;
   flagValues?: Map<string, boolean>;
+  /** Module-level names from an earlier run of the module's statements (they are run once per file). */
+  globals?: Map<string, Value>;
 }
 
 const STATEMENT_BUDGET = 40000;
 
 export class Interpreter {
-  readonly globals = new Map<string, Value>();
+  readonly globals: Map<string, Value>;
   readonly flagsSeen = new Map<string, FlagSeen>();
   readonly constructions: Construction[] = [];
   /** Every norm application, in order (the model's final norm is found among these). */
@@ -56,6 +58,7 @@ export class Interpreter {
 
   constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
     this.blockClasses = options.blockClasses ?? new Set();
+    this.globals = options.globals ? new Map(options.globals) : new Map();
     this.flagValues = options.flagValues ?? new Map();
   }
 

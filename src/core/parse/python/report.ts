@@ -45,6 +45,7 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
     if (s.sumNorm) applications.push({ app: s.sumNorm, role: 'residual-sum' });
     return { kind: s.kind, name: s.name, placement: s.placement, line: lineOf(s.node), span: spanOf(s.node), norms: [...new Set(norms.map((n) => n.norm.name))], reason: s.reason };
   });
+  if (decomposition.finalNorm) applications.push({ app: decomposition.finalNorm, role: 'final' });
   const seenUses = new Set<number>();
   const seenDefs = new Set<number>();
   const definitions: NormDefinition[] = [];
@@ -172,8 +173,10 @@ function findNumber(instance: Instance, names: RegExp, depth: number): number | 
     if (value.k === 'config') for (const [name, field] of value.fields) if (names.test(name) && numberOf(field) !== null) return numberOf(field);
   }
   for (const value of instance.attrs.values()) {
-    if (value.k === 'instance') {
-      const found = findNumber(value, names, depth + 1);
+    const children = value.k === 'instance' ? [value] : value.k === 'list' || value.k === 'seq' ? value.items.flatMap((i) => (i.k === 'list' ? i.items : [i])) : [];
+    for (const child of children) {
+      if (child.k !== 'instance') continue;
+      const found = findNumber(child, names, depth + 1);
       if (found !== null) return found;
     }
   }

@@ -2,12 +2,14 @@
 // walk; touching web-tree-sitter nodes one by one costs more than the whole analysis), classes and their
 // methods, spans, and the syntax errors tree-sitter recovered from.
 
-import type { Tree } from 'web-tree-sitter';
+import type { Tree, TreeCursor } from 'web-tree-sitter';
 import type { Diagnostic, Span } from '../../ir/model';
 
 /** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
 export class Node {
-  readonly children: Node[] = [];
+  private kids: Node[] = [];
+  /** Copies this node's subtree on first use (function bodies the interpreter may never enter). */
+  loader: ((node: Node) => void) | null = null;
   parent: Node | null = null;
   hasError = false;
   private namedCache: Node[] | null = null;
@@ -22,6 +24,14 @@ export class Node {
     private readonly file: SourceText,
   ) {}
 
+  get children(): Node[] {
+    if (this.loader) {
+      const load = this.loader;
+      this.loader = null;
+      load(this);
+    }
+    return this.kids;
+  }
   get isError(): boolean { return this.type === 'ERROR'; }
   get text(): string { return this.file.text.slice(this.startIndex, this.endIndex); }
   get startPosition(): { row: number; column: number } { return this.file.position(this.startIndex); }
@@ -40,6 +50,7 @@ export class Node {
     return null;
   }
   childrenForFieldName(name: string): Node[] { return this.children.filter((c) => c.field === name); }
+  pushChild(child: Node): void { this.kids.push(child); }
 }
 
 /** The source with a line table, so rows and UTF-16 columns come from offsets without asking tree-sitter. */
@@ -60,33 +71,69 @@ export class SourceText {
   }
 }
 
-/** Copies a tree-sitter tree into plain objects with one cursor walk. */
+/** Anonymous tokens the interpreter reads (operators); other punctuation is not copied. */
+const KEEP_TOKENS_UNDER = new Set(['binary_operator', 'augmented_assignment', 'unary_operator', 'comparison_operator', 'boolean_operator']);
+/** Nodes whose insides the analyzer never reads. */
+const LEAVES = new Set(['string', 'comment', 'concatenated_string', 'import_statement', 'import_from_statement']);
+
+/**
+ * Copies a tree-sitter tree into plain objects with cursor walks. Punctuation is skipped unless the
+ * tree has errors (a MISSING token may be punctuation) or it is an operator the interpreter reads; the
+ * bodies of functions are copied when first read, while the tree is alive (analyzePython frees it last).
+ */
 export function copyTree(tree: Tree, source: string): Node {
   const file = new SourceText(source);
+  const withErrors = tree.rootNode.hasError;
   const cursor = tree.walk();
-  const make = (): Node => new Node(cursor.nodeType, cursor.nodeIsNamed, cursor.currentFieldName, cursor.startIndex, cursor.endIndex, cursor.nodeIsMissing, file);
-  const root = make();
-  const stack: Node[] = [root];
+  const root = new Node(cursor.nodeType, true, null, cursor.startIndex, cursor.endIndex, false, file);
   try {
-    if (cursor.gotoFirstChild()) {
-      for (;;) {
-        const node = make();
-        const parent = stack[stack.length - 1];
-        node.parent = parent;
-        parent.children.push(node);
-        if (cursor.gotoFirstChild()) { stack.push(node); continue; }
-        if (node.isError || node.isMissing) node.hasError = true;
-        while (!cursor.gotoNextSibling()) {
-          if (!cursor.gotoParent()) return root;
-          const done = stack.pop()!;
-          if (done.isError || done.isMissing || done.children.some((c) => c.hasError)) done.hasError = true;
-          if (stack.length === 0) return root;
-        }
+    copyChildren(cursor, root, file, withErrors ? null : tree);
+  } finally {
+    cursor.delete();
+  }
+  finishErrors(root);
+  return root;
+}
+
+/** Copies the children of the cursor's node into `into`; with `lazyFrom`, function bodies wait until read. */
+function copyChildren(cursor: TreeCursor, into: Node, file: SourceText, lazyFrom: Tree | null): void {
+  if (!cursor.gotoFirstChild()) return;
+  const stack: Node[] = [into];
+  const depth0 = 1;
+  for (;;) {
+    const parent = stack[stack.length - 1];
+    const isNamed = cursor.nodeIsNamed;
+    let descend = false;
+    if (isNamed || !lazyFrom || KEEP_TOKENS_UNDER.has(parent.type)) {
+      const node = new Node(cursor.nodeType, isNamed, cursor.currentFieldName, cursor.startIndex, cursor.endIndex, !lazyFrom && cursor.nodeIsMissing, file);
+      node.parent = parent;
+      parent.pushChild(node);
+      if (node.isError || node.isMissing) node.hasError = true;
+      if (lazyFrom && node.type === 'block' && node.field === 'body' && parent.type === 'function_definition') {
+        node.loader = (self) => loadLater(lazyFrom, self, file);
+      } else if (isNamed && !LEAVES.has(node.type) && cursor.gotoFirstChild()) {
+        stack.push(node);
+        descend = true;
       }
     }
-    return root;
+    if (descend) continue;
+    while (!cursor.gotoNextSibling()) {
+      if (stack.length <= depth0 || !cursor.gotoParent()) return;
+      const done = stack.pop()!;
+      if (done.isError || done.isMissing || done.children.some((c) => c.hasError)) done.hasError = true;
+    }
+  }
+}
+
+function loadLater(tree: Tree, node: Node, file: SourceText): void {
+  const found = tree.rootNode.descendantForIndex(node.startIndex, node.endIndex);
+  let target = found;
+  while (target && !(target.type === 'block' && target.startIndex === node.startIndex && target.endIndex === node.endIndex)) target = target.parent;
+  if (!target) return;
+  const cursor = target.walk();
+  try {
+    copyChildren(cursor, node, file, tree);
   } finally {
-    finishErrors(root);
     cursor.delete();
   }
 }

@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeFixture, analyzeSource, assertBlock, lineContaining } from './pythonFixtures';
+
+test('names that lie: pre_norm after the add is post; post_attention_layernorm before the MLP is pre', async () => {
+  const report = await analyzeFixture('names_that_lie.py');
+  assert.deepEqual(report.blocks.map((b) => b.name), ['PostNormBlock', 'PreNormBlock']);
+  const [postBlock, preBlock] = report.blocks;
+  assertBlock(postBlock, {
+    name: 'PostNormBlock', placement: 'post', norm: 'layernorm', layers: null, dModel: 512, heads: 8, finalNorm: null,
+    sublayers: [['attention', 'attention', 'post'], ['mlp', 'feed_forward', 'post']],
+  });
+  assert.deepEqual(postBlock.normUses.map((u) => [u.name, u.role]), [['pre_norm', 'residual-sum'], ['pre_mlp_norm', 'residual-sum']]);
+  assertBlock(preBlock, {
+    name: 'PreNormBlock', placement: 'pre', norm: 'layernorm', layers: null, dModel: 512, heads: 8, finalNorm: null,
+    sublayers: [['attention', 'attention', 'pre'], ['mlp', 'feed_forward', 'pre']],
+  });
+  assert.deepEqual(preBlock.sublayers.map((s) => s.norms), [['post_norm'], ['post_attention_layernorm']]);
+});
+
+test('wrappers: Residual(PreNorm(dim, fn)) with an nn.Sequential MLP, stacked by nn.Sequential(*[...])', async () => {
+  const report = await analyzeFixture('wrappers_prenorm.py');
+  assert.equal(report.blocks.length, 1, report.blocks.map((b) => b.name).join(', '));
+  assertBlock(report.blocks[0], {
+    name: 'TransformerBlock', placement: 'pre', norm: 'layernorm', layers: 6, dModel: 384, heads: 6, finalNorm: true,
+    sublayers: [['attention', 'Attention', 'pre'], ['mlp', 'FeedForward', 'pre']],
+  });
+  assert.equal(report.blocks[0].normUses[0].span.line, lineContaining('wrappers_prenorm.py', 'return self.fn(self.norm(x), **kwargs)'));
+});
+
+test('a model whose loop body is the block (for attn, ff in self.layers) is read as one layer', async () => {
+  const report = await analyzeFixture('vit_loop_body.py');
+  assert.equal(report.blocks.length, 1);
+  assertBlock(report.blocks[0], {
+    name: 'Transformer', placement: 'pre', norm: 'layernorm', layers: 6, dModel: 512, heads: 8, finalNorm: true,
+    sublayers: [['attention', 'Attention', 'pre'], ['mlp', 'FeedForward', 'pre']],
+  });
+  assert.deepEqual(report.blocks[0].normUses.map((u) => [u.role, u.span.line]), [
+    ['sublayer-input', lineContaining('vit_loop_body.py', 'return self.fn(self.norm(x), **kwargs)')],
+    ['final', lineContaining('vit_loop_body.py', 'return self.norm(x)')],
+  ]);
+});
+
+test('functional norms: F.rms_norm before each sublayer is pre with rmsnorm; F.layer_norm after the loop is final', async () => {
+  const report = await analyzeFixture('functional_norms.py');
+  assert.equal(report.blocks.length, 1);
+  assertBlock(report.blocks[0], {
+    name: 'Block', placement: 'pre', norm: 'rmsnorm', layers: 10, dModel: 640, heads: 10, finalNorm: true,
+    sublayers: [['attention', 'attn', 'pre'], ['mlp', 'mlp', 'pre']],
+  });
+  assert.deepEqual(report.blocks[0].normDefinitions.map((d) => [d.name, d.className, d.span.line]), [
+    ['F.rms_norm', 'F.rms_norm', lineContaining('functional_norms.py', 'h = F.rms_norm(x, (self.dim,))')],
+    ['F.rms_norm', 'F.rms_norm', lineContaining('functional_norms.py', 'x = x + self.mlp(F.rms_norm(x, (self.dim,)))')],
+  ]);
+});
+
+test('a ResNet with BatchNorm has no transformer block and says so', async () => {
+  const report = await analyzeFixture('resnet.py');
+  assert.deepEqual(report.blocks, []);
+  assert.equal(report.diagnostics.length, 1);
+  const [diagnostic] = report.diagnostics;
+  assert.equal(diagnostic.code, 'no-transformer');
+  assert.equal(diagnostic.severity, 'info');
+  assert.match(diagnostic.message, /resnet\.py: no transformer block found/);
+  assert.match(diagnostic.message, /BatchNorm2d/);
+});
+
+test('syntax errors: each reported with its line, and the block is still classified', async () => {
+  const report = await analyzeFixture('syntax_errors.py');
+  const errors = report.diagnostics.filter((d) => d.code === 'syntax-error');
+  assert.deepEqual(errors.map((d) => [d.severity, d.line]), [
+    ['error', lineContaining('syntax_errors.py', 'def broken_helper(x:')],
+    ['error', lineContaining('syntax_errors.py', 'scale = (1 + 2')],
+  ]);
+  assert.match(errors[0].message, /syntax_errors\.py:\d+: Syntax error/);
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement]), [['Block', 'pre']]);
+});
+
+test('dataflow it cannot follow is unknown with a reason, never a guess', async () => {
+  const report = await analyzeSource([
+    'import torch.nn as nn',
+    'class Block(nn.Module):',
+    '    def __init__(self, d=64):',
+    '        super().__init__()',
+    '        self.ln = nn.LayerNorm(d)',
+    '        self.attn = nn.MultiheadAttention(d, 4)',
+    '        self.mlp = nn.Linear(d, d)',
+    '    def forward(self, x):',
+    '        x = x + self.attn(self.ln(x), x, x)[0]',
+    '        x = x + self.mlp(x)',
+    '        return x',
+  ].join('\n'));
+  assert.equal(report.blocks.length, 1);
+  const [block] = report.blocks;
+  assert.equal(block.placement, 'unknown');
+  assert.match(block.reason, /reads the stream through different paths/);
+  assert.ok(report.diagnostics.some((d) => d.code === 'unknown-placement' && d.line === 2));
+});
+
+test('the analyzer never throws: empty, binary-looking and unbalanced sources give reports', async () => {
+  for (const source of ['', '\u0000\u0001\u0002garbage\uFFFD', 'class A(:\n  def forward(self x):\n    return x +', 'x = ' + '('.repeat(500)]) {
+    const report = await analyzeSource(source);
+    assert.equal(report.language, 'python');
+    assert.ok(Array.isArray(report.blocks));
+  }
+});
+
+test('positions are UTF-16: a non-ASCII comment before a norm shifts offsets by code units', async () => {
+  const report = await analyzeSource([
+    'import torch.nn as nn',
+    'class Block(nn.Module):  # déjà vu 🚀',
+    '    def __init__(self, d=32):',
+    '        super().__init__()',
+    '        self.ln_1 = nn.LayerNorm(d); self.attn = nn.MultiheadAttention(d, 2)',
+    '        self.ln_2 = nn.LayerNorm(d); self.mlp = nn.Linear(d, d)',
+    '    def forward(self, x):',
+    '        x = x + self.attn(self.ln_1(x), self.ln_1(x), self.ln_1(x))[0]',
+    '        x = x + self.mlp(self.ln_2(x))  # é',
+    '        return x',
+  ].join('\n'));
+  const source = report.blocks[0];
+  assert.equal(source.placement, 'pre');
+  const use = source.normUses.find((u) => u.name === 'ln_2')!;
+  assert.equal(use.span.line, 9);
+  assert.equal(use.span.column, '        x = x + self.mlp('.length);
+});
