@@ -52,6 +52,10 @@ const hover: Scenario = {
     check(/Predicted at initialisation/.test(text), `the hover has no prediction: ${text}`);
     // Pre-LN's stream grows linearly with depth (Xiong et al. 2020): the prediction must say so for this depth.
     check(text.includes(`L=${example.depth}`), `the prediction is not for this model's depth L=${example.depth}: ${text}`);
+    // Xiong et al. 2020: Pre-LN's E‖x_L‖²/d lies in [1 + L/2, 1 + 3L/2]; the hover gives its RMS band √ of that.
+    const low = Math.sqrt(1 + example.depth / 2).toFixed(2);
+    const high = Math.sqrt(1 + (3 * example.depth) / 2).toFixed(2);
+    check(text.includes(low) && text.includes(high), `the hover's depth prediction lacks Xiong's band ${low}…${high}: ${text}`);
     await hover.screenshot({ path: screenshotPath.replace(/\.png$/, '-tooltip.png') });
     await page.screenshot({ path: screenshotPath });
     await page.mouse.move(0, 0);

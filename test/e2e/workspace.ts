@@ -19,12 +19,12 @@ export interface Example {
 /** The bundled examples the scenarios open; each must exist in examples/. */
 export const EXAMPLES: { preLn: Example; postLn: Example } = {
   preLn: {
-    file: 'gpt2_pre_ln.py', classLine: 'class Block(', lens: /Pre-LN · 12 blocks · d=768/,
-    normDefinition: 'self.ln_1 = ', normName: 'ln_1', depth: 12,
+    file: 'gpt_pre_ln.py', classLine: 'class Block(', lens: /Pre-LN · 8 blocks · d=512/,
+    normDefinition: 'self.ln_1 = ', normName: 'ln_1', depth: 8,
   },
   postLn: {
-    file: 'bert_post_ln.py', classLine: 'class BertLayer(', lens: /Post-LN · 12 blocks · d=768/,
-    normDefinition: 'self.LayerNorm = ', normName: 'LayerNorm', depth: 12,
+    file: 'bert_post_ln.py', classLine: 'class EncoderLayer(', lens: /Post-LN · 6 blocks · d=512/,
+    normDefinition: 'self.LayerNorm = ', normName: 'LayerNorm', depth: 6,
   },
 };
 
