@@ -45,6 +45,7 @@ export const probeScenario: Scenario = {
     check(readout !== null && Number.isFinite(printedNumber(/· (\S+)$/.exec(readout)?.[1] ?? 'x')), `the heatmap readout shows no finite value: ${readout}`);
     await checkLossCurve(frame, context, 1, note);
     await page.screenshot({ path: screenshotPath });
+    await page.locator('iframe.webview.ready').last().screenshot({ path: screenshotPath.replace(/\.png$/, '-webview.png') });
   },
 };
 

@@ -69,7 +69,9 @@ const syntaxError: Scenario = {
     const expectedLine = brokenLine(workspace);
     await openFile(page, BROKEN_FILE);
     // The squiggle on the broken line is what the person sees first.
-    await page.locator('.editor-instance .squiggly-error').first().waitFor({ state: 'attached', timeout: SLOW_MS });
+    await page.locator('.editor-instance .squiggly-error').first().waitFor({ state: 'attached', timeout: SLOW_MS }).catch(() => {
+      throw new Error(`no error diagnostic (squiggle) appeared in ${BROKEN_FILE}, whose line ${expectedLine} opens a bracket it never closes`);
+    });
     await page.keyboard.press('Control+Shift+M');
     const rows = page.locator('.markers-panel .monaco-list-row');
     const syntaxRow = rows.filter({ hasText: /Syntax error/ }).first();
