@@ -41,7 +41,8 @@ export async function openFile(page: Page, fileName: string): Promise<void> {
   await input.fill(fileName);
   const row = widget.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first();
   await row.waitFor({ state: 'visible', timeout: SLOW_MS });
-  await input.press('Enter');
+  // Click the row that names the file: Enter would open whichever row is highlighted first.
+  await row.click();
   await page.locator('.tabs-container .tab.active', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: SLOW_MS });
   await page.locator('.editor-instance .view-lines .view-line').first().waitFor({ state: 'visible', timeout: SLOW_MS });
 }
