@@ -4,12 +4,14 @@
 
 import { writeFileSync } from 'node:fs';
 import type { ProbeBackend } from '../core/probe/backend';
-import { ReferenceBackend } from '../core/probe/backends/reference';
+import { GpujsBackend } from '../core/probe/backends/gpujs';
 import { runProbe as runProbeEngine } from '../core/probe/engine';
 import { modelFromReport } from '../core/probe/fromReport';
 import { counterparts, probeConfigFor } from '../core/probe/probeConfig';
 import type { AnalysedModel } from '../core/probe/probeConfig';
-import type { ProbeConfig, ProbeResult } from '../core/probe/types';
+import type { BackendName, ProbeConfig, ProbeResult } from '../core/probe/types';
+import { ThreadedBackend } from '../node/threadedBackend';
+import { renderReportHtml } from '../report/html';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
 import { inspectPaths } from './inspect';
 import { PROBE_USAGE, parseProbeArgs } from './probeArgs';
@@ -44,19 +46,20 @@ async function resolveModel(args: ProbeArgs): Promise<{ model: AnalysedModel; no
   return { model, notes, source };
 }
 
-/** The backend to run on. gpu.js and the threaded CPU backend plug in here as they land. */
-function createBackend(requested: ProbeArgs['backend']): { backend: ProbeBackend; note?: string } | { error: string } {
+/**
+ * The backend to run on. `cpu` is the fast threaded CPU backend (WebAssembly SIMD matmuls, two threads),
+ * held to the reference backend by the op suite; `gpujs` is gpu.js, which in Node runs `webasm`; `auto`
+ * picks the threaded CPU backend, the faster of the two in Node (npm run bench:probe).
+ */
+function createBackend(requested: ProbeArgs['backend']): { backend: ProbeBackend; name: BackendName; note?: string } {
   if (requested === 'gpujs') {
-    return { error: '--backend gpujs: the gpu.js backend is not part of this build yet; use --backend cpu' };
+    const backend = new GpujsBackend({ mode: 'webasm' });
+    return { backend, name: 'gpujs', note: 'gpu.js in webasm mode (Node has no WebGL2)' };
   }
-  return { backend: new ReferenceBackend(), note: requested === 'auto' ? 'auto chose the reference CPU backend (the only one in this build)' : undefined };
-}
-
-/** The HTML report renderer (src/report/html.ts, the views engineer's), when this build has it. */
-async function loadReportRenderer(): Promise<((runs: ProbeResult[], options: { title: string; source?: string }) => string) | null> {
-  // src/report/html.ts has not landed on main yet: importing it would break the build. Replace this
-  // body with `return (await import('../report/html')).renderReportHtml;` once it has.
-  return null;
+  const backend = new ThreadedBackend();
+  const notes = [requested === 'auto' ? 'auto chose the threaded CPU backend (faster than gpu.js webasm in Node)' : null, backend.threadNote ?? null];
+  const note = notes.filter((n): n is string => n !== null).join('; ');
+  return { backend, name: 'cpu', note: note || undefined };
 }
 
 async function runOne(config: ProbeConfig, backend: ProbeBackend, signal: { aborted: boolean }, showProgress: boolean): Promise<ProbeResult> {
@@ -85,16 +88,7 @@ export async function runProbe(argv: string[]): Promise<number> {
     process.stderr.write(`normscope probe: ${resolved.error}\n`);
     return 2;
   }
-  const renderReport = args.out !== null ? await loadReportRenderer() : null;
-  if (args.out !== null && renderReport === null) {
-    process.stderr.write('normscope probe: --out needs the HTML report (src/report/html.ts), which this build does not include yet; use --json and keep the numbers\n');
-    return 2;
-  }
   const created = createBackend(args.backend);
-  if ('error' in created) {
-    process.stderr.write(`normscope probe: ${created.error}\n`);
-    return 2;
-  }
   const { backend } = created;
   const signal = { aborted: false };
   const onInterrupt = (): void => { signal.aborted = true; };
@@ -103,8 +97,8 @@ export async function runProbe(argv: string[]): Promise<number> {
   const results: ProbeResult[] = [];
   try {
     for (const placement of placements) {
-      const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: 'cpu', placement };
-      if (placement === 'none' && args.rezero) overrides.rezero = true;
+      const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: created.name, placement };
+      if (placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
       const { config, clamped } = probeConfigFor({ ...resolved.model, placement }, overrides);
       const result = await runOne(config, backend, signal, process.stderr.isTTY === true);
       result.clamped = [...resolved.notes, ...clamped, ...result.clamped.filter((note) => !clamped.includes(note))];
@@ -122,9 +116,9 @@ export async function runProbe(argv: string[]): Promise<number> {
     if (resolved.source) process.stdout.write(`${resolved.source.file}:${resolved.source.line}: ${resolved.source.block}\n\n`);
     process.stdout.write(formatProbeSummary(results));
   }
-  if (renderReport && args.out !== null) {
+  if (args.out !== null) {
     const title = resolved.source ? `NormScope probe: ${resolved.source.block} (${resolved.source.file})` : `NormScope probe: ${placements.join(' vs ')}`;
-    writeFileSync(args.out, renderReport(results, { title, source: resolved.source?.file }));
+    writeFileSync(args.out, renderReportHtml(results, { title, source: resolved.source?.file }));
     process.stderr.write(`normscope probe: wrote ${args.out}\n`);
   }
   return signal.aborted ? 130 : 0;

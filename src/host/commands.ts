@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { ProbePlacement } from '../core/probe/types';
 import type { Controller, ModelRef } from './controller';
+import { renderReportHtml } from '../report/html';
 import { exportJson } from './exportResults';
 import { NormScopePanel } from './panel';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
@@ -58,26 +59,32 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
       if (!controller.sessions.cancel()) void vscode.window.showInformationMessage('NormScope: no probe is running.');
     }),
 
-    vscode.commands.registerCommand(COMMANDS.exportJson.id, async () => {
-      const model = NormScopePanel.active?.model ?? (await controller.resolveModel());
-      const runs = model ? controller.store.get(runKey(model.uri, model.blockIndex)) : [];
-      if (!model || runs.every((run) => run.snapshot === null)) {
-        void vscode.window.showInformationMessage('NormScope: nothing to export yet; probe a model first.');
-        return;
-      }
-      const target = await vscode.window.showSaveDialog({
-        defaultUri: vscode.Uri.joinPath(vscode.Uri.parse(model.uri), '..', `${model.block.name}.normscope.json`),
-        filters: { JSON: ['json'] },
-      });
-      if (!target) return;
-      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(JSON.stringify(exportJson(model, runs), null, 2)));
-      void vscode.window.showInformationMessage(`NormScope: results written to ${target.fsPath}`);
-    }),
-
-    vscode.commands.registerCommand(COMMANDS.exportHtml.id, async () => {
-      // The self-contained report renderer (src/report/html.ts) belongs to the views work and is not in
-      // this build yet: say so instead of writing a lesser report.
-      void vscode.window.showWarningMessage('NormScope: the HTML report renderer is not in this build yet; use “Export Results as JSON”.');
-    }),
+    vscode.commands.registerCommand(COMMANDS.exportJson.id, () => exportResults(controller, 'json')),
+    vscode.commands.registerCommand(COMMANDS.exportHtml.id, () => exportResults(controller, 'html')),
   ];
+}
+
+/** Writes the panel's current runs as JSON (whole results, re-creatable configs) or the self-contained HTML report. */
+async function exportResults(controller: Controller, format: 'json' | 'html'): Promise<void> {
+  const model = NormScopePanel.active?.model ?? (await controller.resolveModel());
+  const runs = model ? controller.store.get(runKey(model.uri, model.blockIndex)).filter((run) => run.snapshot !== null) : [];
+  if (!model || runs.length === 0) {
+    void vscode.window.showInformationMessage('NormScope: nothing to export yet; probe a model first (NormScope: Probe Model Under Cursor).');
+    return;
+  }
+  const extension = format === 'json' ? 'json' : 'html';
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(vscode.Uri.parse(model.uri), '..', `${model.block.name}.normscope.${extension}`),
+    filters: format === 'json' ? { JSON: ['json'] } : { HTML: ['html'] },
+  });
+  if (!target) return;
+  const results = runs.map((run) => run.snapshot!.result);
+  const text = format === 'json'
+    ? JSON.stringify(exportJson(model, runs), null, 2)
+    : renderReportHtml(results, {
+      title: `NormScope: ${model.block.name} (${PLACEMENT_LABEL[model.block.placement]})`,
+      source: model.fileName,
+    });
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  void vscode.window.showInformationMessage(`NormScope: ${format === 'json' ? 'results' : 'report'} written to ${target.fsPath}`);
 }

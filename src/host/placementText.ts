@@ -3,6 +3,7 @@
 // diagnostics and the panel; no vscode.
 
 import type { BlockIR, Placement } from '../core/ir/model';
+import { deepnormConstants, preLnBandSquared } from '../core/theory/xiong';
 
 export const PLACEMENT_LABEL: Record<Placement, string> = {
   pre: 'Pre-LN',
@@ -61,7 +62,9 @@ export function predictForDepth(placement: Placement, layers: number | null): De
   switch (placement) {
     case 'pre':
     case 'parallel-pre': {
-      const band = L === null ? null : { low: Math.sqrt(1 + L / 2), high: Math.sqrt(1 + (3 * L) / 2) };
+      // The core theory's formula (src/core/theory/xiong.ts), in RMS units.
+      const squared = L === null ? null : preLnBandSquared(L);
+      const band = squared === null ? null : { low: Math.sqrt(squared.lower), high: Math.sqrt(squared.upper) };
       return {
         band,
         warmupNeeded: false,
@@ -93,7 +96,7 @@ export function predictForDepth(placement: Placement, layers: number | null): De
         lines: [
           L === null
             ? 'Residual scaled by α = (2L)^¼ before the norm and sublayers initialised ×β = (8L)^-¼, so updates stay bounded with depth.'
-            : `α = (2·${L})^¼ ≈ ${Math.pow(2 * L, 0.25).toFixed(2)} on the residual, β = (8·${L})^-¼ ≈ ${Math.pow(8 * L, -0.25).toFixed(3)} on the init: updates stay bounded with depth.`,
+            : `α = (2·${L})^¼ ≈ ${deepnormConstants(L).alpha.toFixed(2)} on the residual, β = (8·${L})^-¼ ≈ ${deepnormConstants(L).beta.toFixed(3)} on the init: updates stay bounded with depth.`,
           'Warm-up: usually still used, but Post-LN stability without the deep-model divergence.',
         ],
       };

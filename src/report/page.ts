@@ -3,15 +3,12 @@
 
 import type { ProbeResult } from '../core/probe/types';
 import { encodeReportData } from '../../webview/views/reportData';
-import type { LayerPrediction } from '../../webview/views/lineModel';
 import { LAYOUT_CSS, VIEW_CSS } from '../../webview/views/theme';
 
 export interface ReportOptions {
   title: string;
   /** The analysed file the runs were probed from, shown under the title. */
   source?: string;
-  /** Theory predictions per run, in residualNorm's unit; drawn over the measured init norms. */
-  predictions?: LayerPrediction[][];
   /** When the report was made (ISO 8601); defaults to now. Fixed in tests so output is reproducible. */
   generated?: string;
 }
@@ -40,7 +37,6 @@ export function buildReportPage(runs: ProbeResult[], options: ReportOptions, scr
     source: options.source ?? null,
     generated,
     runs,
-    predictions: options.predictions ?? runs.map(() => []),
   });
   const placements = runs.map((r) => r.config.placement).join(' vs ');
   const subtitle = [options.source, `${runs.length} run${runs.length === 1 ? '' : 's'}: ${placements}`, `generated ${generated} by NormScope`]

@@ -9,9 +9,11 @@ import { execFileSync } from 'node:child_process';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
+import type { Trainer } from '../probe/backendAgreement';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -49,57 +51,58 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Median steps/s over `repeats` timed runs of `steps` steps each, after one untimed warm-up step. */
-function stepsPerSecond(backend: ProbeBackend, probe: Probe, steps: number, repeats: number): number {
-  const trainer = createTrainer(backend, probe.config);
-  trainer.step();
-  const rates: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const start = performance.now();
-    for (let s = 0; s < steps; s++) trainer.step();
-    rates.push(steps / ((performance.now() - start) / 1000));
-  }
-  return median(rates);
+/** Steps/s of `steps` consecutive training steps. */
+function timeSteps(trainer: Trainer, steps: number): number {
+  const start = performance.now();
+  for (let s = 0; s < steps; s++) trainer.step();
+  return steps / ((performance.now() - start) / 1000);
 }
 
 interface BackendSpec {
   label: string;
   make: () => ProbeBackend;
-  /** Steps per timed run and runs, per probe: slow backends get fewer. */
+  /** Steps per timed run: slow backends get fewer. */
   steps: number;
-  repeats: number;
   skip?: boolean;
 }
 
 const BACKENDS: BackendSpec[] = [
-  { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, repeats: quick ? 1 : 3, skip: args.has('--no-reference') },
-  { label: 'wasm-simd, 1 thread', make: () => new ThreadedBackend({ threads: 1 }), steps: quick ? 3 : 10, repeats: quick ? 3 : 5 },
-  { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10, repeats: quick ? 3 : 5 },
-  { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, repeats: quick ? 1 : 3, skip: args.has('--no-gpujs') },
+  { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
+  { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
+  { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
+  { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
 
-/** Runs the PyTorch anchor if some python3 can import torch; null (with the reason printed) if not. */
-function pytorchRates(): Record<string, number> | null {
+/** The first python3 that can import torch, or null. */
+function findTorchPython(): string | null {
   if (args.has('--no-pytorch')) return null;
-  const script = 'test/bench/probe_reference.py';
   // Debian's torch lives in /usr/bin/python3's dist-packages; a pyenv python3 on PATH may not see it.
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
       execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      return python;
     } catch {
-      continue;
+      // try the next one
     }
-    const output = execFileSync(python, [script, '--json', '--steps', quick ? '5' : '20', '--repeats', quick ? '3' : '5'], { encoding: 'utf8' });
-    const parsed = JSON.parse(output.trim().split('\n').pop()!) as { torch: string; stepsPerSecond: Record<string, number> };
-    console.log(`pytorch ${parsed.torch} (${python}, 1 thread)`);
-    return parsed.stepsPerSecond;
   }
-  console.log('pytorch: no python3 here can import torch (apt-get install python3-torch libopenblas0-pthread); ratios omitted');
   return null;
 }
 
+/** One timed run of the PyTorch anchor for both probes (steps/s by probe name). */
+function pytorchRound(python: string): Record<string, number> {
+  const output = execFileSync(python, ['test/bench/probe_reference.py', '--json', '--steps', quick ? '5' : '10', '--repeats', '1'], { encoding: 'utf8' });
+  return (JSON.parse(output.trim().split('\n').pop()!) as { stepsPerSecond: Record<string, number> }).stepsPerSecond;
+}
+
 /** Wall time per op of a few steps on one backend, by wrapping its methods. */
-function profile(make: () => ProbeBackend, probe: Probe, steps: number): [string, number][] {
+interface Profile {
+  /** [op, share of the step's wall time], largest first. */
+  shares: [string, number][];
+  /** Milliseconds per step in each op. */
+  msPerStep: Map<string, number>;
+}
+
+function profile(make: () => ProbeBackend, probe: Probe, steps: number): Profile {
   const backend = make();
   const totals = new Map<string, number>();
   const wrapped = new Proxy(backend, {
@@ -124,32 +127,73 @@ function profile(make: () => ProbeBackend, probe: Probe, steps: number): [string
   const rows: [string, number][] = [...totals.entries()].map(([name, ms]) => [name, ms / total]);
   const opsTime = rows.reduce((sum, [, share]) => sum + share, 0);
   rows.push(['(model glue: residual sums, embeddings, zeroing)', Math.max(0, 1 - opsTime)]);
-  return rows.sort((a, b) => b[1] - a[1]);
+  const msPerStep = new Map([...totals.entries()].map(([name, ms]) => [name, ms / steps]));
+  return { shares: rows.sort((a, b) => b[1] - a[1]), msPerStep };
+}
+
+/** FLOPs per step of the attention core alone (dense T×T scores and mixing, forward + backward). */
+function attentionFlops(c: ProbeConfig): number {
+  return 3 * c.layers * 2 * 2 * c.batch * c.seq * c.seq * c.dModel;
 }
 
 function main(): void {
-  console.log(`probe benchmark on ${process.version}, ${quick ? 'quick' : 'full'} run; medians of timed runs`);
-  const torch = pytorchRates();
-  for (const probe of PROBES) {
+  const rounds = quick ? 3 : 5;
+  console.log(`probe benchmark on ${process.version}, ${rounds} rounds; each figure is the median over rounds`);
+  const python = findTorchPython();
+  console.log(python
+    ? `pytorch anchor: ${python} test/bench/probe_reference.py (1 thread), run once per round`
+    : 'pytorch: no python3 here can import torch (apt-get install python3-torch libopenblas0-pthread); ratios omitted');
+  // Rounds interleave every backend and PyTorch, so the load of a shared machine falls on all of them
+  // alike; a ratio is the median of per-round ratios.
+  const specs = BACKENDS.filter((spec) => !spec.skip);
+  const cells = PROBES.map((probe) => specs.map((spec) => {
+    const backend = spec.make();
+    const trainer = createTrainer(backend, probe.config);
+    trainer.step(); // warm-up: kernel compilation, worker start
+    return { backend, trainer, rates: [] as number[], ratios: [] as number[] };
+  }));
+  const torchRates = PROBES.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    const torch = python ? pytorchRound(python) : null;
+    PROBES.forEach((probe, p) => {
+      if (torch) torchRates[p].push(torch[probe.name]);
+      specs.forEach((spec, b) => {
+        const cell = cells[p][b];
+        const rate = timeSteps(cell.trainer, spec.steps);
+        cell.rates.push(rate);
+        if (torch) cell.ratios.push(rate / torch[probe.name]);
+      });
+    });
+  }
+  PROBES.forEach((probe, p) => {
     const { layers, dModel, heads, seq, batch } = probe.config;
     const flops = stepFlops(probe.config);
     console.log(`\n${probe.name} probe: L=${layers} d=${dModel} heads=${heads} T=${seq} B=${batch} (${(flops / 1e9).toFixed(3)} GFLOP per step)`);
-    if (torch) console.log(`  ${'pytorch (1 thread)'.padEnd(24)} ${torch[probe.name].toFixed(2).padStart(7)} steps/s ${(torch[probe.name] * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s`);
-    for (const spec of BACKENDS) {
-      if (spec.skip) continue;
-      const backend = spec.make();
-      const rate = stepsPerSecond(backend, probe, spec.steps, spec.repeats);
-      const note = backend instanceof ThreadedBackend && backend.threadNote ? ` (${backend.threadNote})` : '';
-      backend.dispose();
-      const ratio = torch ? `  ${(rate / torch[probe.name]).toFixed(2)}× pytorch` : '';
-      console.log(`  ${spec.label.padEnd(24)} ${rate.toFixed(2).padStart(7)} steps/s ${(rate * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s${ratio}${note}`);
+    if (python) {
+      const rate = median(torchRates[p]);
+      console.log(`  ${'pytorch (1 thread)'.padEnd(24)} ${rate.toFixed(2).padStart(7)} steps/s ${(rate * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s`);
     }
-  }
+    specs.forEach((spec, b) => {
+      const { backend, rates, ratios } = cells[p][b];
+      const rate = median(rates);
+      const note = backend instanceof ThreadedBackend && backend.threadNote ? ` (${backend.threadNote})` : '';
+      const ratio = ratios.length > 0 ? `  ${median(ratios).toFixed(2)}× pytorch (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})` : '';
+      console.log(`  ${spec.label.padEnd(24)} ${rate.toFixed(2).padStart(7)} steps/s ${(rate * flops / 1e9).toFixed(2).padStart(7)} GFLOP/s${ratio}${note}`);
+    });
+  });
+  for (const row of cells) for (const cell of row) cell.backend.dispose();
   const probe = PROBES[0];
   console.log(`\nwhere a wasm-simd (1 thread) step goes, default probe (share of wall time):`);
-  for (const [name, share] of profile(() => new ThreadedBackend({ threads: 1 }), probe, quick ? 2 : 5)) {
-    console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%`);
+  const { shares, msPerStep } = profile(() => new SimdBackend(), probe, quick ? 2 : 5);
+  for (const [name, share] of shares) {
+    const ms = msPerStep.get(name);
+    console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%${ms === undefined ? '' : `  ${ms.toFixed(1).padStart(6)} ms/step`}`);
   }
+  // Achieved throughput of the two heavy kernels inside a real step, copies in and out included.
+  const attention = attentionFlops(probe.config);
+  const matmulMs = msPerStep.get('matmul') ?? 0;
+  const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
+  console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
 }
 
 main();

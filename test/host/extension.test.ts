@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createFakeVscode, requireWithFakeVscode } from './fakeVscode';
+import { createFakeVscode, fakeDocument, requireWithFakeVscode } from './fakeVscode';
+import { GPT_SOURCE, spanOf } from './fixtures';
 
 interface ExtensionModule {
   activate(context: unknown): { activationMs: number };
@@ -42,4 +43,28 @@ test('every normscope.* setting the host reads is declared in package.json', () 
   for (const match of source.matchAll(/getConfiguration\('normscope'\)\.get<\w+>\('([\w.]+)'/g)) keys.add(`normscope.${match[1]}`);
   assert.ok(keys.size >= 9);
   assert.deepEqual([...keys].sort(), declared);
+});
+
+test('through the real analyzer: CodeLens and hover on a nanoGPT-style file', async () => {
+  const { api, registered } = createFakeVscode();
+  const extension = requireWithFakeVscode<ExtensionModule>(resolve('dist/extension.js'), api);
+  extension.activate({ subscriptions: [], extensionUri: api.Uri.file(process.cwd()) });
+  const document = fakeDocument('/nonexistent/models/gpt.py', GPT_SOURCE);
+  const lenses = await registered.codeLenses[0].provideCodeLenses(document);
+  const titles = lenses.map((lens) => `${lens.range.start.line}:${lens.command?.title}`);
+  // Depth and width live in a config object the analyzer does not execute: unknown without a config.json.
+  assert.deepEqual(titles, [
+    '2:$(type-hierarchy) Pre-LN · ? blocks · d=?',
+    '2:$(beaker) Probe',
+    '15:$(type-hierarchy) GPT: Pre-LN · ? blocks · d=?',
+    '15:$(beaker) Probe',
+  ]);
+  assert.equal(lenses[0].command?.command, 'normscope.showDiagram');
+  const use = spanOf(GPT_SOURCE, 'self.ln_1(x)');
+  const hover = await registered.hovers[0].provideHover(document, new api.Position(use.line - 1, use.column + 6));
+  assert.ok(hover, 'a hover on the ln_1 use');
+  assert.match(hover.contents.value, /norm `ln_1` applied/);
+  assert.match(hover.contents.value, /x ← x \+ F\(N\(x\)\)/);
+  assert.equal(hover.range?.start.line, use.line - 1);
+  assert.equal(await registered.hovers[0].provideHover(document, new api.Position(0, 0)), null);
 });

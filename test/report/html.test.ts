@@ -44,7 +44,7 @@ test('the report holds every run exactly, NaN included, and escapes the title', 
 test('the data island survives text that would end a script', () => {
   const run = fakeRun({ placement: 'pre', layers: 2, steps: 10, recordEvery: 10, seed: 1 });
   run.clamped = ['</script><script>alert(1)</script>'];
-  const text = encodeReportData({ title: 't', source: null, generated: 'g', runs: [run], predictions: [[]] });
+  const text = encodeReportData({ title: 't', source: null, generated: 'g', runs: [run] });
   assert.doesNotMatch(text, /<\/script/i);
   assert.deepEqual(decodeReportData(text).runs[0].clamped, run.clamped);
 });
@@ -53,17 +53,20 @@ test('opened offline, the report draws a column per run with diagram, heatmaps, 
   const dom = new JSDOM(html, { runScripts: 'dangerously' });
   const doc = dom.window.document;
   assert.equal(doc.getElementById('app')!.getAttribute('data-rendered'), '3', doc.getElementById('app')!.textContent ?? '');
-  const columns = [...doc.querySelectorAll('.ns-run')];
-  assert.deepEqual(columns.map((c) => c.querySelector('h2')!.textContent), ['Pre-LN', 'Post-LN', 'Sandwich (Peri-LN)']);
-  for (const column of columns) {
-    assert.equal(column.querySelectorAll('svg.ns-diagram').length, 1);
-    assert.deepEqual([...column.querySelectorAll('svg.ns-heatmap')].map((s) => s.getAttribute('data-metric')),
-      ['residualNorm', 'contribution', 'gradNorm', 'cosine']);
-    assert.equal(column.querySelectorAll('table.ns-config tr').length, 14);
+  const headers = [...doc.querySelectorAll('.ns-cell-header')];
+  assert.deepEqual(headers.map((c) => c.querySelector('h2')!.textContent), ['Pre-LN', 'Post-LN', 'Sandwich (Peri-LN)']);
+  for (let i = 0; i < 3; i++) {
+    const run = (selector: string): Element[] => [...doc.querySelectorAll(`[data-run="${i}"] ${selector}`)];
+    assert.equal(run('svg.ns-diagram').length, 1);
+    assert.deepEqual(run('svg.ns-heatmap').map((s) => s.getAttribute('data-metric')), ['residualNorm', 'contribution', 'gradNorm', 'cosine']);
+    assert.equal(run('table.ns-config tr').length, 14);
   }
-  assert.match(columns[1].querySelector('.ns-run-notes')!.textContent!, /Diverged at step 120: loss became non-finite/);
-  assert.match(columns[2].querySelector('.ns-run-notes')!.textContent!, /Clamped: d 8192 → 64 to fit the probe/);
-  assert.ok(columns[1].querySelector('svg[data-metric="residualNorm"] path.ns-nonfinite'), 'diverged cells are marked');
+  assert.match(headers[1].querySelector('.ns-run-notes')!.textContent!, /Diverged at step 120: loss became non-finite/);
+  assert.match(headers[2].querySelector('.ns-run-notes')!.textContent!, /Clamped: d 8192 → 64 to fit the probe/);
+  assert.ok(doc.querySelector('[data-run="1"] svg[data-metric="residualNorm"] path.ns-nonfinite'), 'diverged cells are marked');
+  // Theory from src/core/theory: Pre-LN's band is drawn, and the notes say what it assumes.
+  assert.ok(doc.querySelector('svg.ns-chart-theory-residualNorm path.ns-band'));
+  assert.match(doc.querySelector('.ns-theory-notes')!.textContent!, /Xiong/);
   const loss = doc.querySelector('svg.ns-chart-loss')!;
   assert.equal(loss.querySelectorAll('g.ns-lines path.ns-line').length, 3);
   assert.equal(loss.querySelectorAll('line.ns-diverged').length, 1);

@@ -1,5 +1,6 @@
 // SVG snapshots of every view under jsdom with seeded data (UPDATE_SNAPSHOTS=1 rewrites them).
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { buildBlockGraph } from '../../src/core/graph/blockGraph';
 import { canonicalBlock } from '../../src/core/graph/canonical';
 import { buildDiagramModel } from '../../webview/views/diagramModel';
@@ -7,19 +8,14 @@ import { renderDiagram } from '../../webview/views/diagram';
 import { renderHeatmap } from '../../webview/views/heatmap';
 import { renderLineChart } from '../../webview/views/lineChart';
 import { buildComparison } from '../../webview/views/compare';
-import type { LayerPrediction } from '../../webview/views/lineModel';
 import { deepnet, gemma2, gpt2, gptj, mixln, torchEncoder } from '../graph/blocks';
 import { fakeRun } from './fakeRuns';
 import { assertSnapshot, newDocument } from './snapshot';
 
 const pre = fakeRun({ placement: 'pre', layers: 12, steps: 300, recordEvery: 10, seed: 11 });
 const post = fakeRun({ placement: 'post', layers: 12, steps: 300, recordEvery: 10, seed: 11, divergeAt: 180 });
-const layers = Array.from({ length: 13 }, (_, l) => l);
-const predictions: LayerPrediction[][] = [
-  [{ label: 'Xiong band', layers, lower: layers.map((l) => Math.sqrt(1 + l / 2)), upper: layers.map((l) => Math.sqrt(1 + (3 * l) / 2)) }],
-  [{ label: 'flat at 1', layers: [0, 12], lower: [1, 1], upper: [1, 1] }],
-];
-const comparison = buildComparison([pre, post], { predictions });
+// The theory lines are src/core/theory's own predictions for these configs.
+const comparison = buildComparison([pre, post]);
 
 for (const [name, block] of Object.entries({ gpt2, gemma2, deepnet, gptj, mixln, torchEncoder })) {
   test(`diagram snapshot: ${name}`, () => {
@@ -51,4 +47,20 @@ test('loss snapshot: two runs, optimum dashed, divergence marked', () => {
 test('theory snapshot: measured init norms over the predicted band and line', () => {
   const doc = newDocument();
   assertSnapshot('theory-pre-post', renderLineChart(doc.body, comparison.theory));
+});
+
+test('theory snapshot: measured init contribution over the predicted dilution', () => {
+  const doc = newDocument();
+  assertSnapshot('theory-contribution-pre-post', renderLineChart(doc.body, comparison.contributionTheory));
+});
+
+test('no view sets a style attribute: the panel CSP (no unsafe-inline styles) would block it', () => {
+  const doc = newDocument();
+  const body = doc.body;
+  renderDiagram(body.appendChild(doc.createElement('div')), buildDiagramModel(buildBlockGraph(deepnet)));
+  for (const model of comparison.heatmaps.residualNorm) renderHeatmap(body.appendChild(doc.createElement('div')), model);
+  renderLineChart(body.appendChild(doc.createElement('div')), comparison.loss);
+  renderLineChart(body.appendChild(doc.createElement('div')), comparison.theory);
+  assert.equal(body.querySelectorAll('svg').length, 5);
+  assert.deepEqual([...body.querySelectorAll('[style]')].map((e) => e.outerHTML.slice(0, 80)), []);
 });

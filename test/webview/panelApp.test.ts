@@ -19,9 +19,9 @@ function setup(runner: WebviewProbeRunner | null = null, saved: unknown = undefi
   return { root, app, posted, states };
 }
 
-/** Waits for a condition the panel reaches asynchronously; fails after two seconds. */
+/** Waits for a condition the panel reaches asynchronously; fails after twenty seconds (the machine is shared and jsdom renders every snapshot). */
 async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + 20_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the panel');
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -46,26 +46,38 @@ test('the panel says ready once, ignores malformed messages, renders the model a
 test('clicking a diagram element asks the host to reveal its source line', () => {
   const { root, app, posted } = setup();
   app.receive({ type: 'setModel', model });
-  const node = root.querySelector<HTMLElement>('.ns-node[data-line="12"]');
-  assert.ok(node, 'a node for line 12 (attn call)');
-  node.click();
+  const lines = [...root.querySelectorAll('.ns-node[data-line]')].map((n) => n.getAttribute('data-line'));
+  assert.ok(lines.includes('12'), `a node for line 12 (the attn call) among ${lines.join(',')}`);
+  const node = root.querySelector('.ns-node[data-line="12"]')!;
+  node.dispatchEvent(new dom.window.MouseEvent('click', { bubbles: true }));
   const reveal = posted.find((m) => m.type === 'reveal');
   assert.equal(reveal?.type === 'reveal' && reveal.line, 12);
 });
 
-test('host snapshots fill heatmaps with one cell per layer × step, on one colour scale per metric', () => {
+test('host snapshots fill the views: one heatmap per metric and run on shared scales, loss and theory charts', () => {
   const { root, app } = setup();
   app.receive({ type: 'setModel', model });
   const snapshot: ProbeSnapshot = { step: 4, totalSteps: 4, done: true, result: probeResult() };
-  app.receive({ type: 'setRuns', runs: [{ runId: 'a', label: 'Pre-LN', snapshot: null, backendNote: 'cpu: asked for', error: null }] });
-  assert.equal(root.querySelector('.ns-run')?.getAttribute('data-status'), 'running');
+  const post = probeResult();
+  post.config = { ...post.config, placement: 'post' };
+  app.receive({ type: 'setRuns', runs: [
+    { runId: 'a', label: 'Pre-LN', snapshot: null, backendNote: 'cpu: asked for', error: null },
+    { runId: 'b', label: 'Post-LN', snapshot: null, backendNote: null, error: null },
+  ] });
+  assert.equal(root.querySelector('.ns-run-status')?.getAttribute('data-status'), 'running');
+  assert.ok(root.querySelector('svg.ns-diagram'), 'before data: the source block diagram');
   app.receive({ type: 'snapshot', runId: 'a', snapshot });
-  assert.equal(root.querySelector('.ns-run')?.getAttribute('data-status'), 'done');
-  const residual = root.querySelectorAll('[data-metric="residualNorm"] rect.cell');
-  assert.equal(residual.length, 4 * 3);
-  const values = [...residual].map((c) => Number(c.getAttribute('data-value')));
-  assert.deepEqual(values.slice(0, 3), [1, 1, 1]);
-  assert.equal(root.querySelectorAll('[data-metric="gradNorm"] rect.cell').length, 3 * 3);
+  app.receive({ type: 'snapshot', runId: 'b', snapshot: { ...snapshot, result: post } });
+  assert.equal(root.querySelector('.ns-run-status')?.getAttribute('data-status'), 'done');
+  assert.equal(root.querySelector('.ns-comparison')?.getAttribute('data-runs'), '2');
+  for (const metric of ['residualNorm', 'contribution', 'gradNorm']) {
+    assert.equal(root.querySelectorAll(`svg.ns-heatmap[data-metric="${metric}"]`).length, 2, metric);
+  }
+  assert.equal(root.querySelectorAll('svg.ns-heatmap[data-metric="cosine"]').length, 0);
+  assert.match(root.querySelector('svg.ns-heatmap[data-metric="residualNorm"]')?.getAttribute('aria-label') ?? '', /4 layers × 3 steps/);
+  assert.ok(root.querySelector('svg.ns-chart-loss'));
+  const theory = root.querySelector('svg.ns-chart-theory-residualNorm');
+  assert.match(theory?.getAttribute('aria-label') ?? '', /Pre-LN: Pre-LN band √\(1 \+ l\/2\).*Post-LN: after the norm: 1 by construction/);
 });
 
 test('a saved state restores before the host speaks', () => {
@@ -117,4 +129,15 @@ test('without an engine the panel reports an error instead of pretending', async
   app.receive({ type: 'startProbe', runId: 'x', label: 'Pre-LN', config: probeResult().config, mode: 'auto' });
   await until(() => posted.some((m) => m.type === 'probeError'));
   assert.ok(posted.some((m) => m.type === 'probeError' && m.runId === 'x'));
+});
+
+test('style attributes the CSP would refuse are re-applied through the CSSOM', async () => {
+  const { adoptInlineStyles } = await import('../../webview/ui/panelApp');
+  const host = dom.window.document.createElement('div');
+  host.innerHTML = '<svg><path style="stroke: var(--vscode-charts-blue, #1a85ff); fill: none"></path></svg><div style="grid-template-columns: repeat(2, 1fr)"></div>';
+  adoptInlineStyles(host);
+  const path = host.querySelector('path') as unknown as SVGElement;
+  assert.equal(path.style.getPropertyValue('stroke'), 'var(--vscode-charts-blue, #1a85ff)');
+  assert.equal(path.style.getPropertyValue('fill'), 'none');
+  assert.equal((host.querySelector('div') as HTMLElement).style.getPropertyValue('grid-template-columns'), 'repeat(2, 1fr)');
 });

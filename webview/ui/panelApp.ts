@@ -7,8 +7,13 @@ import {
   isHostToWebview, isPanelState,
   type HostToWebview, type PanelCommand, type PanelState, type RunView, type StartProbeMessage, type WebviewToHost,
 } from '../../src/protocol/messages';
+import { buildBlockGraph } from '../../src/core/graph/blockGraph';
+import { buildComparison } from '../views/compare';
+import { renderComparison } from '../views/comparisonView';
+import { renderDiagram } from '../views/diagram';
+import { buildDiagramModel } from '../views/diagramModel';
+import { LAYOUT_CSS, VIEW_CSS } from '../views/theme';
 import { decideBackend, probeWebGl2, type BackendDecision } from './backendChoice';
-import { fallbackDiagram, fallbackHeatmap } from './fallbackViews';
 import { badge, button, divider, progressRing, registerToolkit } from './toolkit';
 
 /** The slice of the webview API (acquireVsCodeApi()) the panel uses. */
@@ -25,6 +30,8 @@ export interface PanelOptions {
   runner: WebviewProbeRunner | null;
   /** Where to look for WebGL2; tests pass a fake. */
   probeGl?: (doc: Document) => ReturnType<typeof probeWebGl2>;
+  /** The page's CSP nonce, so the views' stylesheet may be added as a <style> element. */
+  styleNonce?: string;
 }
 
 const TOOLBAR: { command: PanelCommand; label: string; secondary?: boolean }[] = [
@@ -35,11 +42,8 @@ const TOOLBAR: { command: PanelCommand; label: string; secondary?: boolean }[] =
   { command: 'exportJson', label: 'Export JSON', secondary: true },
 ];
 
-const HEATMAPS: { key: 'residualNorm' | 'contribution' | 'gradNorm'; title: string }[] = [
-  { key: 'residualNorm', title: 'Residual norm ‖x_l‖/√d' },
-  { key: 'contribution', title: 'Contribution ‖x_l − x_{l−1}‖/‖x_l‖' },
-  { key: 'gradNorm', title: 'Gradient norm' },
-];
+/** The metrics the panel draws as heatmaps (the brief's three; cosine is in the exported report). */
+const PANEL_METRICS = ['residualNorm', 'contribution', 'gradNorm'] as const;
 
 export class PanelApp {
   private state: PanelState = { model: null, runs: [] };
@@ -49,6 +53,7 @@ export class PanelApp {
 
   start(): void {
     registerToolkit();
+    this.installStyles();
     const saved = this.api.getState();
     if (isPanelState(saved)) this.state = saved;
     this.root.ownerDocument.defaultView?.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
@@ -104,7 +109,7 @@ export class PanelApp {
   }
 
   private applySnapshot(runId: string, snapshot: ProbeSnapshot): void {
-    this.patchRun(runId, (run) => ({ ...run, snapshot }));
+    this.patchRun(runId, (run) => ({ ...run, snapshot, backendNote: snapshot.result.backendNote ?? run.backendNote }));
   }
 
   private async runProbe(message: StartProbeMessage): Promise<void> {
@@ -137,7 +142,18 @@ export class PanelApp {
     }
   }
 
-  // ---- rendering: whole re-render from state (the state is small; views re-join their own SVG) ----
+  // ---- rendering: whole re-render from state; the views re-join their own SVG ----
+
+  private installStyles(): void {
+    const doc = this.root.ownerDocument;
+    if (doc.getElementById('normscope-view-css')) return;
+    const style = doc.createElement('style');
+    style.id = 'normscope-view-css';
+    // The CSP admits <style> only with the page's nonce.
+    if (this.options.styleNonce) style.setAttribute('nonce', this.options.styleNonce);
+    style.textContent = `${VIEW_CSS}\n${LAYOUT_CSS}`;
+    doc.head.append(style);
+  }
 
   private render(): void {
     const doc = this.root.ownerDocument;
@@ -159,12 +175,35 @@ export class PanelApp {
     header.textContent = `${model.block.name} · ${model.fileName.split(/[\\/]/).pop()}`;
     this.root.append(header);
 
-    const diagram = doc.createElement('section');
-    diagram.className = 'ns-section ns-diagram-section';
-    diagram.append(fallbackDiagram(doc, model.block, (line, column) => this.api.postMessage({ type: 'reveal', uri: model.uri, line, column })));
-    this.root.append(diagram, divider(doc));
+    const reveal = (line: number | null) => {
+      if (line !== null && line >= 1) this.api.postMessage({ type: 'reveal', uri: model.uri, line, column: 0 });
+    };
+    const graph = buildBlockGraph(model.block);
+    const withData = this.state.runs.filter((run) => run.snapshot !== null);
     this.root.append(this.runStatus(doc));
-    this.root.append(this.heatmaps(doc));
+    if (withData.length === 0) {
+      // Before any probe: the block as written, clickable back to its source lines.
+      const diagram = doc.createElement('section');
+      diagram.className = 'ns-section ns-diagram-section';
+      renderDiagram(diagram, buildDiagramModel(graph), { onSelect: (node) => reveal(node.line) });
+      adoptInlineStyles(diagram);
+      this.root.append(diagram);
+      return;
+    }
+    this.root.append(divider(doc));
+    const results = withData.map((run) => run.snapshot!.result);
+    const ownPlacement = graph.reading;
+    const comparison = buildComparison(results, {
+      // The run of the source's own placement draws the source's block (clickable); others the canonical one.
+      graphs: results.map((result) => (result.config.placement === ownPlacement ? graph : null)),
+      metrics: PANEL_METRICS,
+    });
+    const section = doc.createElement('section');
+    section.className = 'ns-section ns-comparison';
+    section.setAttribute('data-runs', String(results.length));
+    renderComparison(section, comparison, { onSelect: (node) => reveal(node.line) });
+    adoptInlineStyles(section);
+    this.root.append(section);
   }
 
   private toolbar(doc: Document): HTMLElement {
@@ -181,13 +220,17 @@ export class PanelApp {
     list.className = 'ns-runs';
     for (const run of this.state.runs) {
       const item = doc.createElement('li');
-      const status = run.error ? 'error' : run.snapshot?.done ? 'done' : 'running';
-      item.className = `ns-run ns-run-${status}`;
+      const status = run.error ? 'error' : run.snapshot?.done ? 'done' : run.snapshot?.result.cancelled ? 'cancelled' : 'running';
+      item.className = `ns-run-status ns-run-${status}`;
       item.setAttribute('data-run-id', run.runId);
       item.setAttribute('data-status', status);
+      if (run.snapshot) item.setAttribute('data-step', String(run.snapshot.step));
       if (run.backendNote) item.setAttribute('data-backend', run.backendNote.split(':')[0]);
       const step = run.snapshot ? `step ${run.snapshot.step}/${run.snapshot.totalSteps}` : 'waiting';
-      item.append(badge(doc, run.label), doc.createTextNode(` ${step}`));
+      const label = doc.createElement('strong');
+      label.className = 'ns-run-label';
+      label.textContent = run.label;
+      item.append(label, badge(doc, step));
       if (status === 'running') item.append(progressRing(doc));
       if (run.backendNote) item.append(doc.createTextNode(` · ${run.backendNote}`));
       if (run.snapshot?.result.diverged) item.append(doc.createTextNode(` · diverged at step ${run.snapshot.result.diverged.step}`));
@@ -196,28 +239,20 @@ export class PanelApp {
     }
     return list;
   }
+}
 
-  /** One row per metric, one column per compared run, every heatmap of a metric on one colour scale. */
-  private heatmaps(doc: Document): HTMLElement {
-    const grid = doc.createElement('section');
-    grid.className = 'ns-section ns-heatmaps';
-    const runs = this.state.runs.filter((run) => run.snapshot !== null);
-    for (const { key, title } of HEATMAPS) {
-      const values = runs.flatMap((run) => run.snapshot!.result.metrics[key].flat()).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-      const domain: [number, number] = values.length > 0 ? [Math.min(...values), Math.max(...values)] : [0, 1];
-      const row = doc.createElement('div');
-      row.className = 'ns-heatmap-row';
-      row.setAttribute('data-metric', key);
-      for (const run of runs) {
-        const cell = doc.createElement('figure');
-        cell.setAttribute('data-run-id', run.runId);
-        const caption = doc.createElement('figcaption');
-        caption.textContent = run.label;
-        cell.append(caption, fallbackHeatmap(doc, title, run.snapshot!.result.metrics[key], domain));
-        row.append(cell);
-      }
-      grid.append(row);
+/**
+ * The views write some colours as `style` attributes (run colours of lines, the comparison's grid),
+ * which the panel's CSP (no 'unsafe-inline') refuses to apply. Setting the same declarations through
+ * the CSSOM is allowed, so copy each one across; the attribute text is the views' own.
+ */
+export function adoptInlineStyles(root: Element): void {
+  for (const element of root.querySelectorAll<HTMLElement | SVGElement>('[style]')) {
+    const text = element.getAttribute('style') ?? '';
+    element.removeAttribute('style');
+    for (const declaration of text.split(';')) {
+      const colon = declaration.indexOf(':');
+      if (colon > 0) element.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
     }
-    return grid;
   }
 }

@@ -6,10 +6,12 @@ import { canonicalBlock } from '../../src/core/graph/canonical';
 import { PLACEMENT_TITLES } from '../../src/core/graph/placementInfo';
 import type { BlockGraph } from '../../src/core/graph/types';
 import type { ProbeResult } from '../../src/core/probe/types';
+import { predict } from '../../src/core/theory/predict';
+import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { HEATMAP_METRICS, buildHeatmapModel, sharedColorScale } from './heatmapModel';
 import type { ColorScale, HeatmapMetric, HeatmapModel } from './heatmapModel';
-import { buildLossModel, buildTheoryModel } from './lineModel';
-import type { LabelledRun, LayerPrediction, LineChartModel } from './lineModel';
+import { buildLossModel, buildTheoryModel, predictionsFor } from './lineModel';
+import type { LabelledRun, LineChartModel } from './lineModel';
 import { buildDiagramModel } from './diagramModel';
 import type { DiagramModel } from './diagramModel';
 
@@ -20,7 +22,13 @@ export interface ComparisonModel {
   /** heatmaps[metric][run] */
   heatmaps: Record<HeatmapMetric, HeatmapModel[]>;
   loss: LineChartModel;
+  /** Measured residualNorm and contribution at init over src/core/theory's predictions. */
   theory: LineChartModel;
+  contributionTheory: LineChartModel;
+  /** The sum before a stream norm (Post-LN, DeepNorm, Mix-LN's post blocks) against the 3/2 lemma; null when no run records it. */
+  sumNormTheory: LineChartModel | null;
+  /** What each run's prediction assumes and where the probe departs from the paper, per run. */
+  theoryNotes: string[][];
 }
 
 /** `Pre-LN`, or `Pre-LN · warm-up 100` when two runs share a placement and differ otherwise. */
@@ -36,8 +44,8 @@ export function labelRuns(results: ProbeResult[]): LabelledRun[] {
 export interface ComparisonOptions {
   /** Block graphs from the analysed source, per run; runs without one draw the canonical probe block. */
   graphs?: (BlockGraph | null)[];
-  /** Theory predictions per run (see LayerPrediction); empty where none is known. */
-  predictions?: LayerPrediction[][];
+  /** Theory per run; by default src/core/theory's predict(config). null draws the measurement alone. */
+  theory?: (TheoryPrediction | null)[];
   metrics?: readonly HeatmapMetric[];
 }
 
@@ -54,13 +62,19 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
     const scale = sharedColorScale(runs.map((r) => r.result.metrics[metric]));
     scales[metric] = scale;
     heatmaps[metric] = runs.map((run) => buildHeatmapModel(metric, run.result.metrics[metric], run.result.metrics.steps, scale, {
-      subtitle: run.label, lastStep: run.result.config.steps,
+      subtitle: run.label, lastStep: run.result.config.steps, interval: run.result.config.recordEvery,
     }));
   }
   const lastStep = Math.max(...runs.map((r) => r.result.config.steps));
+  const theory = options.theory ?? runs.map((run) => predict(run.result.config));
   return {
     runs, diagrams, scales, heatmaps,
     loss: buildLossModel(runs, { lastStep }),
-    theory: buildTheoryModel(runs, options.predictions ?? runs.map(() => [])),
+    theory: buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'residualNorm') : [])), 'residualNorm'),
+    contributionTheory: buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'contribution') : [])), 'contribution'),
+    sumNormTheory: runs.some((r) => r.result.metrics.sumNorm.some((row) => row.some((v) => v !== null)))
+      ? buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'sumNorm') : [])), 'sumNorm')
+      : null,
+    theoryNotes: theory.map((t) => t?.notes ?? []),
   };
 }

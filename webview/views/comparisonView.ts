@@ -21,38 +21,58 @@ const CONFIG_KEYS: (keyof ProbeConfig)[] = [
 export function renderComparison(target: HTMLElement, model: ComparisonModel, options: ComparisonViewOptions = {}): void {
   const root = select(target);
   root.selectChildren().remove();
+  // Row by row (headers, diagrams, one row per metric, configs) so the same picture sits at the same
+  // height in every column, whatever the height of the diagrams above it.
   const grid = root.append('div').attr('class', 'ns-compare')
-    .attr('style', `grid-template-columns: repeat(${model.runs.length}, minmax(0, max-content))`);
-  model.runs.forEach((run, i) => {
-    const column = grid.append('section').attr('class', 'ns-run').attr('data-run', String(i));
-    column.append('h2').text(run.label);
+    
+    // CSSOM, not a style attribute: the panel's CSP allows the one and blocks the other.
+    .style('grid-template-columns', `repeat(${model.runs.length}, minmax(0, max-content))`);
+  const cells = (kind: string) => model.runs.map((_, i) => grid.append('div').attr('class', `ns-cell ns-cell-${kind}`).attr('data-run', String(i)));
+
+  cells('header').forEach((cell, i) => {
+    const run = model.runs[i];
+    cell.append('h2').text(run.label);
     const notes: string[] = [];
     if (run.result.diverged) notes.push(`Diverged at step ${run.result.diverged.step}: ${run.result.diverged.what} became non-finite.`);
     for (const note of run.result.clamped) notes.push(`Clamped: ${note}`);
     if (run.result.backendNote) notes.push(run.result.backendNote);
     if (notes.length > 0) {
-      column.append('ul').attr('class', 'ns-run-notes').selectAll('li').data(notes).join('li')
+      cell.append('ul').attr('class', 'ns-run-notes').selectAll('li').data(notes).join('li')
         .attr('class', (n) => (n.startsWith('Diverged') ? 'ns-warning' : null)).text((n) => n);
     }
-    renderDiagram(column.append('div').attr('class', 'ns-diagram-box').node()!, model.diagrams[i], options);
-    for (const metric of Object.keys(model.heatmaps) as (keyof ComparisonModel['heatmaps'])[]) {
-      renderHeatmap(column.append('div').attr('class', 'ns-heatmap-box').node()!, model.heatmaps[metric][i]);
-    }
-    if (options.showConfig) {
-      const config = run.result.config as unknown as Record<string, unknown>;
+  });
+  cells('diagram').forEach((cell, i) => renderDiagram(cell.node()!, model.diagrams[i], options));
+  for (const metric of Object.keys(model.heatmaps) as (keyof ComparisonModel['heatmaps'])[]) {
+    cells(`heatmap-${metric}`).forEach((cell, i) => renderHeatmap(cell.node()!, model.heatmaps[metric][i]));
+  }
+  if (options.showConfig) {
+    cells('config').forEach((cell, i) => {
+      const config = model.runs[i].result.config as unknown as Record<string, unknown>;
       const rows = CONFIG_KEYS.filter((k) => config[k] !== undefined).map((k) => [k, String(config[k])]);
-      const table = column.append('table').attr('class', 'ns-config');
+      const table = cell.append('table').attr('class', 'ns-config');
       table.append('caption').text('Config (re-creates the run exactly)');
       const tr = table.selectAll('tr').data(rows).join('tr');
       tr.append('th').text((r) => r[0]);
       tr.append('td').text((r) => r[1]);
-    }
-  });
+    });
+  }
+
   const shared = root.append('div').attr('class', 'ns-shared');
   renderLineChart(shared.append('div').node()!, model.loss);
-  const theory = shared.append('div').node()!;
-  renderLineChart(theory, model.theory);
-  if (model.theory.bands.length === 0 && !model.theory.lines.some((l) => l.style === 'dotted')) {
-    select(theory).append('p').attr('class', 'ns-muted').text('No theory prediction was supplied for these runs; the measured lines are shown alone.');
+  renderLineChart(shared.append('div').node()!, model.theory);
+  renderLineChart(shared.append('div').node()!, model.contributionTheory);
+  if (model.sumNormTheory) renderLineChart(shared.append('div').node()!, model.sumNormTheory);
+  const notes = theoryNotes(model);
+  if (notes.length > 0) {
+    const box = root.append('div').attr('class', 'ns-theory-notes');
+    box.append('h3').text('What the theory lines assume');
+    box.append('ul').selectAll('li').data(notes).join('li').text((n) => n);
   }
+}
+
+/** Notes every run shares are listed once; the rest carry their run's label. */
+export function theoryNotes(model: ComparisonModel): string[] {
+  const shared = model.theoryNotes[0]?.filter((note) => model.theoryNotes.every((notes) => notes.includes(note))) ?? [];
+  const own = model.runs.flatMap((run, i) => model.theoryNotes[i].filter((n) => !shared.includes(n)).map((n) => `${run.label}: ${n}`));
+  return [...shared, ...own];
 }

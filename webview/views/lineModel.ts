@@ -5,13 +5,15 @@
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { area, line } from 'd3-shape';
 import type { ProbeResult } from '../../src/core/probe/types';
+import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { formatValue } from './heatmapModel';
-import { runColor } from './theme';
+import { FOREGROUND_COLOR, runColor } from './theme';
 
 export type LineStyle = 'solid' | 'dashed' | 'dotted';
 
 export interface LineChartModel {
-  kind: 'loss' | 'theory';
+  /** `loss`, `theory-residualNorm`, `theory-contribution`: the chart's class, so views can find it. */
+  kind: string;
   title: string;
   subtitle: string;
   width: number;
@@ -22,11 +24,11 @@ export interface LineChartModel {
   yLog: boolean;
   xTicks: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
-  bands: { d: string; color: string; label: string }[];
-  lines: { d: string; color: string; label: string; style: LineStyle }[];
+  bands: { d: string; colorClass: string; label: string }[];
+  lines: { d: string; colorClass: string; label: string; style: LineStyle }[];
   /** Vertical markers (a run's divergence step). */
   markers: { x: number; label: string }[];
-  legend: { label: string; color: string; style: LineStyle | 'band' }[];
+  legend: { label: string; colorClass: string; style: LineStyle | 'band' }[];
 }
 
 /** A compared run with the label its column carries (`Pre-LN`, `Post-LN · warm-up 100`). */
@@ -95,8 +97,8 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
   runs.forEach((run, i) => {
     const { steps, loss } = run.result.metrics;
     const path = line<number>().defined((v) => Number.isFinite(v)).x((_, k) => x(steps[k])).y((v) => y(v)).digits(2);
-    lines.push({ d: path(loss) ?? '', color: runColor(i), label: run.label, style: 'solid' });
-    legend.push({ label: run.label, color: runColor(i), style: 'solid' });
+    lines.push({ d: path(loss) ?? '', colorClass: runColor(i), label: run.label, style: 'solid' });
+    legend.push({ label: run.label, colorClass: runColor(i), style: 'solid' });
     if (run.result.diverged) {
       markers.push({ x: round(x(run.result.diverged.step)), label: `${run.label} diverged at step ${run.result.diverged.step}` });
     }
@@ -107,10 +109,10 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
     const v = Number(key);
     const shared = distinct.length === 1;
     const owner = runs.findIndex((r) => r.result.optimalLoss !== undefined && r.result.optimalLoss.toFixed(6) === key);
-    const color = shared ? 'currentColor' : runColor(owner);
+    const color = shared ? FOREGROUND_COLOR : runColor(owner);
     const label = `optimal loss ${formatValue(v)}${shared ? '' : ` (${runs[owner].label})`}`;
-    lines.push({ d: `M${round(plot.x)},${round(y(v))}H${round(plot.x + plot.width)}`, color, label, style: 'dashed' });
-    legend.push({ label, color, style: 'dashed' });
+    lines.push({ d: `M${round(plot.x)},${round(y(v))}H${round(plot.x + plot.width)}`, colorClass: color, label, style: 'dashed' });
+    legend.push({ label, colorClass: color, style: 'dashed' });
   });
   return {
     kind: 'loss', title: 'Training loss', subtitle: 'cross-entropy, nats', width: SIZE.width, height: SIZE.height, plot,
@@ -120,14 +122,35 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
   };
 }
 
+/** The metrics a theory overlay can draw: both have per-layer predictions at initialisation. */
+export type OverlayMetric = 'residualNorm' | 'sumNorm' | 'contribution';
+
+const OVERLAY_TEXT: Record<OverlayMetric, { title: string; subtitle: string; yLabel: string; firstLayer: number }> = {
+  residualNorm: { title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d', yLabel: '‖x_l‖/√d', firstLayer: 0 },
+  sumNorm: { title: 'Residual sum before the norm, at initialisation', subtitle: 'measured vs predicted (Xiong\'s 3/2 lemma), ‖x + F(x)‖/√d', yLabel: '‖x + F(x)‖/√d', firstLayer: 0 },
+  contribution: { title: 'Contribution at initialisation', subtitle: 'measured vs predicted dilution, ‖x_l − x_{l−1}‖/‖x_l‖', yLabel: 'contribution', firstLayer: 1 },
+};
+
+/** The series of src/core/theory's prediction for one metric, as the overlay draws them. */
+export function predictionsFor(theory: TheoryPrediction, metric: OverlayMetric): LayerPrediction[] {
+  return theory.series.filter((s) => s.metric === metric).map((s) => ({
+    label: s.label,
+    layers: s.layers,
+    lower: (s.kind === 'band' ? s.lower : s.values) ?? [],
+    upper: (s.kind === 'band' ? s.upper : s.values) ?? [],
+  }));
+}
+
 /**
- * Measured residualNorm per layer at initialisation (the first recorded column) for each run, over the
+ * A metric per layer at initialisation (the first recorded column) for each run, measured, over the
  * predictions for it. `predictions[i]` belongs to run i; a log scale is used when the stream explodes.
  */
-export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][]): LineChartModel {
+export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][], metric: OverlayMetric = 'residualNorm'): LineChartModel {
+  const text = OVERLAY_TEXT[metric];
   const plot = frame();
-  const measured = runs.map((run) => run.result.metrics.residualNorm.map((row) => row[0] ?? Number.NaN));
-  const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1));
+  // Rows a run does not record (sumNorm where no norm sits on the stream) are null: gaps, not zeros.
+  const measured = runs.map((run) => (run.result.metrics[metric] as (number | null)[][]).map((row) => row[0] ?? Number.NaN));
+  const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1 + text.firstLayer));
   const x = scaleLinear().domain([0, maxLayer]).range([plot.x, plot.x + plot.width]);
   const all = [...measured.flat(), ...predictions.flat().flatMap((p) => [...p.lower, ...p.upper])];
   const { y, log } = yScale(finiteExtent(all), plot, true);
@@ -141,22 +164,23 @@ export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPredicti
       const label = `${run.label}: ${prediction.label}`;
       if (isLine) {
         const path = line<number>().defined((v) => Number.isFinite(v)).x((_, k) => x(prediction.layers[k])).y((v) => y(v)).digits(2);
-        lines.push({ d: path(prediction.lower) ?? '', color, label, style: 'dotted' });
-        legend.push({ label, color, style: 'dotted' });
+        lines.push({ d: path(prediction.lower) ?? '', colorClass: color, label, style: 'dotted' });
+        legend.push({ label, colorClass: color, style: 'dotted' });
       } else {
         const band = area<number>().defined((_, k) => Number.isFinite(prediction.lower[k]) && Number.isFinite(prediction.upper[k]))
           .x((_, k) => x(prediction.layers[k])).y0((_, k) => y(prediction.lower[k])).y1((_, k) => y(prediction.upper[k])).digits(2);
-        bands.push({ d: band(prediction.layers) ?? '', color, label });
-        legend.push({ label, color, style: 'band' });
+        bands.push({ d: band(prediction.layers) ?? '', colorClass: color, label });
+        legend.push({ label, colorClass: color, style: 'band' });
       }
     }
-    const path = line<number>().defined((v) => Number.isFinite(v)).x((_, l) => x(l)).y((v) => y(v)).digits(2);
-    lines.push({ d: path(measured[i]) ?? '', color, label: `${run.label}: measured`, style: 'solid' });
-    legend.push({ label: `${run.label}: measured`, color, style: 'solid' });
+    if (!measured[i].some((v) => Number.isFinite(v))) return;
+    const path = line<number>().defined((v) => Number.isFinite(v)).x((_, r) => x(r + text.firstLayer)).y((v) => y(v)).digits(2);
+    lines.push({ d: path(measured[i]) ?? '', colorClass: color, label: `${run.label}: measured`, style: 'solid' });
+    legend.push({ label: `${run.label}: measured`, colorClass: color, style: 'solid' });
   });
   return {
-    kind: 'theory', title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d',
-    width: SIZE.width, height: SIZE.height, plot, xLabel: 'layer l', yLabel: '‖x_l‖/√d', yLog: log,
+    kind: `theory-${metric}`, title: text.title, subtitle: text.subtitle,
+    width: SIZE.width, height: SIZE.height, plot, xLabel: 'layer l', yLabel: text.yLabel, yLog: log,
     xTicks: ticksOf(x, Math.min(maxLayer, 8), 'x', false), yTicks: ticksOf(y, 5, 'y', log),
     bands, lines, markers: [], legend,
   };

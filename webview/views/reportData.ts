@@ -2,14 +2,12 @@
 // kept (JSON has no NaN or ∞, and a diverged run is full of them) and nothing that could end the script.
 
 import type { ProbeResult } from '../../src/core/probe/types';
-import type { LayerPrediction } from './lineModel';
 
 export interface ReportData {
   title: string;
   source: string | null;
   generated: string;
   runs: ProbeResult[];
-  predictions: LayerPrediction[][];
 }
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };

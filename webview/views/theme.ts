@@ -13,9 +13,16 @@ export const RUN_COLORS: readonly string[] = [
   'var(--vscode-charts-yellow, #bf8803)',
 ];
 
+/**
+ * The class that colours run `index`'s lines and bands. Colours travel as classes, not style
+ * attributes, because the panel's Content-Security-Policy (no 'unsafe-inline' styles) blocks those.
+ */
 export function runColor(index: number): string {
-  return RUN_COLORS[index % RUN_COLORS.length];
+  return `ns-c${index % RUN_COLORS.length}`;
 }
+
+/** The class of lines drawn in the foreground colour (a shared optimum). */
+export const FOREGROUND_COLOR = 'ns-cfg';
 
 /** Cells whose value is NaN or infinite: the error colour, so divergence reads as a warning. */
 export const NON_FINITE_COLOR = 'var(--vscode-editorError-foreground, #e51400)';
@@ -62,18 +69,25 @@ export const VIEW_CSS = `
 .ns-predicted { fill: none; stroke-width: 1.2; stroke-dasharray: 2 3; }
 .ns-diverged { stroke: ${NON_FINITE_COLOR}; stroke-width: 1.2; stroke-dasharray: 3 2; }
 .ns-legend-swatch { stroke: none; }
+.ns-cells image, .ns-legend image { image-rendering: pixelated; }
+${RUN_COLORS.map((color, i) => `.ns-c${i} { --ns-color: ${color}; }`).join('\n')}
+.ns-cfg { --ns-color: currentColor; }
+.ns-line, .ns-optimal, .ns-predicted { stroke: var(--ns-color, currentColor); }
+.ns-band { fill: var(--ns-color, currentColor); }
 `;
 
 /** Page layout of a comparison: columns per run, charts below; shared by the panel and the report. */
 export const LAYOUT_CSS = `
-.ns-compare { display: grid; gap: 16px; align-items: start; }
-.ns-run { min-width: 0; }
-.ns-run h2 { font-size: 14px; margin: 0 0 6px; }
+.ns-compare { display: grid; column-gap: 20px; row-gap: 4px; align-items: start; }
+.ns-cell { min-width: 0; }
+.ns-cell h2 { font-size: 14px; margin: 0 0 6px; }
 .ns-run-notes { margin: 0 0 6px; padding-left: 18px; font-size: 12px; }
 .ns-warning { color: var(--vscode-editorError-foreground, #e51400); font-weight: 600; }
 .ns-diagram-notes { margin: 2px 0 8px; padding-left: 18px; font-size: 12px; max-width: 420px; }
-.ns-heatmap-box, .ns-diagram-box { margin-bottom: 6px; }
 .ns-shared { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 12px; }
+.ns-theory-notes { max-width: 900px; font-size: 12px; }
+.ns-theory-notes h3 { font-size: 13px; margin: 10px 0 4px; }
+.ns-theory-notes ul { margin: 0; padding-left: 18px; }
 .ns-config { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
 .ns-config caption { white-space: nowrap; text-align: left; font-weight: 600; padding-bottom: 2px; }
 .ns-config th { text-align: left; font-weight: normal; opacity: 0.75; padding: 1px 10px 1px 0; }

@@ -114,8 +114,11 @@ export class Interpreter {
     const targets = [left];
     while (valueNode.type === 'assignment') {
       const next = valueNode.childForFieldName('left');
+      const inner = valueNode.childForFieldName('right');
+      // `a = b: T` (damaged code parses so) has no right-hand side: nothing to assign.
+      if (!inner) return;
       if (next) targets.push(next);
-      valueNode = valueNode.childForFieldName('right') ?? valueNode;
+      valueNode = inner;
     }
     const value = this.eval(valueNode, frame);
     for (const target of targets) this.assign(target, value, frame, node);

@@ -2,7 +2,9 @@
 // × 8 columns (eight v128 accumulators), operating on padded row-major copies in one wasm memory.
 // The wasm memory may be shared so that worker threads run the same module over disjoint row ranges.
 
-import { Code, encodeModule, I32, V128 } from './wasmEncode';
+import { Code, encodeModule, I32, V128 } from './encode';
+import type { WasmMemory, WasmModule } from './runtime';
+import { compileModule, instantiate } from './runtime';
 
 /** Rows of C computed together (each broadcasts one A value per k). */
 export const ROW_BLOCK = 4;
@@ -23,33 +25,46 @@ const I = 5, J = 6, AP = 7, BP = 8, P = 9, CP = 10;
 const ACC = 11; // ACC + r·2 + c, r < 4, c < 2
 const B0 = 19, B1 = 20, S = 21;
 
-/** What one compiled kernel is specialised to. */
+/** What one compiled kernel is specialised to: sizes and byte strides are immediates in its code. */
 export interface KernelShape {
   k: number;
-  /** Columns of B and C, a multiple of 8. */
+  /** Columns of B and C computed, a multiple of 8. */
   np: number;
-  /** Rows of A as stored when A is transposed (stored [K, Mp]); 0 when A is stored [Mp, K]. */
-  transposedRows: number;
+  /** Bytes between A(i, p) and A(i+1, p), and between A(i, p) and A(i, p+1). */
+  aRowBytes: number;
+  aKBytes: number;
+  /** Bytes between B(p, j) and B(p+1, j); B's columns are contiguous. */
+  bRowBytes: number;
+  /** Bytes between C(i, j) and C(i+1, j); C's columns are contiguous. */
+  cRowBytes: number;
   /** Start from C's contents instead of zero. */
   accumulate: boolean;
 }
 
 export function shapeKey(shape: KernelShape): string {
-  return `${shape.k}x${shape.np}t${shape.transposedRows}${shape.accumulate ? 'a' : ''}`;
+  const { k, np, aRowBytes, aKBytes, bRowBytes, cRowBytes, accumulate } = shape;
+  return `${k}x${np}:${aRowBytes},${aKBytes},${bRowBytes},${cRowBytes}${accumulate ? '+' : ''}`;
+}
+
+/** The shape of a plain product: A stored [Mp, K] (or, transposed, [K, Mp]), B [K, Np], C [Mp, Np]. */
+export function denseShape(k: number, np: number, transposedRows: number, accumulate: boolean): KernelShape {
+  return {
+    k, np, accumulate,
+    aRowBytes: transposedRows > 0 ? 4 : k * 4,
+    aKBytes: transposedRows > 0 ? transposedRows * 4 : 4,
+    bRowBytes: np * 4,
+    cRowBytes: np * 4,
+  };
 }
 
 /**
- * C[rows, Np] (+)= A[rows, K] · B[K, Np] for rows in [rowStart, rowEnd) (multiples of 4). A is stored
- * [Mp, K] or, transposed, [K, Mp]; B [K, Np]; C [Mp, Np]; all f32 row-major. The shape is baked into
- * the code so every address offset is an immediate and no loop bound comes from memory.
+ * C[rows, Np] (+)= A[rows, K] · B[K, Np] for rows in [rowStart, rowEnd) (multiples of 4), f32, with the
+ * strides of `shape`. The shape is baked into the code so every address offset is an immediate and
+ * no loop bound comes from memory.
  */
 export function matmulKernelCode(shape: KernelShape): Code {
-  const { k, np, transposedRows, accumulate } = shape;
+  const { k, np, aRowBytes: rowBytes, aKBytes: kBytes, bRowBytes, cRowBytes: outRowBytes, accumulate } = shape;
   const code = new Code();
-  // Bytes between A(i, p) and A(i+1, p), and between A(i, p) and A(i, p+1).
-  const rowBytes = transposedRows > 0 ? 4 : k * 4;
-  const kBytes = transposedRows > 0 ? transposedRows * 4 : 4;
-  const outRowBytes = np * 4;
   code.get(ROW_START).set(I);
   code.block().loop(); // rows
   code.get(I).get(ROW_END).geU().brIf(1);
@@ -77,7 +92,7 @@ export function matmulKernelCode(shape: KernelShape): Code {
     }
   }
   code.get(AP).i32(kBytes).add().set(AP);
-  code.get(BP).i32(outRowBytes).add().set(BP);
+  code.get(BP).i32(bRowBytes).add().set(BP);
   code.get(P).i32(1).sub().tee(P).brIf(0);
   code.end();
   for (let r = 0; r < ROW_BLOCK; r++) {
@@ -102,16 +117,16 @@ export type MatmulKernel = (aPtr: number, bPtr: number, cPtr: number, rowStart: 
 
 /** Compiles and instantiates kernels per shape on one memory, caching both. */
 export class MatmulKernels {
-  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly modules = new Map<string, WasmModule>();
   private readonly kernels = new Map<string, MatmulKernel>();
 
-  constructor(readonly memory: WebAssembly.Memory, private readonly shared: boolean) {}
+  constructor(readonly memory: WasmMemory, private readonly shared: boolean) {}
 
-  module(shape: KernelShape): WebAssembly.Module {
+  module(shape: KernelShape): WasmModule {
     const key = shapeKey(shape);
     let module = this.modules.get(key);
     if (!module) {
-      module = new WebAssembly.Module(matmulModuleBytes(shape, this.shared));
+      module = compileModule(matmulModuleBytes(shape, this.shared));
       this.modules.set(key, module);
     }
     return module;
@@ -121,8 +136,7 @@ export class MatmulKernels {
     const key = shapeKey(shape);
     let kernel = this.kernels.get(key);
     if (!kernel) {
-      const instance = new WebAssembly.Instance(this.module(shape), { env: { memory: this.memory } });
-      kernel = instance.exports.matmul as MatmulKernel;
+      kernel = instantiate(this.module(shape), this.memory).matmul as MatmulKernel;
       this.kernels.set(key, kernel);
     }
     return kernel;

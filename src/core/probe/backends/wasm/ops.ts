@@ -1,12 +1,14 @@
-// The SIMD ops of the fast CPU backend on one wasm memory. matmul (simdMatmul.ts) copies the operands
+// The SIMD ops of the fast CPU backend on one wasm memory. matmul (matmulKernel.ts) copies the operands
 // in (padding rows to 4 and columns to 8, transposing B when it is stored [N, K]), runs the kernel over
 // row ranges — all here, or split with a worker thread by a `RowSplitter` — and copies C back; GELU
-// (simdGelu.ts) copies x (and dy) in and the result out.
+// (geluKernel.ts) copies x (and dy) in and the result out.
 
-import type { KernelShape, MatmulKernel } from './simdMatmul';
-import { MAX_PAGES, MatmulKernels, PAGE_BYTES, ROW_BLOCK, COL_BLOCK, roundUp } from './simdMatmul';
-import type { GeluKernels } from './simdGelu';
-import { geluModuleBytes } from './simdGelu';
+import type { KernelShape, MatmulKernel } from './matmulKernel';
+import { MAX_PAGES, MatmulKernels, PAGE_BYTES, ROW_BLOCK, COL_BLOCK, denseShape, roundUp } from './matmulKernel';
+import type { GeluKernels } from './geluKernel';
+import { geluModuleBytes } from './geluKernel';
+import type { WasmMemory } from './runtime';
+import { compileModule, createMemory, instantiate } from './runtime';
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -32,20 +34,19 @@ export type RowSplitter = (job: MatmulJob, kernel: MatmulKernel) => void;
 const runHere: RowSplitter = (job, kernel) => kernel(job.aPtr, job.bPtr, job.cPtr, 0, job.rows);
 
 export class WasmOps {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly kernels: MatmulKernels;
   private view: Float32Array;
   private geluKernels: GeluKernels | null = null;
 
   constructor(readonly shared: boolean, private readonly split: RowSplitter = runHere) {
-    this.memory = new WebAssembly.Memory(
-      shared ? { initial: 16, maximum: MAX_PAGES, shared: true } : { initial: 16, maximum: MAX_PAGES },
-    );
+    this.memory = createMemory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new MatmulKernels(this.memory, shared);
     this.view = new Float32Array(this.memory.buffer);
   }
 
-  private ensure(floats: number): Float32Array {
+  /** A view of the memory, grown to hold at least `floats` floats (views taken before may be stale). */
+  reserve(floats: number): Float32Array {
     const bytes = floats * 4;
     if (bytes > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE_BYTES));
@@ -68,7 +69,7 @@ export class WasmOps {
     const aOff = 0;
     const bOff = roundUp(aOff + mp * k, 4);
     const cOff = roundUp(bOff + k * np, 4);
-    const f = this.ensure(cOff + mp * np);
+    const f = this.reserve(cOff + mp * np);
     // Padding rows and columns are never zeroed: they only reach padding cells of C, which are dropped.
     if (!transA) {
       f.set(a.subarray(0, m * k), aOff);
@@ -92,7 +93,7 @@ export class WasmOps {
       if (np === n) f.set(out.subarray(0, m * n), cOff);
       else for (let i = 0; i < m; i++) f.set(out.subarray(i * n, i * n + n), cOff + i * np);
     }
-    const shape: KernelShape = { k, np, transposedRows: transA ? mp : 0, accumulate };
+    const shape: KernelShape = denseShape(k, np, transA ? mp : 0, accumulate);
     const job: MatmulJob = { shape, aPtr: aOff * 4, bPtr: bOff * 4, cPtr: cOff * 4, rows: mp, work: m * k * n };
     this.split(job, this.kernels.kernel(shape));
     if (np === n) out.set(f.subarray(cOff, cOff + m * n));
@@ -101,8 +102,7 @@ export class WasmOps {
 
   private gelu(): GeluKernels {
     if (!this.geluKernels) {
-      const module = new WebAssembly.Module(geluModuleBytes(this.shared, MAX_PAGES));
-      this.geluKernels = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as GeluKernels;
+      this.geluKernels = instantiate(compileModule(geluModuleBytes(this.shared, MAX_PAGES)), this.memory) as unknown as GeluKernels;
     }
     return this.geluKernels;
   }
@@ -110,7 +110,7 @@ export class WasmOps {
   /** y[len] = gelu(x), tanh approximation. */
   geluForward(y: Float32Array, x: Float32Array, length: number): void {
     const padded = roundUp(length, 4);
-    const f = this.ensure(2 * padded);
+    const f = this.reserve(2 * padded);
     f.set(x.subarray(0, length), 0);
     this.gelu().forward(padded * 4, 0, 0, padded * 4);
     y.set(f.subarray(padded, padded + length));
@@ -119,7 +119,7 @@ export class WasmOps {
   /** dx (+)= dy · gelu'(x). */
   geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, length: number, accumulate: boolean): void {
     const padded = roundUp(length, 4);
-    const f = this.ensure(3 * padded);
+    const f = this.reserve(3 * padded);
     f.set(x.subarray(0, length), 0);
     f.set(dy.subarray(0, length), padded);
     const kernels = this.gelu();
