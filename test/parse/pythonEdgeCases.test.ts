@@ -175,3 +175,12 @@ test('Mix-LN decided by the model (Block(d, post_ln=(i < n_post))) counts the po
   assert.equal(block.layers, 16);
   assert.equal(block.finalNorm, true);
 });
+
+test('a pathologically nested class does not stop the rest of the file from being classified', async () => {
+  const { readFileSync } = await import('node:fs');
+  const nanogpt = readFileSync('test/fixtures/python/nanogpt_pre.py', 'utf8');
+  const deep = ['class Deep(nn.Module):', '    def __init__(self):', `        self.x = ${'('.repeat(30000)}1${')'.repeat(30000)}`,
+    '    def forward(self, x):', '        return x + self.x'].join('\n');
+  const report = await analyzeSource(`${nanogpt}\n${deep}\n`, 'deep.py');
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.layers]), [['Block', 'pre', 12]]);
+});
