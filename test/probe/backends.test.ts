@@ -2,9 +2,11 @@
 // op suite of opSuite.ts, then are held to the reference backend at probe sizes, per op and for whole
 // training steps.
 //
-// Tolerances, and why. Every backend computes in float32; they differ from the reference only in the
-// order of accumulation (SIMD lanes sum k in four interleaved partial sums) and, for GELU, in tanh
-// (Eigen's rational approximation, |error| < 1e-6 absolute, against Math.tanh rounded to float32).
+// Tolerances, and why. Every backend stores float32; they differ from the reference only in rounding:
+// the wasm kernels round each product and each partial sum to float32, where the reference's JS
+// arithmetic forms them in float64 and rounds once per store (and sums some dot products wholly in
+// float64); gpu.js and the attention kernels sum in other orders; GELU's tanh is Eigen's rational
+// approximation in wasm and GLSL's tanh on WebGL (both within 1e-6 absolute of float64 tanh).
 // A float32 sum of K terms carries a rounding error of at most ≈ K·u·Σ|terms| (u = 6e-8) and typically
 // √K·u·Σ|terms|; with K ≤ 256 and inputs of order 1 that is ≈ 1e-6 of the largest output, so per op we
 // allow 2e-5 of the largest reference value (≈ 20× headroom, still far below any formula mistake,
