@@ -204,3 +204,15 @@ test('createNodeBackend: cpu and auto give the wasm-SIMD backend on two threads,
   assert.equal((gpujs.backend as GpujsBackend).mode, 'webasm');
   gpujs.backend.dispose();
 });
+
+test('a worker that cannot start makes matmul throw (after the timeout, then with its reason), never hang', async () => {
+  const backend = new ThreadedBackend({ threads: 2, splitThreshold: 0, workerFile: '/nonexistent/probe.worker.js', workerTimeoutMs: 300 });
+  const [m, k, n] = [64, 32, 64];
+  const call = (): void => backend.matmul(new Float32Array(m * n), new Float32Array(m * k), new Float32Array(k * n), m, k, n);
+  assert.throws(call, /did not answer within 300 ms/);
+  // Once the event loop has delivered the worker's error, the next call names it at once.
+  for (let waited = 0; backend.workerError === null && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(backend.workerError ?? '', /Cannot find module/);
+  assert.throws(call, /probe worker failed: .*Cannot find module/);
+  backend.dispose();
+});
