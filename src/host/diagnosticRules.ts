@@ -73,12 +73,18 @@ function conditionalMismatch(block: BlockIR): RuleFinding | null {
   };
 }
 
+/** Analyzer diagnostics the editor leaves to others (the Python and JSON language servers). */
+const EDITOR_SILENT: ReadonlySet<string> = new Set(['syntax-error', 'invalid-json', 'json-non-standard', 'parse-failed']);
+
 /** All findings for a file (analysed with its sibling config.json, where there is one). */
 export function diagnosticFindings(report: FileReport, source: string, options: RuleOptions = DEFAULT_RULE_OPTIONS): RuleFinding[] {
   const findings: RuleFinding[] = [];
+  // A file with no transformer in it (package.json, a data script) gets nothing from NormScope: the
+  // analyzer's "not a model config" is right for the CLI but noise on every JSON file in an editor.
+  const isModel = report.blocks.length > 0;
   for (const d of report.diagnostics) {
-    // The analyzer's informational notes ("no transformer block found") would be noise on every file.
-    if (d.severity === 'info') continue;
+    // Informational notes would be noise; syntax is the language server's to report, mid-edit.
+    if (!isModel || d.severity === 'info' || (d.code !== undefined && EDITOR_SILENT.has(d.code))) continue;
     findings.push({ code: 'analyzer', severity: d.severity, message: d.message, span: null, line: Math.max(1, d.line) });
   }
   for (const block of report.blocks) {

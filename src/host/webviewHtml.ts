@@ -38,6 +38,7 @@ export function webviewHtml(input: WebviewHtmlInput): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(contentSecurityPolicy(input.cspSource, input.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${nonce}">
 <link rel="stylesheet" href="${escapeAttribute(input.styleUri)}" nonce="${nonce}">
 <title>NormScope</title>
 </head>

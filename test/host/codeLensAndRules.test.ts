@@ -61,13 +61,20 @@ test('a conditional default that differs from the config.json beside it is repor
   assert.deepEqual(diagnosticFindings(gptReport(gptBlock({ placement: 'conditional', flag })), GPT_SOURCE), []);
 });
 
-test('analyzer warnings pass through, its info notes do not', () => {
+test('analyzer warnings on a model pass through; info notes, syntax and non-model files do not', () => {
   const report = { ...gptReport(), diagnostics: [
     { severity: 'warning' as const, message: 'could not resolve self.norm', line: 7 },
     { severity: 'info' as const, message: 'no transformer block found', line: 0, code: 'no-transformer' },
   ] };
   const findings = diagnosticFindings(report, GPT_SOURCE);
   assert.deepEqual(findings.map((f) => [f.code, f.line]), [['analyzer', 7]]);
+  // A JSON file that is not a model config (package.json, tsconfig.json) stays silent in the editor.
+  const notAModel = { file: '/p/package.json', language: 'json' as const, blocks: [], diagnostics: [
+    { severity: 'warning' as const, message: 'not a Hugging Face model config', line: 0, code: 'not-a-model-config' },
+  ] };
+  assert.deepEqual(diagnosticFindings(notAModel, '{}'), []);
+  const midEdit = { ...gptReport(), diagnostics: [{ severity: 'error' as const, message: 'syntax error', line: 9, code: 'syntax-error' }] };
+  assert.deepEqual(diagnosticFindings(midEdit, GPT_SOURCE), []);
 });
 
 test('probe config: placement and depth from the source, sizes from settings, clamps said aloud', () => {

@@ -19,9 +19,9 @@ function setup(runner: WebviewProbeRunner | null = null, saved: unknown = undefi
   return { root, app, posted, states };
 }
 
-/** Waits for a condition the panel reaches asynchronously; fails after two seconds. */
+/** Waits for a condition the panel reaches asynchronously; fails after twenty seconds (the machine is shared and jsdom renders every snapshot). */
 async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
+  const deadline = Date.now() + 20_000;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('timed out waiting for the panel');
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -129,4 +129,15 @@ test('without an engine the panel reports an error instead of pretending', async
   app.receive({ type: 'startProbe', runId: 'x', label: 'Pre-LN', config: probeResult().config, mode: 'auto' });
   await until(() => posted.some((m) => m.type === 'probeError'));
   assert.ok(posted.some((m) => m.type === 'probeError' && m.runId === 'x'));
+});
+
+test('style attributes the CSP would refuse are re-applied through the CSSOM', async () => {
+  const { adoptInlineStyles } = await import('../../webview/ui/panelApp');
+  const host = dom.window.document.createElement('div');
+  host.innerHTML = '<svg><path style="stroke: var(--vscode-charts-blue, #1a85ff); fill: none"></path></svg><div style="grid-template-columns: repeat(2, 1fr)"></div>';
+  adoptInlineStyles(host);
+  const path = host.querySelector('path') as unknown as SVGElement;
+  assert.equal(path.style.getPropertyValue('stroke'), 'var(--vscode-charts-blue, #1a85ff)');
+  assert.equal(path.style.getPropertyValue('fill'), 'none');
+  assert.equal((host.querySelector('div') as HTMLElement).style.getPropertyValue('grid-template-columns'), 'repeat(2, 1fr)');
 });

@@ -186,6 +186,7 @@ export class PanelApp {
       const diagram = doc.createElement('section');
       diagram.className = 'ns-section ns-diagram-section';
       renderDiagram(diagram, buildDiagramModel(graph), { onSelect: (node) => reveal(node.line) });
+      adoptInlineStyles(diagram);
       this.root.append(diagram);
       return;
     }
@@ -201,6 +202,7 @@ export class PanelApp {
     section.className = 'ns-section ns-comparison';
     section.setAttribute('data-runs', String(results.length));
     renderComparison(section, comparison, { onSelect: (node) => reveal(node.line) });
+    adoptInlineStyles(section);
     this.root.append(section);
   }
 
@@ -225,7 +227,10 @@ export class PanelApp {
       if (run.snapshot) item.setAttribute('data-step', String(run.snapshot.step));
       if (run.backendNote) item.setAttribute('data-backend', run.backendNote.split(':')[0]);
       const step = run.snapshot ? `step ${run.snapshot.step}/${run.snapshot.totalSteps}` : 'waiting';
-      item.append(badge(doc, run.label), doc.createTextNode(` ${step}`));
+      const label = doc.createElement('strong');
+      label.className = 'ns-run-label';
+      label.textContent = run.label;
+      item.append(label, badge(doc, step));
       if (status === 'running') item.append(progressRing(doc));
       if (run.backendNote) item.append(doc.createTextNode(` · ${run.backendNote}`));
       if (run.snapshot?.result.diverged) item.append(doc.createTextNode(` · diverged at step ${run.snapshot.result.diverged.step}`));
@@ -233,5 +238,21 @@ export class PanelApp {
       list.append(item);
     }
     return list;
+  }
+}
+
+/**
+ * The views write some colours as `style` attributes (run colours of lines, the comparison's grid),
+ * which the panel's CSP (no 'unsafe-inline') refuses to apply. Setting the same declarations through
+ * the CSSOM is allowed, so copy each one across; the attribute text is the views' own.
+ */
+export function adoptInlineStyles(root: Element): void {
+  for (const element of root.querySelectorAll<HTMLElement | SVGElement>('[style]')) {
+    const text = element.getAttribute('style') ?? '';
+    element.removeAttribute('style');
+    for (const declaration of text.split(';')) {
+      const colon = declaration.indexOf(':');
+      if (colon > 0) element.style.setProperty(declaration.slice(0, colon).trim(), declaration.slice(colon + 1).trim());
+    }
   }
 }

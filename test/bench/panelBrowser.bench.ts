@@ -1,0 +1,117 @@
+// `npm run bench:panel`: the real panel bundle (dist/webview.js) in headless Chromium under the
+// extension's exact Content-Security-Policy, driven through the message protocol with a fake
+// acquireVsCodeApi. Prints which backend `auto` chose and why, probe and render times, any CSP
+// violation, and saves a screenshot. Chromium: /usr/bin/chromium (or CHROMIUM=path).
+//   node out/bench/panelBrowser.bench.js [--steps N] [--layers N] [--screenshot path]
+
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import { webviewHtml } from '../../src/host/webviewHtml';
+import { PROBE_CONFIG, gptBlock } from '../host/fixtures';
+import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string): string => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const STEPS = Number(option('--steps', '40'));
+const LAYERS = Number(option('--layers', '6'));
+const SCREENSHOT = option('--screenshot', 'out/panel.png');
+
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const server = createServer((request, response) => {
+    const path = resolve(root, `.${decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)}`);
+    if (request.url === '/' || request.url === '/index.html') {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      response.setHeader('content-type', 'text/html');
+      response.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, nonce: 'benchNonce0123456789abcdefABCDEF' }));
+      return;
+    }
+    // Only what localResourceRoots allows: dist/ and media/.
+    if (!(path.startsWith(join(root, 'dist')) || path.startsWith(join(root, 'media'))) || !existsSync(path)) {
+      response.statusCode = 404;
+      response.end();
+      return;
+    }
+    response.setHeader('content-type', path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream');
+    response.end(readFileSync(path));
+  });
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    const consoleLines: string[] = [];
+    page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
+    // As a string: the bench bundle's keepNames helpers do not exist inside the page.
+    await page.addInitScript(`
+      window.__posted = [];
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ': ' + event.blockedURI + ' ' + (event.sample || '') + ' @' + event.sourceFile + ':' + event.lineNumber));
+      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined });
+    `);
+    await page.goto(url);
+    try {
+      await page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted).some((m) => m.type === 'ready'), undefined, { timeout: 20_000 });
+    } catch (error) {
+      const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+      throw new Error(`the panel never said ready; console: ${consoleLines.join(' | ')}; CSP: ${violations.join('; ')}`, { cause: error });
+    }
+    const send = (message: HostToWebview) => page.evaluate((m) => window.postMessage(m, '*'), message);
+    const posted = () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted);
+
+    await send({ type: 'setModel', model: { uri: 'file:///m/gpt.py', fileName: '/m/gpt.py', blockIndex: 0, block: gptBlock({ layers: LAYERS }) } });
+    const nodes = await page.locator('.ns-node[data-line]').count();
+    const config = { ...PROBE_CONFIG, layers: LAYERS, dModel: 32, heads: 4, seq: 16, batch: 4, vocab: 32, steps: STEPS, recordEvery: Math.max(1, Math.floor(STEPS / 20)) };
+    const results: string[] = [];
+    for (const [runId, placement, mode] of [['auto-pre', 'pre', 'auto'], ['gpu-post', 'post', 'gpu']] as const) {
+      await send({ type: 'setRuns', runs: [] });
+      const t0 = Date.now();
+      await send({ type: 'startProbe', runId, label: placement, config: { ...config, placement }, mode });
+      await page.waitForFunction((id) => ((window as unknown as { __posted: { type: string; runId?: string; snapshot?: { done: boolean } }[] }).__posted)
+        .some((m) => m.runId === id && (m.type === 'probeError' || (m.type === 'snapshot' && m.snapshot?.done))), runId, { timeout: 300_000 });
+      const wall = Date.now() - t0;
+      const mine = (await posted()).filter((m) => 'runId' in m && m.runId === runId);
+      const chosen = mine.find((m) => m.type === 'backendChosen');
+      const error = mine.find((m) => m.type === 'probeError');
+      const last = mine.filter((m) => m.type === 'snapshot').at(-1);
+      results.push(`  ${runId}: chose ${chosen?.type === 'backendChosen' ? `${chosen.backend} (${chosen.reason})` : '?'}; ${error?.type === 'probeError' ? `ERROR ${error.message}` : `ran ${last?.type === 'snapshot' ? `${last.snapshot.result.config.backend}, note "${last.snapshot.result.backendNote ?? ''}", loss ${last.snapshot.result.metrics.loss[0]?.toFixed(3)} → ${last.snapshot.result.metrics.loss.at(-1)?.toFixed(3)}` : '?'}`}; ${STEPS} steps in ${wall} ms`);
+    }
+    // Render time of the full comparison: re-send both runs' final snapshots as one setRuns.
+    const finals = (await posted()).filter((m): m is Extract<WebviewToHost, { type: 'snapshot' }> => m.type === 'snapshot' && m.snapshot.done);
+    const renderMs = await page.evaluate((runs) => {
+      const t0 = performance.now();
+      window.postMessage({ type: 'setRuns', runs }, '*');
+      return new Promise<number>((done) => setTimeout(() => done(performance.now() - t0), 0));
+    }, finals.map((m) => ({ runId: m.runId, label: m.runId, snapshot: m.snapshot, backendNote: m.snapshot.result.backendNote ?? null, error: null })));
+    const heatmaps = await page.locator('svg.ns-heatmap').count();
+    const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    const renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      return gl ? String(gl.getParameter(gl.RENDERER)) : 'no WebGL2';
+    });
+    console.log(`NormScope panel in headless Chromium (${await browser.version()}, WebGL2: ${renderer})`);
+    console.log(`  diagram: ${nodes} clickable nodes`);
+    for (const line of results) console.log(line);
+    console.log(`  comparison render (2 runs, ${heatmaps} heatmaps, loss + theory): ${renderMs.toFixed(1)} ms`);
+    console.log(`  CSP violations: ${violations.length === 0 ? 'none' : violations.join('; ')}`);
+    const problems = consoleLines.filter((line) => /^(error|pageerror)/.test(line));
+    console.log(`  console errors: ${problems.length === 0 ? 'none' : problems.slice(0, 5).join(' | ')}`);
+    console.log(`  screenshot: ${SCREENSHOT}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
