@@ -2,7 +2,7 @@
 // prints the table or the JSON document. File-system problems become diagnostics; only wrong arguments
 // change the exit code.
 
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FileReport } from '../core/ir/model';
@@ -71,8 +71,8 @@ const LIFTOFF_ONLY_MAX_FILES = 10;
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', 'site-packages', 'dist', 'out']);
 
-/** Expands folders into the .py and .json files below them, in a stable order. */
-function expand(path: string): string[] {
+/** Expands folders into the .py and .json files below them, in a stable order; null for an empty folder. */
+function expand(path: string): string[] | null {
   let isFolder = false;
   try {
     isFolder = statSync(path).isDirectory();
@@ -81,9 +81,14 @@ function expand(path: string): string[] {
   }
   if (!isFolder) return [path];
   const found: string[] = [];
+  // Symbolic links can point back up the tree: each real folder is walked once.
+  const visited = new Set<string>();
   const walk = (dir: string): void => {
     let names: string[];
     try {
+      const real = realpathSync(dir);
+      if (visited.has(real)) return;
+      visited.add(real);
       names = readdirSync(dir).sort();
     } catch {
       return;
@@ -102,7 +107,7 @@ function expand(path: string): string[] {
     }
   };
   walk(path);
-  return found;
+  return found.length > 0 ? found : null;
 }
 
 type Read = { bytes: Uint8Array; size: number } | { error: string; code: string };
@@ -113,7 +118,6 @@ function readHead(path: string, limit: number): Read {
   try {
     fd = openSync(path, 'r');
     const stats = fstatSync(fd);
-    if (stats.isDirectory()) return { error: 'is a folder with no .py or .json files', code: 'not-a-file' };
     const bytes = new Uint8Array(Math.min(stats.size, limit));
     let filled = 0;
     while (filled < bytes.length) {
@@ -137,11 +141,20 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
   let parser: PythonParser | undefined;
   const reports: FileReport[] = [];
   const explicitConfig = args.config === null ? null : readHead(args.config, args.maxBytes + 1);
-  const files = paths.flatMap(expand);
+  // Each argument in order: its files, or the report that its folder holds none.
+  const entries = paths.flatMap((path): (string | FileReport)[] => expand(path) ?? [{
+    file: path, language: 'unknown', blocks: [],
+    diagnostics: [{ severity: 'warning', line: 0, code: 'empty-folder', message: 'no .py or .json files in this folder (hidden folders, node_modules and __pycache__ are skipped)' }],
+  }]);
+  const files = entries.filter((entry): entry is string => typeof entry === 'string');
   // A one-shot run over a few files is faster on V8's baseline wasm compiler alone: optimising
   // tree-sitter's large lexer costs more than the few parses it speeds up (bench:inspect shows both).
   if (files.filter((file) => /\.pyi?$/i.test(file)).length <= LIFTOFF_ONLY_MAX_FILES) setFlagsFromString('--liftoff-only');
-  for (const file of files) {
+  for (const file of entries) {
+    if (typeof file !== 'string') {
+      reports.push(file);
+      continue;
+    }
     const read = readHead(file, args.maxBytes + 1);
     if ('error' in read) {
       reports.push({ file, language: 'unknown', blocks: [], diagnostics: [{ severity: 'error', line: 0, code: read.code, message: `cannot read ${file}: ${read.error}` }] });

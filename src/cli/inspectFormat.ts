@@ -84,7 +84,10 @@ function describeSublayers(block: BlockIR): string {
 function describeFlag(flag: FlagIR | null): string {
   if (!flag) return '-';
   const readings = Object.entries(flag.placements).map(([value, placement]) => `${value}→${placement}`).join(', ');
-  return `${flag.name} (${readings}; default ${flag.default === null ? 'none' : String(flag.default)})`;
+  // Spell a boolean default the way the file spells its values: True in Python, true in JSON.
+  const pythonic = 'True' in flag.placements || 'False' in flag.placements;
+  const shown = flag.default === null ? 'none' : typeof flag.default === 'boolean' && pythonic ? (flag.default ? 'True' : 'False') : String(flag.default);
+  return `${flag.name} (${readings}; default ${shown})`;
 }
 
 const HEADER = ['FILE', 'BLOCK', 'LINE', 'PLACEMENT', 'SUBLAYERS', 'NORM', 'FINAL NORM', 'LAYERS', 'D', 'FLAG'];
@@ -114,12 +117,18 @@ export function alignColumns(table: readonly (readonly string[])[]): string[] {
 
 /** `file:line: severity: message`; line 0 means the whole file. */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
-  return `${file}:${diagnostic.line}: ${diagnostic.severity}: ${diagnostic.message}`;
+  // Some messages already start with `file:line:`; the table prints that prefix once.
+  const prefix = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+:)?\\s*`);
+  return `${file}:${diagnostic.line}: ${diagnostic.severity}: ${diagnostic.message.replace(prefix, '')}`;
 }
 
 /** The readable report: the aligned table, then every diagnostic. */
 export function formatTable(reports: readonly FileReport[]): string {
   const lines = alignColumns([HEADER, ...reports.flatMap(rows)]);
   const diagnostics = reports.flatMap((report) => report.diagnostics.map((d) => formatDiagnostic(report.file, d)));
-  return `${lines.join('\n')}\n${diagnostics.length > 0 ? `\n${diagnostics.join('\n')}\n` : ''}`;
+  const count = (severity: Diagnostic['severity']): number => reports.reduce((n, r) => n + r.diagnostics.filter((d) => d.severity === severity).length, 0);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const blocks = reports.reduce((n, r) => n + r.blocks.length, 0);
+  const summary = `${plural(reports.length, 'file')}, ${plural(blocks, 'block')}; ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${count('info')} info`;
+  return `${lines.join('\n')}\n${diagnostics.length > 0 ? `\n${diagnostics.join('\n')}\n` : ''}\n${summary}\n`;
 }

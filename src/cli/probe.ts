@@ -98,7 +98,7 @@ export async function runProbe(argv: string[]): Promise<number> {
   try {
     for (const placement of placements) {
       const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: created.name, placement };
-      if (placement === 'none' && args.rezero) overrides.rezero = true;
+      if (placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
       const { config, clamped } = probeConfigFor({ ...resolved.model, placement }, overrides);
       const result = await runOne(config, backend, signal, process.stderr.isTTY === true);
       result.clamped = [...resolved.notes, ...clamped, ...result.clamped.filter((note) => !clamped.includes(note))];

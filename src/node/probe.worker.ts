@@ -1,6 +1,7 @@
 // The fast backend's matmul worker: runs row ranges of the SIMD kernels on the shared wasm memory,
 // woken through the control block of probe/workerProtocol.ts (no event loop turn per job).
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { instantiate } from '../core/probe/backends/wasm/runtime';
 import type { KernelMessage, WorkerStart } from './probe/workerProtocol';
 import { A_PTR, B_PTR, COMMAND, C_PTR, DONE, FAILED, KERNEL, ROW_END, ROW_START, RUN_MATMUL, SEQ, STOP } from './probe/workerProtocol';
 
@@ -17,8 +18,7 @@ function kernel(id: number): Kernel {
     const received = receiveMessageOnPort(port);
     if (!received) throw new Error(`probe worker: kernel ${id} was never sent`);
     const { id: newId, module } = received.message as KernelMessage;
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    kernels.set(newId, instance.exports.matmul as Kernel);
+    kernels.set(newId, instantiate(module, memory).matmul as Kernel);
   }
 }
 

@@ -1,6 +1,6 @@
-// The fast CPU probe backend for Node: matmul, attention and GELU on WebAssembly SIMD kernels
-// (src/node/probe), the other ops from the reference backend, and large matmuls split by rows with a worker thread so
-// both cores work. Same ProbeBackend interface and results to float32 accumulation order
+// The fast CPU probe backend for Node: the wasm-SIMD backend of the core (matmul, attention and GELU
+// on WebAssembly f32x4 kernels), with large matmuls split by rows with a worker thread so both cores
+// work. Same ProbeBackend interface and results to float32 accumulation order
 // (test/probe/backends.test.ts). Op calls stay synchronous: the worker is woken with Atomics, not
 // messages, and the main thread computes its own rows meanwhile.
 
@@ -8,12 +8,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { ProbeBackend } from '../core/probe/backend';
-import { ReferenceBackend } from '../core/probe/backends/reference';
-import type { MatmulJob } from './probe/wasmOps';
-import { WasmOps } from './probe/wasmOps';
-import { WasmAttention } from './probe/wasmAttention';
-import type { MatmulKernel } from './probe/simdMatmul';
-import { ROW_BLOCK, shapeKey } from './probe/simdMatmul';
+import { SimdBackend } from '../core/probe/backends/simd';
+import type { MatmulJob, WasmOps } from '../core/probe/backends/wasm/ops';
+import type { MatmulKernel } from '../core/probe/backends/wasm/matmulKernel';
+import { ROW_BLOCK, shapeKey } from '../core/probe/backends/wasm/matmulKernel';
+import type { WasmMemory, WasmModule } from '../core/probe/backends/wasm/runtime';
 import type { KernelMessage, WorkerStart } from './probe/workerProtocol';
 import {
   A_PTR, B_PTR, COMMAND, CONTROL_SLOTS, C_PTR, DONE, FAILED, KERNEL, ROW_END, ROW_START, RUN_MATMUL, SEQ, STOP,
@@ -52,7 +51,7 @@ class MatmulWorker {
   private readonly ids = new Map<string, number>();
   private seq = 0;
 
-  constructor(file: string, memory: WebAssembly.Memory, private readonly timeoutMs: number) {
+  constructor(file: string, memory: WasmMemory, private readonly timeoutMs: number) {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
     this.slots = new Int32Array(control);
     const channel = new MessageChannel();
@@ -65,7 +64,7 @@ class MatmulWorker {
   }
 
   /** Starts rows [rowStart, rowEnd) of the job on the worker; returns at once. */
-  start(job: MatmulJob, module: WebAssembly.Module, rowStart: number, rowEnd: number): void {
+  start(job: MatmulJob, module: WasmModule, rowStart: number, rowEnd: number): void {
     const key = shapeKey(job.shape);
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -109,66 +108,40 @@ class MatmulWorker {
   }
 }
 
-export class ThreadedBackend extends ReferenceBackend implements ProbeBackend {
-  override readonly name = 'cpu';
+/** Runs a matmul's row blocks here, or half of them on the worker when the product is large enough. */
+function runJob(job: MatmulJob, kernel: MatmulKernel, module: WasmModule, worker: MatmulWorker | null, threshold: number): void {
+  if (!worker || job.work < threshold || job.rows < 2 * ROW_BLOCK) {
+    kernel(job.aPtr, job.bPtr, job.cPtr, 0, job.rows);
+    return;
+  }
+  // The worker takes the first half of the row blocks, this thread the second.
+  const split = Math.floor(job.rows / ROW_BLOCK / 2) * ROW_BLOCK;
+  worker.start(job, module, 0, split);
+  kernel(job.aPtr, job.bPtr, job.cPtr, split, job.rows);
+  worker.finish();
+}
+
+export class ThreadedBackend extends SimdBackend implements ProbeBackend {
   /** How many threads actually run matmuls, and why fewer than asked if so. */
   readonly threads: number;
   readonly threadNote: string | undefined;
-  private readonly ops: WasmOps;
-  private readonly attention: WasmAttention;
   private readonly worker: MatmulWorker | null;
 
   constructor(options: ThreadedBackendOptions = {}) {
-    super();
     const wanted = options.threads ?? 2;
     const threshold = options.splitThreshold ?? DEFAULT_SPLIT_THRESHOLD;
     const file = wanted > 1 ? options.workerFile ?? findWorkerFile() : null;
+    // The splitter is handed to the kernels before the worker exists (it needs their memory).
+    const late: { worker: MatmulWorker | null; ops: WasmOps | null } = { worker: null, ops: null };
+    super({
+      shared: file !== null,
+      split: (job, kernel) => runJob(job, kernel, late.ops!.kernels.module(job.shape), late.worker, threshold),
+    });
+    late.ops = this.ops;
     if (wanted > 1 && !file) this.threadNote = 'probe.worker.js not found next to the bundle or in ./dist: one thread';
-    let worker: MatmulWorker | null = null;
-    this.ops = new WasmOps(file !== null, (job, kernel) => this.runJob(job, kernel, worker, threshold));
-    this.attention = new WasmAttention(this.ops);
-    if (file) worker = new MatmulWorker(file, this.ops.memory, options.workerTimeoutMs ?? 30_000);
-    this.worker = worker;
-    this.threads = worker ? 2 : 1;
-  }
-
-  private runJob(job: MatmulJob, kernel: MatmulKernel, worker: MatmulWorker | null, threshold: number): void {
-    if (!worker || job.work < threshold || job.rows < 2 * ROW_BLOCK) {
-      kernel(job.aPtr, job.bPtr, job.cPtr, 0, job.rows);
-      return;
-    }
-    // The worker takes the first half of the row blocks, this thread the second.
-    const split = Math.floor(job.rows / ROW_BLOCK / 2) * ROW_BLOCK;
-    worker.start(job, this.ops.kernels.module(job.shape), 0, split);
-    kernel(job.aPtr, job.bPtr, job.cPtr, split, job.rows);
-    worker.finish();
-  }
-
-  override matmul(
-    out: Float32Array, a: Float32Array, b: Float32Array,
-    m: number, k: number, n: number,
-    options?: { transA?: boolean; transB?: boolean; accumulate?: boolean },
-  ): void {
-    this.ops.matmul(out, a, b, m, k, n, options);
-  }
-
-  override geluForward(y: Float32Array, x: Float32Array, length: number): void {
-    this.ops.geluForward(y, x, length);
-  }
-
-  override geluBackward(dx: Float32Array, dy: Float32Array, x: Float32Array, length: number, accumulate = false): void {
-    this.ops.geluBackward(dx, dy, x, length, accumulate);
-  }
-
-  override attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, b: number, t: number, c: number, h: number): void {
-    if (!this.attention.forward(out, att, qkv, b, t, c, h)) super.attentionForward(out, att, qkv, b, t, c, h);
-  }
-
-  override attentionBackward(
-    dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
-    b: number, t: number, c: number, h: number, accumulate = false,
-  ): void {
-    if (!this.attention.backward(dqkv, dout, qkv, att, b, t, c, h, accumulate)) super.attentionBackward(dqkv, dout, qkv, att, b, t, c, h, accumulate);
+    if (file) late.worker = new MatmulWorker(file, this.ops.memory, options.workerTimeoutMs ?? 30_000);
+    this.worker = late.worker;
+    this.threads = this.worker ? 2 : 1;
   }
 
   override dispose(): void {

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
@@ -67,7 +68,7 @@ interface BackendSpec {
 
 const BACKENDS: BackendSpec[] = [
   { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
-  { label: 'wasm-simd, 1 thread', make: () => new ThreadedBackend({ threads: 1 }), steps: quick ? 3 : 10 },
+  { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
   { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
   { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
@@ -94,7 +95,14 @@ function pytorchRound(python: string): Record<string, number> {
 }
 
 /** Wall time per op of a few steps on one backend, by wrapping its methods. */
-function profile(make: () => ProbeBackend, probe: Probe, steps: number): [string, number][] {
+interface Profile {
+  /** [op, share of the step's wall time], largest first. */
+  shares: [string, number][];
+  /** Milliseconds per step in each op. */
+  msPerStep: Map<string, number>;
+}
+
+function profile(make: () => ProbeBackend, probe: Probe, steps: number): Profile {
   const backend = make();
   const totals = new Map<string, number>();
   const wrapped = new Proxy(backend, {
@@ -119,7 +127,13 @@ function profile(make: () => ProbeBackend, probe: Probe, steps: number): [string
   const rows: [string, number][] = [...totals.entries()].map(([name, ms]) => [name, ms / total]);
   const opsTime = rows.reduce((sum, [, share]) => sum + share, 0);
   rows.push(['(model glue: residual sums, embeddings, zeroing)', Math.max(0, 1 - opsTime)]);
-  return rows.sort((a, b) => b[1] - a[1]);
+  const msPerStep = new Map([...totals.entries()].map(([name, ms]) => [name, ms / steps]));
+  return { shares: rows.sort((a, b) => b[1] - a[1]), msPerStep };
+}
+
+/** FLOPs per step of the attention core alone (dense T×T scores and mixing, forward + backward). */
+function attentionFlops(c: ProbeConfig): number {
+  return 3 * c.layers * 2 * 2 * c.batch * c.seq * c.seq * c.dModel;
 }
 
 function main(): void {
@@ -170,9 +184,16 @@ function main(): void {
   for (const row of cells) for (const cell of row) cell.backend.dispose();
   const probe = PROBES[0];
   console.log(`\nwhere a wasm-simd (1 thread) step goes, default probe (share of wall time):`);
-  for (const [name, share] of profile(() => new ThreadedBackend({ threads: 1 }), probe, quick ? 2 : 5)) {
-    console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%`);
+  const { shares, msPerStep } = profile(() => new SimdBackend(), probe, quick ? 2 : 5);
+  for (const [name, share] of shares) {
+    const ms = msPerStep.get(name);
+    console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%${ms === undefined ? '' : `  ${ms.toFixed(1).padStart(6)} ms/step`}`);
   }
+  // Achieved throughput of the two heavy kernels inside a real step, copies in and out included.
+  const attention = attentionFlops(probe.config);
+  const matmulMs = msPerStep.get('matmul') ?? 0;
+  const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
+  console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
 }
 
 main();

@@ -7,10 +7,14 @@
 import { existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
+import { contentSecurityPolicy } from '../../src/host/webviewHtml';
+
+const NONCE = 'normscopeProbeCheck';
 
 const HARNESS = `
 import { GpujsBackend } from './src/core/probe/backends/gpujs';
 import { ReferenceBackend } from './src/core/probe/backends/reference';
+import { SimdBackend } from './src/core/probe/backends/simd';
 import { initParams, zeroGrads } from './src/core/probe/modelParams';
 import { allocateForward, forward } from './src/core/probe/modelForward';
 import { allocateBackward, backward } from './src/core/probe/modelBackward';
@@ -76,6 +80,16 @@ function train(be) {
   return losses;
 }
 
+window.trySimd = () => {
+  try {
+    const out = new Float32Array(4);
+    new SimdBackend().matmul(out, Float32Array.of(1, 2, 3, 4), Float32Array.of(5, 6, 7, 8), 2, 2, 2);
+    return 'runs: ' + Array.from(out).join(' ');
+  } catch (error) {
+    return 'fails: ' + String(error).slice(0, 160);
+  }
+};
+
 window.runAgreement = () => {
   const gl = document.createElement('canvas').getContext('webgl2');
   const info = gl && gl.getExtension('WEBGL_debug_renderer_info');
@@ -111,21 +125,31 @@ async function main(): Promise<void> {
     args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-sandbox'],
   });
   try {
-    const page = await browser.newPage();
-    const console_: string[] = [];
-    page.on('console', (message) => console_.push(message.text()));
-    await page.setContent('<!doctype html><html><body></body></html>');
-    await page.addScriptTag({ content: bundle.outputFiles[0].text });
-    const result = await page.evaluate(() => (window as unknown as { runAgreement(): unknown }).runAgreement()) as {
-      renderer: string | null; opsMs: number; errors: Record<string, number>; gpuLosses: number[]; refLosses: number[]; fallbacks: string[]; mode: string;
-    };
-    console.log(`renderer: ${result.renderer}; gpu.js mode ${result.mode}; all ops once in ${result.opsMs.toFixed(0)} ms`);
-    for (const [op, error] of Object.entries(result.errors)) console.log(`  ${op.padEnd(12)} max error ${error.toExponential(2)} of the largest reference value`);
-    console.log(`  training losses gpujs ${result.gpuLosses.map((l) => l.toFixed(6)).join(', ')}`);
-    console.log(`  training losses ref   ${result.refLosses.map((l) => l.toFixed(6)).join(', ')}`);
-    console.log(`  fallbacks: ${result.fallbacks.length === 0 ? 'none' : result.fallbacks.join('; ')}`);
-    const warnings = console_.filter((line) => /fall|error|warn/i.test(line));
-    if (warnings.length > 0) console.log(`  page console: ${warnings.slice(0, 5).join(' | ')}`);
+    const script = bundle.outputFiles[0].text.replace(/<\/script/gi, '<\\/script');
+    // Once as a plain page, once under the panel's own Content-Security-Policy (src/host/webviewHtml.ts).
+    for (const csp of [null, contentSecurityPolicy('https://webview.invalid', NONCE)]) {
+      const page = await browser.newPage();
+      const messages: string[] = [];
+      page.on('console', (message) => messages.push(message.text()));
+      page.on('pageerror', (error) => messages.push(String(error)));
+      const meta = csp ? `<meta http-equiv="Content-Security-Policy" content="${csp.replace(/"/g, '&quot;')}">` : '';
+      await page.setContent(`<!doctype html><html><head>${meta}<script nonce="${NONCE}">${script}</script></head><body></body></html>`);
+      console.log(csp ? `\nunder the webview CSP: ${csp}` : 'plain page:');
+      const result = await page.evaluate(() => (window as unknown as { runAgreement(): unknown }).runAgreement()) as {
+        renderer: string | null; opsMs: number; errors: Record<string, number>; gpuLosses: number[]; refLosses: number[]; fallbacks: string[]; mode: string;
+      };
+      console.log(`renderer: ${result.renderer}; gpu.js mode ${result.mode}; all ops once in ${result.opsMs.toFixed(0)} ms`);
+      const worst = Object.entries(result.errors).sort((a, b) => b[1] - a[1]);
+      console.log(`  worst op errors (of the largest reference value): ${worst.slice(0, 4).map(([op, e]) => `${op} ${e.toExponential(2)}`).join(', ')}; all: ${worst.length} outputs`);
+      if (!csp) for (const [op, error] of worst) console.log(`    ${op.padEnd(12)} ${error.toExponential(2)}`);
+      console.log(`  training losses gpujs ${result.gpuLosses.map((l) => l.toFixed(6)).join(', ')}`);
+      console.log(`  training losses ref   ${result.refLosses.map((l) => l.toFixed(6)).join(', ')}`);
+      console.log(`  fallbacks: ${result.fallbacks.length === 0 ? 'none' : result.fallbacks.join('; ')}`);
+      console.log(`  wasm-SIMD backend: ${await page.evaluate(() => (window as unknown as { trySimd(): string }).trySimd())}`);
+      const warnings = messages.filter((line) => /fall|error|warn|refused|violat/i.test(line));
+      if (warnings.length > 0) console.log(`  page console: ${warnings.slice(0, 3).map((w) => w.slice(0, 200)).join(' | ')}`);
+      await page.close();
+    }
   } finally {
     await browser.close();
   }

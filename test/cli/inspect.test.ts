@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,7 +55,8 @@ test('--json prints one document with the fields issue 2 names', () => {
 test('the table aligns its columns and lists diagnostics as file:line: severity: message', () => {
   const { status, stdout } = run(`${CONFIGS}/gemma2-9b.json`, `${CONFIGS}/pythia-160m.json`, `${CONFIGS}/invalid-missing-comma.json`);
   assert.equal(status, 0);
-  const [table, diagnostics] = stdout.split('\n\n');
+  const [table, diagnostics, summary] = stdout.split('\n\n');
+  assert.equal(summary, '3 files, 2 blocks; 1 error, 0 warnings, 0 info\n');
   const lines = table.split('\n');
   assert.match(lines[0], /^FILE\s+BLOCK\s+LINE\s+PLACEMENT\s+SUBLAYERS\s+NORM\s+FINAL NORM\s+LAYERS\s+D\s+FLAG$/);
   const column = lines[0].indexOf('PLACEMENT');
@@ -99,4 +100,15 @@ test('a config.json beside a .py file is used unless --no-config; --config names
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py'), ['pre', 6]);
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--no-config'), ['conditional', null]);
   assert.deepEqual(placement('test/fixtures/sibling/modeling_tiny.py', '--config', `${CONFIGS}/pythia-160m.json`), ['parallel-pre', 12]);
+});
+
+test('an empty folder is a warning and a symbolic link back up the tree is walked once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-walk-'));
+  mkdirSync(join(dir, 'empty'));
+  mkdirSync(join(dir, 'models'));
+  writeFileSync(join(dir, 'models', 'config.json'), '{"model_type": "gpt2", "n_layer": 2}');
+  symlinkSync(dir, join(dir, 'models', 'loop'));
+  const doc = JSON.parse(run(join(dir, 'empty'), join(dir, 'models'), '--json').stdout) as JsonDocument;
+  assert.deepEqual(doc.files.map((f) => f.file), [join(dir, 'empty'), join(dir, 'models', 'config.json')]);
+  assert.match(doc.files[0].diagnostics[0].message, /no \.py or \.json files in this folder/);
 });

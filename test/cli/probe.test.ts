@@ -6,6 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProbeArgs } from '../../src/cli/probeArgs';
+import { formatProbeJson, progressLine, runJson } from '../../src/cli/probeOutput';
+import { runProbeToEnd } from '../../src/core/probe/engine';
+import { defaultProbeConfig } from '../../src/core/probe/probeConfig';
 import { modelFromReport } from '../../src/core/probe/fromReport';
 import type { BlockIR, FileReport } from '../../src/core/ir/model';
 
@@ -39,7 +42,7 @@ const report = (blocks: BlockIR[]): FileReport => ({ file: 'm.py', language: 'py
 test('the analysed model: placement, norm, depth; a conditional block read at its flag\'s default', () => {
   const plain = modelFromReport(report([block({ norm: 'rmsnorm' })]));
   assert.ok(plain.ok);
-  assert.deepEqual(plain.model, { placement: 'pre', norm: 'rmsnorm', layers: 24, dModel: 1024, heads: 16 });
+  assert.deepEqual(plain.model, { placement: 'pre', norm: 'rmsnorm', layers: 24, dModel: 1024, heads: 16, rezero: false });
   const conditional = modelFromReport(report([block({ placement: 'conditional', flag: { name: 'norm_first', default: false, placements: { True: 'pre', False: 'post' } } })]));
   assert.ok(conditional.ok);
   assert.equal(conditional.model.placement, 'post');
@@ -64,6 +67,22 @@ test('the CLI probes a config.json at its depth with a small width, as JSON', ()
   assert.equal(document.theory.placement, 'pre');
   assert.equal(document.diverged, null);
   assert.equal(document.source.file, 'examples/llama-config.json');
+});
+
+test('the CLI probes a Python model file through the analyzer: BERT\'s Post-LN at its depth, ReZero as ReZero', () => {
+  const bert = cli(['test/fixtures/python/bert_post.py', '--steps', '0', '--seq', '4', '--batch', '1', '--json']);
+  assert.equal(bert.status, 0, bert.stderr);
+  const document = JSON.parse(bert.stdout);
+  assert.equal(document.config.placement, 'post');
+  assert.equal(document.config.layers, 12);
+  assert.equal(document.source.block, 'BertLayer');
+  assert.ok(document.clamped.includes('d 768 → 64: probed at its depth with a small width'));
+  const rezero = JSON.parse(cli(['test/fixtures/python/rezero.py', '--steps', '0', '--seq', '4', '--batch', '1', '--json']).stdout);
+  assert.equal(rezero.config.placement, 'none');
+  assert.equal(rezero.config.rezero, true);
+  // ReZero is the identity at init: every block leaves the stream as the embedding made it.
+  const norms = rezero.metrics.residualNorm.map((row: number[]) => row[0]);
+  assert.ok(norms.every((v: number) => Math.abs(v - norms[0]) < 1e-6), `${norms}`);
 });
 
 test('the CLI with --compare runs the counterparts on the same seed and prints {runs: [...]}', () => {
@@ -97,4 +116,16 @@ test('the CLI refuses a file it cannot read, saying what to do instead', () => {
   const run = cli(['missing.py']);
   assert.match(run.stderr, /missing\.py: cannot read missing\.py: no such file or folder; pass --placement/);
   assert.equal(run.status, 2);
+});
+
+test('the progress bar fills with the steps done; JSON writes a diverged run\'s non-finite values as null', async () => {
+  const result = await runProbeToEnd(defaultProbeConfig({ layers: 1, dModel: 8, heads: 2, seq: 4, batch: 1, vocab: 8, steps: 4, recordEvery: 2 }));
+  const half = progressLine({ step: 2, totalSteps: 4, result, done: false }, 'pre', 10);
+  assert.match(half, /^\[#####-----\]  50%  pre  step 2\/4  loss \d\.\d\d$/);
+  assert.match(progressLine({ step: 4, totalSteps: 4, result, done: true }, 'pre', 10), /^\[##########\] 100%/);
+  const diverged = { ...result, diverged: { step: 4, what: 'loss' }, metrics: { ...result.metrics, loss: [...result.metrics.loss.slice(0, -1), Number.NaN] } };
+  const document = JSON.parse(formatProbeJson([runJson(diverged, null)], false));
+  assert.equal(document.metrics.loss.at(-1), null);
+  assert.deepEqual(document.diverged, { step: 4, what: 'loss' });
+  assert.deepEqual(Object.keys(JSON.parse(formatProbeJson([runJson(result, null), runJson(result, null)], true))), ['runs']);
 });

@@ -4,7 +4,7 @@ import type { BrowserContext, FrameLocator, Locator, Page } from 'playwright-cor
 import { distinctColours, dominantColour, pixelStats } from './pixels';
 import type { Rgb } from './pixels';
 import { check } from './check';
-import { plainText, revealTab, webviewFrame } from './workbench';
+import { plainText, revealTab, SLOW_MS, webviewFrame } from './workbench';
 
 /** A probe on SwiftShader WebGL (or the CPU fallback) on a loaded 2-core machine takes a while. */
 export const PROBE_MS = 200_000;
@@ -13,13 +13,13 @@ export interface RunFacts { label: string; status: string; text: string }
 
 export interface HeatmapFacts {
   metric: string;
-  /** The run it belongs to (its column's caption), when the panel compares runs. */
+  /** The run it belongs to: the header of its column in the comparison grid. */
   run: string;
-  /** Painted cells: one rect per cell, or one path per colour level. */
-  cells: number;
+  /** Painted colour levels (one path per colour, with cells in it). */
+  levels: number;
   nonFinite: number;
-  /** Values the cells carry (data-value), where the renderer writes them. */
-  values: number[];
+  /** The numbers on its colour legend, as printed. */
+  legend: string[];
 }
 
 /** Makes sure the panel's tab is in front, then returns its document. */
@@ -29,8 +29,8 @@ export async function panelFrame(page: Page): Promise<FrameLocator> {
 }
 
 export async function runFacts(frame: FrameLocator): Promise<RunFacts[]> {
-  return frame.locator('.ns-run').evaluateAll((items) => items.map((item) => ({
-    label: (item.querySelector('.ns-run-label, vscode-badge, .badge')?.textContent ?? '').trim(),
+  return frame.locator('.ns-run-status').evaluateAll((items) => items.map((item) => ({
+    label: (item.querySelector('vscode-badge, .ns-badge, .badge')?.textContent ?? '').trim(),
     status: item.getAttribute('data-status') ?? '',
     text: (item.textContent ?? '').replace(/\s+/g, ' ').trim(),
   })));
@@ -51,20 +51,21 @@ export async function waitForRuns(frame: FrameLocator, count: number, note: (mes
     check(!failed, `a probe run failed: ${failed?.text}`);
     if (runs.filter((run) => run.status === 'done').length >= count) return runs;
     check(Date.now() < deadline, `fewer than ${count} run(s) finished within ${PROBE_MS / 1000} s: ${summary}`);
-    await frame.locator('.ns-run').first().page().waitForTimeout(1000);
+    await frame.owner().page().waitForTimeout(1000);
   }
 }
 
 export async function heatmapFacts(frame: FrameLocator): Promise<HeatmapFacts[]> {
-  return frame.locator('svg.ns-heatmap').evaluateAll((svgs) => svgs.map((svg) => {
-    const column = svg.closest('[data-run-id]');
-    const cells = [...svg.querySelectorAll('rect.cell, path.ns-level')].filter((cell) => cell.tagName !== 'path' || (cell.getAttribute('d') ?? '') !== '');
+  return frame.locator('.ns-compare svg.ns-heatmap').evaluateAll((svgs) => svgs.map((svg) => {
+    const cell = svg.closest('.ns-cell');
+    const run = cell?.getAttribute('data-run') ?? '';
+    const header = cell?.parentElement?.querySelector(`.ns-cell-header[data-run="${run}"] h2`);
     return {
-      metric: svg.closest('[data-metric]:not(svg)')?.getAttribute('data-metric') ?? svg.getAttribute('data-metric') ?? '',
-      run: (column?.querySelector('figcaption')?.textContent ?? '').trim(),
-      cells: cells.length,
-      nonFinite: svg.querySelectorAll('.ns-nonfinite').length,
-      values: cells.map((cell) => cell.getAttribute('data-value')).filter((value): value is string => value !== null).map(Number),
+      metric: svg.getAttribute('data-metric') ?? '',
+      run: (header?.textContent ?? '').trim(),
+      levels: [...svg.querySelectorAll('path.ns-level')].filter((path) => (path.getAttribute('d') ?? '') !== '').length,
+      nonFinite: svg.querySelectorAll('.ns-cells .ns-nonfinite').length,
+      legend: [...svg.querySelectorAll('.ns-legend .ns-axis text')].map((text) => (text.textContent ?? '').trim()),
     };
   }));
 }
@@ -73,39 +74,47 @@ export async function heatmapFacts(frame: FrameLocator): Promise<HeatmapFacts[]>
 export async function readoutValue(page: Page, svg: Locator): Promise<string | null> {
   const readout = svg.locator('.ns-readout');
   if ((await readout.count()) === 0) return null;
+  await svg.scrollIntoViewIfNeeded();
   const box = await svg.boundingBox();
   check(box !== null, 'the heatmap is not laid out');
-  for (const [fx, fy] of [[0.55, 0.5], [0.7, 0.4], [0.4, 0.6]]) {
-    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 4 });
+  for (const [fx, fy] of [[0.55, 0.5], [0.7, 0.4], [0.4, 0.6], [0.5, 0.3]]) {
+    // locator.hover scrolls the webview as needed and sends real pointer events through both iframes.
+    await svg.hover({ position: { x: box.width * fx, y: box.height * fy }, force: true });
     const text = plainText((await readout.textContent()) ?? '');
     if (/layer \d+ · step \d+ · /.test(text)) return text;
   }
   throw new Error('the heatmap readout shows no value under the pointer');
 }
 
-/** Every heatmap paints cells, none non-finite, with more than one value (a flat map means nothing was measured). */
+/** A number as the views print it (`0.123`, `1.2e-5`, `4096`, with a Unicode minus where d3 puts one). */
+export function printedNumber(text: string): number {
+  return Number(text.replace(/\u2212/g, '-'));
+}
+
+/** Every heatmap paints several colour levels, no non-finite cell, and a legend of finite numbers. */
 export function checkHeatmaps(facts: HeatmapFacts[]): void {
   check(facts.length > 0, 'the panel shows no heatmap');
   for (const fact of facts) {
     const name = `${fact.metric}${fact.run ? ` (${fact.run})` : ''}`;
-    check(fact.cells >= 2, `heatmap ${name} paints ${fact.cells} cell(s)`);
-    check(fact.nonFinite === 0, `heatmap ${name} has ${fact.nonFinite} non-finite cell(s)`);
-    check(fact.values.every(Number.isFinite), `heatmap ${name} carries a non-finite value`);
-    if (fact.values.length > 0) check(new Set(fact.values).size > 1, `heatmap ${name} is flat: every cell is ${fact.values[0]}`);
+    // One level means every cell has the same colour: nothing was measured across layers and steps.
+    check(fact.levels >= 2, `heatmap ${name} paints ${fact.levels} colour level(s)`);
+    check(fact.nonFinite === 0, `heatmap ${name} has non-finite cells`);
+    check(fact.legend.length >= 2, `heatmap ${name} has no legend scale: ${JSON.stringify(fact.legend)}`);
+    check(fact.legend.every((label) => Number.isFinite(printedNumber(label))), `heatmap ${name} has a non-finite legend: ${JSON.stringify(fact.legend)}`);
   }
 }
 
-/** The loss curve: a path with finite coordinates that paints visible pixels. */
-export async function checkLossCurve(frame: FrameLocator, context: BrowserContext, note: (message: string) => void): Promise<void> {
-  const chart = frame.locator('svg[data-kind="loss"], svg.ns-loss').first();
+/** The loss chart: one curve per run, each with finite coordinates, painting visible pixels. */
+export async function checkLossCurve(frame: FrameLocator, context: BrowserContext, runs: number, note: (message: string) => void): Promise<void> {
+  const chart = frame.locator('svg.ns-chart-loss').first();
   await chart.waitFor({ state: 'visible' });
-  const paths = await chart.locator('path').evaluateAll((elements) => elements.map((element) => element.getAttribute('d') ?? '')
-    .filter((d) => /^M/.test(d)));
-  const longest = paths.sort((a, b) => b.length - a.length)[0] ?? '';
-  const points = longest.match(/-?\d+(?:\.\d+)?(?:e-?\d+)?,-?\d+(?:\.\d+)?(?:e-?\d+)?/g) ?? [];
-  note(`loss curve: ${points.length} points`);
-  check(points.length >= 5, `the loss curve has ${points.length} points`);
-  check(!/NaN|Infinity/.test(longest), 'the loss curve holds a non-finite coordinate');
+  const curves = await chart.locator('.ns-lines path.ns-line').evaluateAll((paths) => paths.map((path) => path.getAttribute('d') ?? ''));
+  const points = curves.map((d) => (d.match(/-?\d+(?:\.\d+)?(?:e-?\d+)?,-?\d+(?:\.\d+)?(?:e-?\d+)?/g) ?? []).length);
+  note(`loss curves: ${JSON.stringify(points)} points`);
+  check(curves.length >= runs, `the loss chart draws ${curves.length} curve(s) for ${runs} run(s)`);
+  check(points.every((count) => count >= 5), `a loss curve has fewer than 5 points: ${JSON.stringify(points)}`);
+  check(curves.every((d) => !/NaN|Infinity/.test(d)), 'a loss curve holds a non-finite coordinate');
+  // Visible: background, axes and text alone give few colours; a coloured curve adds its own.
   const stats = await pixelStats(context, await chart.screenshot());
   check(distinctColours(stats, 20) >= 3, 'the loss chart paints no visible curve');
 }
@@ -113,8 +122,8 @@ export async function checkLossCurve(frame: FrameLocator, context: BrowserContex
 /** The panel's painted background and its charts' text colour. */
 export async function panelColours(page: Page, context: BrowserContext): Promise<{ background: Rgb; text: string }> {
   const frame = await panelFrame(page);
-  const svg = frame.locator('svg.ns-heatmap').first();
-  await svg.waitFor({ state: 'visible' });
+  const svg = frame.locator('.ns-compare svg.ns-heatmap').first();
+  await svg.waitFor({ state: 'visible', timeout: SLOW_MS });
   const stats = await pixelStats(context, await page.locator('iframe.webview.ready').last().screenshot());
   const text = await svg.evaluate((element) => getComputedStyle(element).color);
   return { background: dominantColour(stats), text };

@@ -1,6 +1,7 @@
 // The scenarios that open NormScope's panel: run a probe, compare two placements, switch to a light theme.
 import { check } from './check';
-import { checkHeatmaps, checkLossCurve, heatmapFacts, panelColours, panelFrame, readoutValue, waitForRuns } from './panel';
+import type { FrameLocator } from 'playwright-core';
+import { checkHeatmaps, checkLossCurve, heatmapFacts, panelColours, panelFrame, printedNumber, readoutValue, waitForRuns } from './panel';
 import { colourDistance, luminance } from './pixels';
 import type { Scenario } from './scenarios';
 import { EXAMPLES } from './workspace';
@@ -12,33 +13,37 @@ export const COMMANDS = {
   compare: 'NormScope: Compare Placements…',
 };
 
-/** The line the scenarios put the cursor on: inside the Pre-LN example's block class. */
-const CURSOR_LINE = 'self.ln_1 = ';
+/** The diagram of the run's block: nodes, and among them the norms this placement puts where. */
+async function checkDiagram(frame: FrameLocator, note: (message: string) => void): Promise<void> {
+  const diagram = frame.locator('.ns-compare svg.ns-diagram').first();
+  await diagram.waitFor({ state: 'visible' });
+  const nodes = await diagram.locator('.ns-node').count();
+  const norms = await diagram.locator('.ns-node.ns-norm, .ns-node.ns-final-norm').count();
+  const adds = await diagram.locator('.ns-node.ns-add').count();
+  note(`diagram: ${nodes} nodes, ${norms} norms, ${adds} adds`);
+  // A Pre-LN block: a norm before each of its two sublayers and a residual add after each.
+  check(norms >= 2 && adds >= 2, `the block diagram shows ${norms} norm(s) and ${adds} add(s)`);
+}
 
 export const probeScenario: Scenario = {
   slug: 'probe-panel',
   title: 'run the probe from the command palette: diagram, heatmaps with finite values, a loss curve',
   async run({ page, context, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    await (await editorLine(page, CURSOR_LINE)).click();
+    // The probe takes the model under the cursor: finding a norm definition puts the cursor in the block class.
+    await openFile(page, EXAMPLES.preLn.file);
+    await editorLine(page, EXAMPLES.preLn.normDefinition);
     await runCommand(page, COMMANDS.probe);
     const frame = await panelFrame(page);
     const runs = await waitForRuns(frame, 1, note);
-    check(runs.some((run) => /Pre-LN/.test(run.text)), `the run is not labelled Pre-LN: ${JSON.stringify(runs)}`);
-    const nodes = await frame.locator('.ns-node').count();
-    const norms = await frame.locator('.ns-node.ns-norm, .ns-node.ns-final-norm').count();
-    note(`diagram: ${nodes} nodes, ${norms} norms`);
-    check(nodes >= 4 && norms >= 1, `the block diagram shows ${nodes} nodes and ${norms} norms`);
+    check(runs.length === 1 && /Pre-LN/.test(runs[0].text), `expected one Pre-LN run: ${JSON.stringify(runs)}`);
+    await checkDiagram(frame, note);
     const facts = await heatmapFacts(frame);
-    note(`heatmaps: ${JSON.stringify(facts.map(({ values, ...rest }) => ({ ...rest, values: values.length })))}`);
+    note(`heatmaps: ${JSON.stringify(facts)}`);
     checkHeatmaps(facts);
-    const readout = await readoutValue(page, frame.locator('svg.ns-heatmap').first());
-    if (readout !== null) {
-      note(`readout: ${readout}`);
-      const value = Number(/· (\S+)$/.exec(readout)?.[1]);
-      check(Number.isFinite(value), `the heatmap readout is not a finite number: ${readout}`);
-    }
-    await checkLossCurve(frame, context, note);
+    const readout = await readoutValue(page, frame.locator('.ns-compare svg.ns-heatmap').first());
+    note(`readout: ${readout}`);
+    check(readout !== null && Number.isFinite(printedNumber(/· (\S+)$/.exec(readout)?.[1] ?? 'x')), `the heatmap readout shows no finite value: ${readout}`);
+    await checkLossCurve(frame, context, 1, note);
     await page.screenshot({ path: screenshotPath });
   },
 };
@@ -47,8 +52,8 @@ export const compareScenario: Scenario = {
   slug: 'compare',
   title: 'compare Pre-LN vs Post-LN: both columns render',
   async run({ page, context, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    await (await editorLine(page, CURSOR_LINE)).click();
+    await openFile(page, EXAMPLES.preLn.file);
+    await editorLine(page, EXAMPLES.preLn.normDefinition);
     await runCommand(page, COMMANDS.compare);
     // A multi-select pick: Post-LN is the counterpart of Pre-LN; make sure it is the one ticked.
     const widget = page.locator('.quick-input-widget');
@@ -67,19 +72,20 @@ export const compareScenario: Scenario = {
     const runs = await waitForRuns(frame, 2, note);
     check(runs.some((run) => /Pre-LN/.test(run.text)) && runs.some((run) => /Post-LN/.test(run.text)), `the runs are not Pre-LN and Post-LN: ${JSON.stringify(runs)}`);
     const facts = await heatmapFacts(frame);
-    note(`heatmaps: ${JSON.stringify(facts.map(({ values, ...rest }) => ({ ...rest, values: values.length })))}`);
+    note(`heatmaps: ${JSON.stringify(facts)}`);
     checkHeatmaps(facts);
+    const headers = frame.locator('.ns-compare .ns-cell-header');
+    const labels = (await headers.allInnerTexts()).map((text) => text.split('\n')[0].trim());
+    note(`columns: ${JSON.stringify(labels)}`);
     for (const label of ['Pre-LN', 'Post-LN']) {
-      const column = facts.filter((fact) => fact.run.includes(label));
-      check(column.length >= 1, `no heatmap column for ${label}: ${JSON.stringify(facts.map((fact) => fact.run))}`);
+      check(labels.some((text) => text.includes(label)), `no column headed ${label}: ${JSON.stringify(labels)}`);
+      check(facts.some((fact) => fact.run.includes(label)), `no heatmap in the ${label} column`);
     }
-    // Side by side: the two columns of the first metric sit at different x, both on screen.
-    const figures = frame.locator('.ns-heatmap-row').first().locator('[data-run-id]');
-    const boxes = await Promise.all((await figures.all()).map((figure) => figure.boundingBox()));
-    note(`first row columns: ${JSON.stringify(boxes)}`);
-    check(boxes.length >= 2 && boxes.every((box) => box !== null && box.width > 50 && box.height > 30), 'the two columns are not both visible');
-    check(boxes[0]!.x !== boxes[1]!.x, 'the two runs are stacked, not in columns');
-    await checkLossCurve(frame, context, note).catch((error: Error) => note(`no loss chart to check in the comparison: ${error.message.split('\n')[0]}`));
+    // Side by side: the two column headers sit at different x, both visible.
+    const boxes = await Promise.all((await headers.all()).map((header) => header.boundingBox()));
+    check(boxes.length === 2 && boxes.every((box) => box !== null && box.width > 50), `the two columns are not both visible: ${JSON.stringify(boxes)}`);
+    check(boxes[0]!.x + boxes[0]!.width <= boxes[1]!.x + 1, `the two columns overlap or stack: ${JSON.stringify(boxes)}`);
+    await checkLossCurve(frame, context, 2, note);
     await page.screenshot({ path: screenshotPath });
   },
 };
@@ -88,6 +94,9 @@ export const themeScenario: Scenario = {
   slug: 'light-theme',
   title: 'switch to a light theme: the panel redraws with the theme colours',
   async run({ page, context, note, screenshotPath }) {
+    // The panel follows the model under the cursor: go back to the compared Pre-LN block, whose runs it keeps.
+    await openFile(page, EXAMPLES.preLn.file);
+    await editorLine(page, EXAMPLES.preLn.normDefinition);
     const before = await panelColours(page, context);
     note(`dark: background ${JSON.stringify(before.background)}, text ${before.text}`);
     check(luminance(before.background) < 0.35, `the panel is not dark under the dark theme: ${JSON.stringify(before.background)}`);
@@ -96,7 +105,7 @@ export const themeScenario: Scenario = {
     await page.locator('.monaco-workbench.vs').waitFor({ state: 'attached', timeout: 30_000 });
     const frame = await panelFrame(page);
     // The webview receives the new theme's variables; wait until its text colour has changed.
-    await frame.locator('svg.ns-heatmap').first().evaluate(async (element, old) => {
+    await frame.locator('.ns-compare svg.ns-heatmap').first().evaluate(async (element, old) => {
       for (let i = 0; i < 200 && getComputedStyle(element).color === old; i++) await new Promise((r) => setTimeout(r, 50));
     }, before.text);
     const after = await panelColours(page, context);

@@ -21,17 +21,17 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
-/** What the bundled Pre-LN example must be read as: placement and depth as the CodeLens writes them. */
-export const PRE_LN_LENS = /Pre-LN · 12 blocks · d=768/;
-
 const codeLens: Scenario = {
   slug: 'codelens-pre-ln',
   title: 'open a Pre-LN model: the CodeLens shows its placement and depth',
   async run({ page, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    const lenses = await waitForCodeLens(page, PRE_LN_LENS);
+    const example = EXAMPLES.preLn;
+    await openFile(page, example.file);
+    // The lens sits above the block class, which may be far down the file: go there first.
+    await editorLine(page, example.classLine);
+    const lenses = await waitForCodeLens(page, example.lens);
     note(`CodeLenses: ${JSON.stringify(lenses)}`);
-    check(lenses.some((text) => PRE_LN_LENS.test(text)), `no CodeLens reads ${PRE_LN_LENS}: ${JSON.stringify(lenses)}`);
+    check(lenses.some((text) => example.lens.test(text)), `no CodeLens reads ${example.lens}: ${JSON.stringify(lenses)}`);
     check(lenses.some((text) => /Probe/.test(text)), `no Probe CodeLens beside the placement: ${JSON.stringify(lenses)}`);
     check(!lenses.some((text) => /Post-LN/.test(text)), `a Pre-LN file must not be labelled Post-LN: ${JSON.stringify(lenses)}`);
     await page.screenshot({ path: screenshotPath });
@@ -42,16 +42,20 @@ const hover: Scenario = {
   slug: 'hover-norm',
   title: 'hover a norm definition: the tooltip names the placement and the prediction',
   async run({ page, note, screenshotPath }) {
-    await openFile(page, EXAMPLES.preLn);
-    // GPT-2 names its first norm ln_1; the definition line is `self.ln_1 = nn.LayerNorm(...)`.
-    const line = await editorLine(page, 'self.ln_1 = ');
-    const { text, hover } = await hoverWord(page, line, 'ln_1', /NormScope/);
-    note(`hover: ${text.slice(0, 300)}`);
-    check(/norm\s+ln_1/.test(text), `the hover does not name the norm ln_1: ${text}`);
+    const example = EXAMPLES.preLn;
+    await openFile(page, example.file);
+    const line = await editorLine(page, example.normDefinition);
+    const { text, hover } = await hoverWord(page, line, example.normName, /NormScope/);
+    note(`hover: ${text.slice(0, 400)}`);
+    check(text.includes(`norm ${example.normName}`), `the hover does not name the norm ${example.normName}: ${text}`);
     check(/Pre-LN/.test(text), `the hover does not name the placement Pre-LN: ${text}`);
     check(/Predicted at initialisation/.test(text), `the hover has no prediction: ${text}`);
     // Pre-LN's stream grows linearly with depth (Xiong et al. 2020): the prediction must say so for this depth.
-    check(/L=12/.test(text), `the prediction is not for this model's depth L=12: ${text}`);
+    check(text.includes(`L=${example.depth}`), `the prediction is not for this model's depth L=${example.depth}: ${text}`);
+    // Xiong et al. 2020: Pre-LN's E‖x_L‖²/d lies in [1 + L/2, 1 + 3L/2]; the hover gives its RMS band √ of that.
+    const low = Math.sqrt(1 + example.depth / 2).toFixed(2);
+    const high = Math.sqrt(1 + (3 * example.depth) / 2).toFixed(2);
+    check(text.includes(low) && text.includes(high), `the hover's depth prediction lacks Xiong's band ${low}…${high}: ${text}`);
     await hover.screenshot({ path: screenshotPath.replace(/\.png$/, '-tooltip.png') });
     await page.screenshot({ path: screenshotPath });
     await page.mouse.move(0, 0);

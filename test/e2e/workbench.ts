@@ -76,8 +76,23 @@ export async function waitForCodeLens(page: Page, pattern: RegExp): Promise<stri
   return (await lenses.allInnerTexts()).map(plainText);
 }
 
-/** The editor line (a `.view-line`) whose text contains `text`, scrolled into view. */
+/**
+ * Finds `text` in the active editor with the find widget (Ctrl+F, Enter, Escape), as a person would: the
+ * editor scrolls to it and the cursor lands on it. Returns the `.view-line` that shows it.
+ */
 export async function editorLine(page: Page, text: string): Promise<Locator> {
+  // Focus the first group's editor from the keyboard (a click can land on a widget) and search from the top.
+  await page.keyboard.press('Control+1');
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('Control+F');
+  const find = page.locator('.editor-instance .find-widget.visible');
+  await find.waitFor({ state: 'visible', timeout: SLOW_MS });
+  const input = find.locator('textarea, input').first();
+  await input.fill(text);
+  await find.locator('.matchesCount', { hasText: /^1 of|of \d/ }).waitFor({ state: 'visible', timeout: SLOW_MS });
+  await input.press('Enter');
+  await input.press('Escape');
+  await find.waitFor({ state: 'hidden', timeout: 10_000 });
   const line = page.locator('.editor-instance .view-lines .view-line').filter({ hasText: new RegExp(escapeRegExp(text).replace(/ /g, '[ \\u00a0]')) }).first();
   await line.waitFor({ state: 'visible', timeout: SLOW_MS });
   return line;
@@ -93,12 +108,14 @@ export async function hoverWord(page: Page, line: Locator, word: string, expect:
   const box = await token.boundingBox();
   if (!box) throw new Error(`'${word}' is not laid out on the editor line`);
   const hover = page.locator('.monaco-hover:not(.hidden)').filter({ visible: true }).filter({ hasText: expect });
-  // Hovers can close when the mouse stays still over a changing layout; move again until it shows.
-  for (let attempt = 0; attempt < 4; attempt++) {
+  // Hovers close when the mouse leaves and may first show before the extension answers: move away and back
+  // until the expected hover shows, within the slow-machine allowance.
+  const deadline = Date.now() + SLOW_MS;
+  while (Date.now() < deadline) {
     await page.mouse.move(box.x + 2, box.y + box.height / 2);
     await page.mouse.move(box.x + Math.min(box.width / 2, 12), box.y + box.height / 2, { steps: 3 });
     try {
-      await hover.first().waitFor({ state: 'visible', timeout: attempt === 0 ? SLOW_MS / 3 : 10_000 });
+      await hover.first().waitFor({ state: 'visible', timeout: 8_000 });
       return { text: plainText(await hover.first().innerText()), hover: hover.first() };
     } catch {
       await page.mouse.move(0, 0);

@@ -3,10 +3,29 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A bundled example the scenarios open, with what a person must see on it. */
+export interface Example {
+  file: string;
+  /** Text on the line of the block class, where the CodeLens sits. */
+  classLine: string;
+  /** The CodeLens that names its placement and depth. */
+  lens: RegExp;
+  /** Text on the line that defines a norm, and the norm's name to hover. */
+  normDefinition: string;
+  normName: string;
+  depth: number;
+}
+
 /** The bundled examples the scenarios open; each must exist in examples/. */
-export const EXAMPLES = {
-  preLn: 'gpt2_pre_ln.py',
-  postLn: 'bert_post_ln.py',
+export const EXAMPLES: { preLn: Example; postLn: Example } = {
+  preLn: {
+    file: 'gpt_pre_ln.py', classLine: 'class Block(', lens: /Pre-LN · 8 blocks · d=512/,
+    normDefinition: 'self.ln_1 = ', normName: 'ln_1', depth: 8,
+  },
+  postLn: {
+    file: 'bert_post_ln.py', classLine: 'class EncoderLayer(', lens: /Post-LN · 6 blocks · d=512/,
+    normDefinition: 'self.LayerNorm = ', normName: 'LayerNorm', depth: 6,
+  },
 };
 
 export const BROKEN_FILE = 'broken_pre_ln.py';
@@ -31,14 +50,14 @@ export function prepareWorkspace(examplesDir: string, workspace: string): string
   if (!existsSync(examplesDir)) throw new Error(`no examples folder at ${examplesDir}: the scenarios run on the bundled examples`);
   rmSync(workspace, { recursive: true, force: true });
   cpSync(examplesDir, workspace, { recursive: true });
-  for (const name of Object.values(EXAMPLES)) {
-    if (!existsSync(join(workspace, name))) throw new Error(`the scenarios need examples/${name}, which is missing`);
+  for (const { file } of Object.values(EXAMPLES)) {
+    if (!existsSync(join(workspace, file))) throw new Error(`the scenarios need examples/${file}, which is missing`);
   }
-  const broken = breakSource(readFileSync(join(workspace, EXAMPLES.preLn), 'utf8'));
+  const broken = breakSource(readFileSync(join(workspace, EXAMPLES.preLn.file), 'utf8'));
   writeFileSync(join(workspace, BROKEN_FILE), broken.text);
   return workspace;
 }
 
 export function brokenLine(workspace: string): number {
-  return breakSource(readFileSync(join(workspace, EXAMPLES.preLn), 'utf8')).line;
+  return breakSource(readFileSync(join(workspace, EXAMPLES.preLn.file), 'utf8')).line;
 }

@@ -43,6 +43,8 @@ const EXPECTED: Record<string, Expected> = {
   'phi3-mini': { name: 'phi3', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 32, dModel: 3072, heads: 32 },
   'deepseek-v3': { name: 'deepseek_v3', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 61, dModel: 7168, heads: 128 },
   't5-base': { name: 't5', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 12, dModel: 768, heads: 12 },
+  'modernbert-base': { name: 'modernbert', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 22, dModel: 768, heads: 12 },
+  'esm2-t12-35m': { name: 'esm', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 12, dModel: 480, heads: 20 },
   'vit-base': { name: 'vit', placement: 'pre', norm: 'layernorm', finalNorm: true, layers: 12, dModel: 768, heads: 12 },
   'gemma-2b': { name: 'gemma', placement: 'pre', norm: 'rmsnorm', finalNorm: true, layers: 18, dModel: 2048, heads: 8 },
   'gemma2-9b': { name: 'gemma2', placement: 'sandwich', norm: 'rmsnorm', finalNorm: true, layers: 42, dModel: 3584, heads: 16 },
@@ -163,4 +165,11 @@ test('comments are tolerated in a model config but flagged, since transformers r
   const report = analyzeHfConfig('c.json', '{\n  // tiny\n  "model_type": "llama",\n  "num_hidden_layers": 2,\n}');
   assert.equal(report.blocks[0].placement, 'pre');
   assert.ok(report.diagnostics.some((d) => d.code === 'json-non-standard' && d.line === 2));
+});
+
+test('a generic flag that the family code ignores is named, and does not change the placement', () => {
+  const report = analyzeHfConfig('c.json', '{\n  "model_type": "bart",\n  "normalize_before": true\n}');
+  assert.equal(report.blocks[0].placement, 'post');
+  assert.deepEqual(report.diagnostics.map((d) => [d.code, d.line]), [['config-flag-ignored', 3]]);
+  assert.deepEqual(inspect('bart-large').diagnostics, [], 'a consistent value says nothing');
 });

@@ -26,6 +26,10 @@ test('wrappers: Residual(PreNorm(dim, fn)) with an nn.Sequential MLP, stacked by
     sublayers: [['attention', 'Attention', 'pre'], ['mlp', 'FeedForward', 'pre']],
   });
   assert.equal(report.blocks[0].normUses[0].span.line, lineContaining('wrappers_prenorm.py', 'return self.fn(self.norm(x), **kwargs)'));
+  assert.deepEqual(report.blocks[0].sublayers.map((s) => s.line), [
+    lineContaining('wrappers_prenorm.py', 'x = self.attn(x)'),
+    lineContaining('wrappers_prenorm.py', 'x = self.ff(x)'),
+  ]);
 });
 
 test('a model whose loop body is the block (for attn, ff in self.layers) is read as one layer', async () => {
@@ -123,4 +127,15 @@ test('positions are UTF-16: a non-ASCII comment before a norm shifts offsets by 
   const use = source.normUses.find((u) => u.name === 'ln_2')!;
   assert.equal(use.span.line, 9);
   assert.equal(use.span.column, '        x = x + self.mlp('.length);
+});
+
+test('exponential code (each class building two of the previous) stops at the per-file step bound', async () => {
+  const lines = ['import torch.nn as nn', 'class C0(nn.Module):', '    def forward(self, x):', '        return x'];
+  for (let i = 1; i <= 40; i++) {
+    lines.push(`class C${i}(nn.Module):`, '    def __init__(self):', `        self.a = C${i - 1}()`, `        self.b = C${i - 1}()`,
+      '    def forward(self, x):', '        return self.a(x) + self.b(x)');
+  }
+  const report = await analyzeSource(lines.join('\n'));
+  assert.equal(report.language, 'python');
+  assert.ok(report.blocks.every((b) => b.placement === 'unknown' || b.placement === 'none'), JSON.stringify(report.blocks.map((b) => b.placement)));
 });

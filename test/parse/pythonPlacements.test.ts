@@ -106,3 +106,17 @@ test('Mix-LN: post for blocks whose index is below n_layer * ratio, pre after', 
   assert.deepEqual(block.mixed, { postBlocks: 6, expression: 'layer_idx < int(config.n_layer * config.post_ln_ratio)' });
   assert.equal(block.flag, null);
 });
+
+test('T5: residual sublayer classes held in a ModuleList and indexed layer[0], layer[-1] are pre', async () => {
+  const block = onlyBlock(await analyzeFixture('t5_layers.py'));
+  assertBlock(block, {
+    name: 'T5Block', placement: 'pre', norm: 'rmsnorm', layers: 6, dModel: 512, heads: 8, finalNorm: true,
+    sublayers: [['attention', 'SelfAttention', 'pre'], ['mlp', 'DenseReluDense', 'pre']],
+  });
+  assert.deepEqual(block.sublayers.map((s) => s.line), [
+    lineContaining('t5_layers.py', 'self_attention_outputs = self.layer[0]('),
+    lineContaining('t5_layers.py', 'hidden_states = self.layer[-1](hidden_states)'),
+  ]);
+  // The block index only switches the relative-attention bias on for block 0: no per-layer placement.
+  assert.equal(block.mixed, null);
+});

@@ -18,7 +18,10 @@ import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
-import { attentionFits } from '../../src/node/probe/wasmAttention';
+import { attentionFits } from '../../src/core/probe/backends/wasm/attention';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
+import { wasmSimdSupported } from '../../src/core/probe/backends/wasm/runtime';
+import { createNodeBackend } from '../../src/node/probeBackends';
 import { randomArray, relativeError, rng, runOpSuite } from './opSuite';
 import { probeConfig, trainSteps } from './backendAgreement';
 
@@ -32,6 +35,7 @@ interface BackendCase {
 }
 
 const BACKENDS: BackendCase[] = [
+  { label: 'wasm-simd (core, no worker)', make: () => new SimdBackend() },
   { label: 'wasm-simd (1 thread)', make: () => new ThreadedBackend({ threads: 1 }) },
   { label: 'wasm-simd (2 threads)', make: () => new ThreadedBackend({ threads: 2, splitThreshold: 0 }) },
   { label: 'gpujs (webasm)', make: () => new GpujsBackend({ mode: 'webasm' }) },
@@ -152,6 +156,10 @@ function agreeWithReference(label: string, make: () => ProbeBackend): void {
   }
 }
 
+test('Node 20 runs WebAssembly SIMD, so the wasm-simd cases below exercise the kernels', () => {
+  assert.ok(wasmSimdSupported());
+});
+
 test('the agreement shapes take the SIMD attention path, the op suite\'s small shape the fallback', () => {
   assert.ok(attentionFits(16, 32, 4));
   assert.ok(!attentionFits(5, 8, 2));
@@ -176,3 +184,21 @@ for (const { label, make } of BACKENDS) {
   runOpSuite(label, make);
   agreeWithReference(label, make);
 }
+
+test('createNodeBackend: cpu and auto give the wasm-SIMD backend on two threads, gpujs gives webasm gpu.js', () => {
+  const cpu = createNodeBackend('cpu');
+  assert.ok(cpu.backend instanceof ThreadedBackend);
+  assert.equal(cpu.backend.name, 'cpu');
+  assert.equal((cpu.backend as ThreadedBackend).threads, 2);
+  assert.equal(cpu.note, undefined);
+  cpu.backend.dispose();
+  const auto = createNodeBackend('auto');
+  assert.ok(auto.backend instanceof ThreadedBackend);
+  assert.match(auto.note ?? '', /auto chose/);
+  auto.backend.dispose();
+  const gpujs = createNodeBackend('gpujs');
+  assert.ok(gpujs.backend instanceof GpujsBackend);
+  assert.equal(gpujs.backend.name, 'gpujs');
+  assert.equal((gpujs.backend as GpujsBackend).mode, 'webasm');
+  gpujs.backend.dispose();
+});

@@ -72,6 +72,21 @@ test('a non-finite loss ends the run as a divergence at its step, with that step
   assert.ok(Number.isNaN(result.metrics.loss.at(-1)!));
 });
 
+test('a non-finite gradient at an unrecorded step ends the run there, named by its metric', async () => {
+  // The loss of step 7 is finite, but its backward pass carries a NaN: gradNorm of block 1 goes first.
+  const backend = new ReferenceBackend();
+  let calls = 0;
+  const original = backend.crossEntropyBackward.bind(backend);
+  backend.crossEntropyBackward = (dlogits, ...rest) => {
+    original(dlogits, ...rest);
+    if (++calls === 8) dlogits[0] = Number.NaN;
+  };
+  const result = await runProbeToEnd({ ...small, steps: 20, recordEvery: 5 }, { backend });
+  assert.deepEqual(result.diverged, { step: 7, what: 'gradNorm[1]' });
+  assert.deepEqual(result.metrics.steps, [0, 5, 7]);
+  assert.ok(Number.isFinite(result.metrics.loss.at(-1)!));
+});
+
 test('a real blow-up (no norm, huge learning rate) is reported as a divergence', async () => {
   const result = await runProbeToEnd(defaultProbeConfig({ ...small, placement: 'none', layers: 4, lr: 1e4, steps: 30, recordEvery: 10 }));
   assert.ok(result.diverged, 'expected a divergence');

@@ -1,4 +1,4 @@
-// The gpu.js backend must run in the webview: bundle it the way esbuild.mjs bundles webview/main.ts
+// The gpu.js backend (and the wasm-SIMD one) must run in the webview: bundle it the way esbuild.mjs bundles webview/main.ts
 // (browser platform, IIFE, gl/webgpu and Node built-ins external), load that bundle into a jsdom
 // window, and run ops there. jsdom has no WebGL, so gpu.js runs webasm — the WebGL2 path itself needs a
 // real browser (see the e2e suite); this proves the browser build resolves and computes.
@@ -9,10 +9,15 @@ import { JSDOM } from 'jsdom';
 
 const WEBVIEW_EXTERNALS = ['gl', 'webgpu', 'fs', 'fs/promises', 'module', 'path', 'url'];
 
-test('the gpu.js backend bundles for the browser and computes a matmul and a GELU inside a jsdom window', async () => {
+test('the gpu.js and wasm-SIMD backends bundle for the browser and compute inside a jsdom window', async () => {
   const result = await esbuild.build({
     stdin: {
-      contents: "import { GpujsBackend } from './src/core/probe/backends/gpujs'; (window as any).GpujsBackend = GpujsBackend;",
+      contents: [
+        "import { GpujsBackend } from './src/core/probe/backends/gpujs';",
+        "import { SimdBackend } from './src/core/probe/backends/simd';",
+        '(window as any).GpujsBackend = GpujsBackend;',
+        '(window as any).SimdBackend = SimdBackend;',
+      ].join('\n'),
       resolveDir: '.',
       loader: 'ts',
     },
@@ -32,7 +37,10 @@ test('the gpu.js backend bundles for the browser and computes a matmul and a GEL
   assert.ok(!inputs.some((path) => path.includes('gpu.js/src/')));
 
   const dom = new JSDOM('<!doctype html><body></body>', { runScripts: 'outside-only' });
-  const window = dom.window as unknown as { eval(code: string): void; GpujsBackend: new (options: { mode: string }) => any; Float32Array: Float32ArrayConstructor };
+  const window = dom.window as unknown as {
+    eval(code: string): void; Float32Array: Float32ArrayConstructor;
+    GpujsBackend: new (options: { mode: string }) => any; SimdBackend: new () => any;
+  };
   window.eval(result.outputFiles[0].text);
   const backend = new window.GpujsBackend({ mode: 'webasm' });
   const F = window.Float32Array;
@@ -47,5 +55,11 @@ test('the gpu.js backend bundles for the browser and computes a matmul and a GEL
   // The array comes from the window's realm: compare its contents, not its prototype.
   assert.deepEqual(Array.from(backend.fallbacks()), []);
   backend.dispose();
+  // The wasm-SIMD backend has no Node dependency either: the same product through its kernels.
+  const simd = new window.SimdBackend();
+  const simdOut = new F(4);
+  simd.matmul(simdOut, F.of(1, 2, 3, 4), F.of(5, 6, 7, 8), 2, 2, 2);
+  assert.deepEqual(Array.from(simdOut), [19, 22, 43, 50]);
+  simd.dispose();
   dom.window.close();
 });

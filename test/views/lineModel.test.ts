@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { buildLossModel, buildTheoryModel, predictionsFor } from '../../webview/views/lineModel';
 import { predict } from '../../src/core/theory/predict';
 import type { LayerPrediction } from '../../webview/views/lineModel';
-import { labelRuns } from '../../webview/views/compare';
+import { buildComparison, labelRuns } from '../../webview/views/compare';
 import { fakeRun } from './fakeRuns';
 
 /** The y of a plot value, read back from the ticks (linear scale): used to check where lines sit. */
@@ -21,7 +21,7 @@ test('loss: one line per run, the shared optimum dashed once, inside the y range
   ]);
   const model = buildLossModel(runs);
   assert.deepEqual(model.lines.map((l) => [l.label, l.style]), [['Pre-LN', 'solid'], ['Post-LN', 'solid'], ['optimal loss 1.2', 'dashed']]);
-  assert.equal(model.lines[2].color, 'currentColor');
+  assert.equal(model.lines[2].colorClass, 'ns-cfg');
   const optimalY = Number(/,([\d.]+)H/.exec(model.lines[2].d)![1]);
   assert.ok(Math.abs(optimalY - yOf(model.yTicks, 1.2)) < 0.05, 'the dashed line sits at 1.2 on the axis');
   assert.ok(optimalY <= model.plot.y + model.plot.height && optimalY >= model.plot.y);
@@ -87,4 +87,23 @@ test('theory from src/core/theory: Pre-LN gets the Xiong band on residualNorm an
   assert.ok(Math.abs(firstX - (model.plot.x + model.plot.width / 12)) < 0.01);
   const post = predictionsFor(predict({ ...run.config, placement: 'post' }), 'residualNorm');
   assert.ok(post.every((p) => p.lower.every((v) => v === 1)), 'Post-LN: 1 after the norm, a line');
+});
+
+test('sumNorm overlay: Post-LN\'s sum before the norm against Xiong\'s √(3/2); runs without it draw no measured line', () => {
+  const pre = fakeRun({ placement: 'pre', layers: 6, steps: 10, recordEvery: 10, seed: 6 });
+  const post = fakeRun({ placement: 'post', layers: 6, steps: 10, recordEvery: 10, seed: 6 });
+  post.metrics.sumNorm = post.metrics.residualNorm.map((row, l) => row.map(() => (l === 0 ? null : 1.11)));
+  const comparison = buildComparison([pre, post]);
+  const model = comparison.sumNormTheory!;
+  assert.equal(model.kind, 'theory-sumNorm');
+  assert.deepEqual(model.lines.filter((l) => l.style === 'solid').map((l) => l.label), ['Post-LN: measured']);
+  const paper = model.lines.find((l) => /Xiong's √\(3\/2\)/.test(l.label))!;
+  assert.ok(paper, 'the paper\'s line is drawn');
+  const paperY = Number(/^M[\d.]+,([\d.]+)/.exec(paper.d)![1]);
+  assert.ok(Math.abs(paperY - yOf(model.yTicks, Math.sqrt(1.5))) < 0.05);
+  // The measured line starts at layer 1: row 0 (the embedding) has no sum.
+  const measured = model.lines.find((l) => l.label === 'Post-LN: measured')!;
+  const firstX = Number(/^M([\d.]+),/.exec(measured.d)![1]);
+  assert.ok(Math.abs(firstX - (model.plot.x + model.plot.width / 6)) < 0.01);
+  assert.equal(buildComparison([pre]).sumNormTheory, null, 'no run records a sum: no chart');
 });

@@ -1,5 +1,6 @@
 // SVG snapshots of every view under jsdom with seeded data (UPDATE_SNAPSHOTS=1 rewrites them).
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { buildBlockGraph } from '../../src/core/graph/blockGraph';
 import { canonicalBlock } from '../../src/core/graph/canonical';
 import { buildDiagramModel } from '../../webview/views/diagramModel';
@@ -51,4 +52,15 @@ test('theory snapshot: measured init norms over the predicted band and line', ()
 test('theory snapshot: measured init contribution over the predicted dilution', () => {
   const doc = newDocument();
   assertSnapshot('theory-contribution-pre-post', renderLineChart(doc.body, comparison.contributionTheory));
+});
+
+test('no view sets a style attribute: the panel CSP (no unsafe-inline styles) would block it', () => {
+  const doc = newDocument();
+  const body = doc.body;
+  renderDiagram(body.appendChild(doc.createElement('div')), buildDiagramModel(buildBlockGraph(deepnet)));
+  for (const model of comparison.heatmaps.residualNorm) renderHeatmap(body.appendChild(doc.createElement('div')), model);
+  renderLineChart(body.appendChild(doc.createElement('div')), comparison.loss);
+  renderLineChart(body.appendChild(doc.createElement('div')), comparison.theory);
+  assert.equal(body.querySelectorAll('svg').length, 5);
+  assert.deepEqual([...body.querySelectorAll('[style]')].map((e) => e.outerHTML.slice(0, 80)), []);
 });

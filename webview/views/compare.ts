@@ -25,6 +25,8 @@ export interface ComparisonModel {
   /** Measured residualNorm and contribution at init over src/core/theory's predictions. */
   theory: LineChartModel;
   contributionTheory: LineChartModel;
+  /** The sum before a stream norm (Post-LN, DeepNorm, Mix-LN's post blocks) against the 3/2 lemma; null when no run records it. */
+  sumNormTheory: LineChartModel | null;
   /** What each run's prediction assumes and where the probe departs from the paper, per run. */
   theoryNotes: string[][];
 }
@@ -60,7 +62,7 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
     const scale = sharedColorScale(runs.map((r) => r.result.metrics[metric]));
     scales[metric] = scale;
     heatmaps[metric] = runs.map((run) => buildHeatmapModel(metric, run.result.metrics[metric], run.result.metrics.steps, scale, {
-      subtitle: run.label, lastStep: run.result.config.steps,
+      subtitle: run.label, lastStep: run.result.config.steps, interval: run.result.config.recordEvery,
     }));
   }
   const lastStep = Math.max(...runs.map((r) => r.result.config.steps));
@@ -70,6 +72,9 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
     loss: buildLossModel(runs, { lastStep }),
     theory: buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'residualNorm') : [])), 'residualNorm'),
     contributionTheory: buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'contribution') : [])), 'contribution'),
+    sumNormTheory: runs.some((r) => r.result.metrics.sumNorm.some((row) => row.some((v) => v !== null)))
+      ? buildTheoryModel(runs, theory.map((t) => (t ? predictionsFor(t, 'sumNorm') : [])), 'sumNorm')
+      : null,
     theoryNotes: theory.map((t) => t?.notes ?? []),
   };
 }

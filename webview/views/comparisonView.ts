@@ -24,7 +24,9 @@ export function renderComparison(target: HTMLElement, model: ComparisonModel, op
   // Row by row (headers, diagrams, one row per metric, configs) so the same picture sits at the same
   // height in every column, whatever the height of the diagrams above it.
   const grid = root.append('div').attr('class', 'ns-compare')
-    .attr('style', `grid-template-columns: repeat(${model.runs.length}, minmax(0, max-content))`);
+    
+    // CSSOM, not a style attribute: the panel's CSP allows the one and blocks the other.
+    .style('grid-template-columns', `repeat(${model.runs.length}, minmax(0, max-content))`);
   const cells = (kind: string) => model.runs.map((_, i) => grid.append('div').attr('class', `ns-cell ns-cell-${kind}`).attr('data-run', String(i)));
 
   cells('header').forEach((cell, i) => {
@@ -59,6 +61,7 @@ export function renderComparison(target: HTMLElement, model: ComparisonModel, op
   renderLineChart(shared.append('div').node()!, model.loss);
   renderLineChart(shared.append('div').node()!, model.theory);
   renderLineChart(shared.append('div').node()!, model.contributionTheory);
+  if (model.sumNormTheory) renderLineChart(shared.append('div').node()!, model.sumNormTheory);
   const notes = theoryNotes(model);
   if (notes.length > 0) {
     const box = root.append('div').attr('class', 'ns-theory-notes');

@@ -34,7 +34,6 @@ export function renderHeatmap(target: Element, model: HeatmapModel): SVGSVGEleme
       .attr('x', model.image.x).attr('y', model.image.y)
       .attr('width', model.image.width).attr('height', model.image.height)
       .attr('preserveAspectRatio', 'none')
-      .attr('style', 'image-rendering: pixelated')
       .attr('href', model.image.href);
   }
   if (model.nonFinitePath) {
@@ -72,7 +71,7 @@ function drawLegend(svg: Selection<SVGSVGElement, HeatmapModel, Element, unknown
   const g = svg.append('g').attr('class', 'ns-legend').attr('shape-rendering', 'crispEdges');
   g.append('image').attr('class', 'ns-legend-ramp')
     .attr('x', legend.x).attr('y', legend.y).attr('width', legend.width).attr('height', legend.height)
-    .attr('preserveAspectRatio', 'none').attr('style', 'image-rendering: pixelated').attr('href', legend.href);
+    .attr('preserveAspectRatio', 'none').attr('href', legend.href);
   const ticks = g.selectAll('g').data(legend.ticks).join('g').attr('class', 'ns-axis')
     .attr('transform', (t) => `translate(${t.x},${legend.y + legend.height})`);
   ticks.append('line').attr('y2', 3);

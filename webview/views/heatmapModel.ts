@@ -153,14 +153,16 @@ export function formatValue(value: number): string {
  */
 export function buildHeatmapModel(
   metric: HeatmapMetric, values: (number | null)[][], steps: number[], scale: ColorScale,
-  options: { subtitle?: string; lastStep?: number; layout?: Partial<HeatmapLayout> } = {},
+  options: { subtitle?: string; lastStep?: number; interval?: number; layout?: Partial<HeatmapLayout> } = {},
 ): HeatmapModel {
   const layout = { ...DEFAULT_LAYOUT, ...options.layout };
   const { margin } = layout;
   const plot = { x: margin.left, y: margin.top, width: layout.width - margin.left - margin.right, height: layout.height - margin.top - margin.bottom };
   const rows = values.length;
   const cols = steps.length;
-  const interval = cols > 1 ? (steps[cols - 1] - steps[0]) / (cols - 1) : 1;
+  // Steps per column: the run's recordEvery where the caller knows it, so a run's first column already
+  // has its final width; otherwise read off the recorded steps.
+  const interval = options.interval ?? (cols > 1 ? (steps[cols - 1] - steps[0]) / (cols - 1) : 1);
   const first = cols > 0 ? steps[0] : 0;
   const end = Math.max(cols > 0 ? steps[cols - 1] + interval : 1, options.lastStep !== undefined ? options.lastStep + interval : 0);
   const x = scaleLinear().domain([first, end]).range([0, plot.width]);

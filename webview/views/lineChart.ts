@@ -32,7 +32,8 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
   const height = Math.max(model.height, (rows.at(-1)?.y ?? 0) + 8);
   const svg = select(target).selectAll<SVGSVGElement, LineChartModel>(`svg.ns-chart-${model.kind}`).data([model])
     .join((enter) => enter.append(() => target.ownerDocument.createElementNS(SVG_NS, 'svg') as SVGSVGElement))
-    .attr('class', `ns-view ns-chart ns-chart-${model.kind}`)
+    // Every overlay also carries `ns-chart-theory`, so a caller can find the theory charts as a family.
+    .attr('class', `ns-view ns-chart ns-chart-${model.kind}${model.kind.startsWith('theory-') ? ' ns-chart-theory' : ''}`)
     .attr('width', model.width)
     .attr('height', height)
     .attr('viewBox', `0 0 ${model.width} ${height}`)
@@ -50,9 +51,9 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
     .attr('x1', plot.x).attr('x2', plot.x + plot.width).attr('y1', (t) => t.y).attr('y2', (t) => t.y);
 
   svg.append('g').attr('class', 'ns-bands').selectAll('path').data(model.bands).join('path')
-    .attr('class', 'ns-band').attr('d', (b) => b.d).attr('style', (b) => `fill: ${b.color}`);
+    .attr('class', (b) => `ns-band ${b.colorClass}`).attr('d', (b) => b.d);
   svg.append('g').attr('class', 'ns-lines').selectAll('path').data(model.lines).join('path')
-    .attr('class', (l) => STYLE_CLASS[l.style]).attr('d', (l) => l.d).attr('style', (l) => `stroke: ${l.color}`)
+    .attr('class', (l) => `${STYLE_CLASS[l.style]} ${l.colorClass}`).attr('d', (l) => l.d)
     .append('title').text((l) => l.label);
   const markers = svg.append('g').attr('class', 'ns-markers').selectAll('g').data(model.markers).join('g');
   markers.append('line').attr('class', 'ns-diverged').attr('x1', (m) => m.x).attr('x2', (m) => m.x).attr('y1', plot.y).attr('y2', bottom);
@@ -75,10 +76,10 @@ export function renderLineChart(target: Element, model: LineChartModel): SVGSVGE
 
   const legend = svg.append('g').attr('class', 'ns-legend').selectAll('g').data(rows).join('g')
     .attr('transform', (r) => `translate(${r.x},${r.y})`);
-  legend.filter((r) => r.entry.style === 'band').append('rect').attr('class', 'ns-band')
-    .attr('y', -5).attr('width', 18).attr('height', 8).attr('style', (r) => `fill: ${r.entry.color}`);
+  legend.filter((r) => r.entry.style === 'band').append('rect').attr('class', (r) => `ns-band ${r.entry.colorClass}`)
+    .attr('y', -5).attr('width', 18).attr('height', 8);
   legend.filter((r) => r.entry.style !== 'band').append('path')
-    .attr('class', (r) => STYLE_CLASS[r.entry.style as LineStyle]).attr('d', 'M0,-1H18').attr('style', (r) => `stroke: ${r.entry.color}`);
+    .attr('class', (r) => `${STYLE_CLASS[r.entry.style as LineStyle]} ${r.entry.colorClass}`).attr('d', 'M0,-1H18');
   legend.append('title').text((r) => r.entry.label);
   legend.append('text').attr('x', 22).attr('dy', '0.2em').text((r) => shorten(r.entry.label));
   return svg.node()!;

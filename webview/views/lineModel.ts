@@ -7,7 +7,7 @@ import { area, line } from 'd3-shape';
 import type { ProbeResult } from '../../src/core/probe/types';
 import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { formatValue } from './heatmapModel';
-import { runColor } from './theme';
+import { FOREGROUND_COLOR, runColor } from './theme';
 
 export type LineStyle = 'solid' | 'dashed' | 'dotted';
 
@@ -24,11 +24,11 @@ export interface LineChartModel {
   yLog: boolean;
   xTicks: { x: number; label: string }[];
   yTicks: { y: number; label: string }[];
-  bands: { d: string; color: string; label: string }[];
-  lines: { d: string; color: string; label: string; style: LineStyle }[];
+  bands: { d: string; colorClass: string; label: string }[];
+  lines: { d: string; colorClass: string; label: string; style: LineStyle }[];
   /** Vertical markers (a run's divergence step). */
   markers: { x: number; label: string }[];
-  legend: { label: string; color: string; style: LineStyle | 'band' }[];
+  legend: { label: string; colorClass: string; style: LineStyle | 'band' }[];
 }
 
 /** A compared run with the label its column carries (`Pre-LN`, `Post-LN · warm-up 100`). */
@@ -97,8 +97,8 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
   runs.forEach((run, i) => {
     const { steps, loss } = run.result.metrics;
     const path = line<number>().defined((v) => Number.isFinite(v)).x((_, k) => x(steps[k])).y((v) => y(v)).digits(2);
-    lines.push({ d: path(loss) ?? '', color: runColor(i), label: run.label, style: 'solid' });
-    legend.push({ label: run.label, color: runColor(i), style: 'solid' });
+    lines.push({ d: path(loss) ?? '', colorClass: runColor(i), label: run.label, style: 'solid' });
+    legend.push({ label: run.label, colorClass: runColor(i), style: 'solid' });
     if (run.result.diverged) {
       markers.push({ x: round(x(run.result.diverged.step)), label: `${run.label} diverged at step ${run.result.diverged.step}` });
     }
@@ -109,10 +109,10 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
     const v = Number(key);
     const shared = distinct.length === 1;
     const owner = runs.findIndex((r) => r.result.optimalLoss !== undefined && r.result.optimalLoss.toFixed(6) === key);
-    const color = shared ? 'currentColor' : runColor(owner);
+    const color = shared ? FOREGROUND_COLOR : runColor(owner);
     const label = `optimal loss ${formatValue(v)}${shared ? '' : ` (${runs[owner].label})`}`;
-    lines.push({ d: `M${round(plot.x)},${round(y(v))}H${round(plot.x + plot.width)}`, color, label, style: 'dashed' });
-    legend.push({ label, color, style: 'dashed' });
+    lines.push({ d: `M${round(plot.x)},${round(y(v))}H${round(plot.x + plot.width)}`, colorClass: color, label, style: 'dashed' });
+    legend.push({ label, colorClass: color, style: 'dashed' });
   });
   return {
     kind: 'loss', title: 'Training loss', subtitle: 'cross-entropy, nats', width: SIZE.width, height: SIZE.height, plot,
@@ -123,10 +123,11 @@ export function buildLossModel(runs: LabelledRun[], options: { lastStep?: number
 }
 
 /** The metrics a theory overlay can draw: both have per-layer predictions at initialisation. */
-export type OverlayMetric = 'residualNorm' | 'contribution';
+export type OverlayMetric = 'residualNorm' | 'sumNorm' | 'contribution';
 
 const OVERLAY_TEXT: Record<OverlayMetric, { title: string; subtitle: string; yLabel: string; firstLayer: number }> = {
   residualNorm: { title: 'Residual norm at initialisation', subtitle: 'measured vs predicted, ‖x_l‖/√d', yLabel: '‖x_l‖/√d', firstLayer: 0 },
+  sumNorm: { title: 'Residual sum before the norm, at initialisation', subtitle: 'measured vs predicted (Xiong\'s 3/2 lemma), ‖x + F(x)‖/√d', yLabel: '‖x + F(x)‖/√d', firstLayer: 0 },
   contribution: { title: 'Contribution at initialisation', subtitle: 'measured vs predicted dilution, ‖x_l − x_{l−1}‖/‖x_l‖', yLabel: 'contribution', firstLayer: 1 },
 };
 
@@ -147,7 +148,8 @@ export function predictionsFor(theory: TheoryPrediction, metric: OverlayMetric):
 export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPrediction[][], metric: OverlayMetric = 'residualNorm'): LineChartModel {
   const text = OVERLAY_TEXT[metric];
   const plot = frame();
-  const measured = runs.map((run) => run.result.metrics[metric].map((row) => row[0] ?? Number.NaN));
+  // Rows a run does not record (sumNorm where no norm sits on the stream) are null: gaps, not zeros.
+  const measured = runs.map((run) => (run.result.metrics[metric] as (number | null)[][]).map((row) => row[0] ?? Number.NaN));
   const maxLayer = Math.max(1, ...measured.map((m) => m.length - 1 + text.firstLayer));
   const x = scaleLinear().domain([0, maxLayer]).range([plot.x, plot.x + plot.width]);
   const all = [...measured.flat(), ...predictions.flat().flatMap((p) => [...p.lower, ...p.upper])];
@@ -162,18 +164,19 @@ export function buildTheoryModel(runs: LabelledRun[], predictions: LayerPredicti
       const label = `${run.label}: ${prediction.label}`;
       if (isLine) {
         const path = line<number>().defined((v) => Number.isFinite(v)).x((_, k) => x(prediction.layers[k])).y((v) => y(v)).digits(2);
-        lines.push({ d: path(prediction.lower) ?? '', color, label, style: 'dotted' });
-        legend.push({ label, color, style: 'dotted' });
+        lines.push({ d: path(prediction.lower) ?? '', colorClass: color, label, style: 'dotted' });
+        legend.push({ label, colorClass: color, style: 'dotted' });
       } else {
         const band = area<number>().defined((_, k) => Number.isFinite(prediction.lower[k]) && Number.isFinite(prediction.upper[k]))
           .x((_, k) => x(prediction.layers[k])).y0((_, k) => y(prediction.lower[k])).y1((_, k) => y(prediction.upper[k])).digits(2);
-        bands.push({ d: band(prediction.layers) ?? '', color, label });
-        legend.push({ label, color, style: 'band' });
+        bands.push({ d: band(prediction.layers) ?? '', colorClass: color, label });
+        legend.push({ label, colorClass: color, style: 'band' });
       }
     }
+    if (!measured[i].some((v) => Number.isFinite(v))) return;
     const path = line<number>().defined((v) => Number.isFinite(v)).x((_, r) => x(r + text.firstLayer)).y((v) => y(v)).digits(2);
-    lines.push({ d: path(measured[i]) ?? '', color, label: `${run.label}: measured`, style: 'solid' });
-    legend.push({ label: `${run.label}: measured`, color, style: 'solid' });
+    lines.push({ d: path(measured[i]) ?? '', colorClass: color, label: `${run.label}: measured`, style: 'solid' });
+    legend.push({ label: `${run.label}: measured`, colorClass: color, style: 'solid' });
   });
   return {
     kind: `theory-${metric}`, title: text.title, subtitle: text.subtitle,

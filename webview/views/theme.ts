@@ -13,9 +13,16 @@ export const RUN_COLORS: readonly string[] = [
   'var(--vscode-charts-yellow, #bf8803)',
 ];
 
+/**
+ * The class that colours run `index`'s lines and bands. Colours travel as classes, not style
+ * attributes, because the panel's Content-Security-Policy (no 'unsafe-inline' styles) blocks those.
+ */
 export function runColor(index: number): string {
-  return RUN_COLORS[index % RUN_COLORS.length];
+  return `ns-c${index % RUN_COLORS.length}`;
 }
+
+/** The class of lines drawn in the foreground colour (a shared optimum). */
+export const FOREGROUND_COLOR = 'ns-cfg';
 
 /** Cells whose value is NaN or infinite: the error colour, so divergence reads as a warning. */
 export const NON_FINITE_COLOR = 'var(--vscode-editorError-foreground, #e51400)';
@@ -62,6 +69,11 @@ export const VIEW_CSS = `
 .ns-predicted { fill: none; stroke-width: 1.2; stroke-dasharray: 2 3; }
 .ns-diverged { stroke: ${NON_FINITE_COLOR}; stroke-width: 1.2; stroke-dasharray: 3 2; }
 .ns-legend-swatch { stroke: none; }
+.ns-cells image, .ns-legend image { image-rendering: pixelated; }
+${RUN_COLORS.map((color, i) => `.ns-c${i} { --ns-color: ${color}; }`).join('\n')}
+.ns-cfg { --ns-color: currentColor; }
+.ns-line, .ns-optimal, .ns-predicted { stroke: var(--ns-color, currentColor); }
+.ns-band { fill: var(--ns-color, currentColor); }
 `;
 
 /** Page layout of a comparison: columns per run, charts below; shared by the panel and the report. */

@@ -123,6 +123,23 @@ function sublayers(placement: Placement, reading: FamilyReading, family: ModelFa
   return list;
 }
 
+/**
+ * A generic pre-norm flag in a family whose code does not read it (BART configs carry
+ * `normalize_before`) must not mislead: where its value contradicts the family, say that it is ignored.
+ */
+function noteIgnoredFlags(family: ModelFamily, placement: Placement, view: ConfigView, modelType: string, diagnostics: Diagnostic[]): void {
+  const read = new Set((family.flags ?? []).map((flag) => flag.key));
+  for (const key of GENERIC_PRE_NORM_FLAGS) {
+    if (read.has(key)) continue;
+    const found = view.find(key);
+    if (!found || typeof found.value !== 'boolean') continue;
+    const says: Placement = found.value ? 'pre' : 'post';
+    if ((placement === 'pre' || placement === 'post') && says !== placement) {
+      diagnostics.push({ severity: 'info', line: view.line(found.path), code: 'config-flag-ignored', message: `"${found.path}": ${String(found.value)} would mean ${says}, but the ${modelType} code does not read it: the family's code makes it ${placement}` });
+    }
+  }
+}
+
 /** A config without a registered model_type: a standard pre-norm flag may still decide, else `unknown`. */
 function resolveUnregistered(view: ConfigView, modelType: string | null): Resolution {
   const what = modelType === null ? 'there is no "model_type"' : `model_type "${modelType}" is not in NormScope's registry of families`;
@@ -198,6 +215,8 @@ export function analyzeHfConfig(file: string, text: string): FileReport {
   const resolution = family ? resolveFamily(family, view, diagnostics) : resolveUnregistered(view, modelType);
   const { reading } = resolution;
   const placement = reading.placement;
+
+  if (family) noteIgnoredFlags(family, reading.placement, view, modelType ?? '', diagnostics);
 
   const layers = view.firstNumber(LAYER_KEYS);
   const width = view.firstNumber(WIDTH_KEYS);

@@ -64,7 +64,7 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
   { modelTypes: ['mpt'], norm: 'layernorm', finalNorm: true, sublayerNames: ['attn', 'ffn'],
     base: { placement: 'pre', reason: 'norm_1 precedes attention and norm_2 the FFN, each output added to the un-normalised residual; norm_f precedes the head: Pre-LN', norms: [['norm_1'], ['norm_2']] } },
   { modelTypes: ['starcoder2', 'persimmon'], norm: 'layernorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], base: LLAMA_STYLE },
-  { modelTypes: ['llama', 'mistral', 'mixtral', 'qwen2', 'qwen2_moe', 'phi3', 'granite', 'deepseek_v2', 'deepseek_v3'], norm: 'rmsnorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], base: LLAMA_STYLE },
+  { modelTypes: ['llama', 'llama4_text', 'mistral', 'mixtral', 'qwen2', 'qwen2_moe', 'qwen2_vl', 'qwen2_5_vl', 'phi3', 'granite', 'smollm3', 'deepseek_v2', 'deepseek_v3'], norm: 'rmsnorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], base: LLAMA_STYLE },
   { modelTypes: ['qwen3', 'qwen3_moe'], norm: 'rmsnorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'],
     base: { ...LLAMA_STYLE, reason: `${LLAMA_STYLE.reason}; q_norm/k_norm inside attention normalise queries and keys, not the stream` } },
   { modelTypes: ['gemma'], norm: 'rmsnorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], normNote: 'GemmaRMSNorm scales by (1 + weight)',
@@ -86,6 +86,13 @@ export const MODEL_FAMILIES: readonly ModelFamily[] = [
     base: { placement: 'pre', reason: 'input_layernorm precedes self_attention and post_attention_layernorm (despite its name) precedes the MLP; the residual is the un-normalised stream; ln_f precedes the head: Pre-LN', norms: [['input_layernorm'], ['post_attention_layernorm']] },
     flags: [{ key: 'apply_residual_connection_post_layernorm', default: false, whenFalse: null,
       whenTrue: { placement: 'post', reason: 'apply_residual_connection_post_layernorm is true: the residual is taken after the norm, x ← N(x) + F(N(x)), which is Post-LN shifted by one norm (the stream is re-normalised before every add)', norms: [['input_layernorm'], ['post_attention_layernorm']] } }] },
+
+  { modelTypes: ['nemotron'], norm: 'layernorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], normNote: 'NemotronLayerNorm1P scales by (1 + weight)', base: LLAMA_STYLE },
+  // BERT-shaped names, Pre-LN code: the trap opposite to `post_attention_layernorm`.
+  { modelTypes: ['megatron-bert', 'esm', 'xlm-roberta-xl'], norm: 'layernorm', finalNorm: true, sublayerNames: ['attention', 'intermediate'],
+    base: { placement: 'pre', reason: 'unlike BERT, the attention module normalises its input before self-attention and the layer normalises attention_output before the intermediate MLP; the helper output classes add the residual without a norm, and the encoder ends in a norm: Pre-LN' } },
+  { modelTypes: ['modernbert'], norm: 'layernorm', finalNorm: true, sublayerNames: ['attn', 'mlp'],
+    base: { placement: 'pre', reason: 'unlike BERT, attn_norm and mlp_norm precede their sublayers and the outputs are added to the un-normalised stream (attn_norm is an Identity in layer 0, after the embedding norm); final_norm closes the encoder: Pre-LN', norms: [['attn_norm'], ['mlp_norm']] } },
 
   // Sandwich (Peri-LN): x ← x + N₂(F(N₁(x))).
   { modelTypes: ['gemma2', 'gemma3', 'gemma3_text'], norm: 'rmsnorm', finalNorm: true, sublayerNames: ['self_attn', 'mlp'], normNote: 'GemmaRMSNorm scales by (1 + weight)',

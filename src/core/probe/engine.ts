@@ -106,9 +106,11 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
       backward(backend, params, state, scratch);
       const lr = learningRate(config, step);
       const record = step % config.recordEvery === 0 || step === config.steps;
-      const column = record || !Number.isFinite(loss) ? measureColumn(params, state) : null;
-      const bad = column ? firstNonFinite(loss, column) : null;
-      if (column) {
+      // Measured every step (about 1/d of a step's cost) so that divergence is caught at its first step,
+      // even one that is not recorded; recorded steps and that step keep their column.
+      const column = measureColumn(params, state);
+      const bad = firstNonFinite(loss, column);
+      if (record || bad) {
         const m = result.metrics;
         m.steps.push(step);
         m.loss.push(loss);

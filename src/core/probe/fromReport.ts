@@ -40,6 +40,9 @@ export function modelFromReport(report: FileReport): ModelFromReport {
     const resolved = resolvePlacement(block);
     if (!resolved) continue;
     const notes: string[] = resolved.note ? [resolved.note] : [];
+    // The IR has no ReZero field; the analyzer's reason names it ("… zero at initialisation (ReZero)").
+    const rezero = resolved.placement === 'none' && /ReZero/i.test([block.reason, ...block.sublayers.map((s) => s.reason)].join(' '));
+    if (rezero) notes.push(`${block.name}: branches gated by a scalar initialised to zero: probing ReZero`);
     if (block.norm === 'other') notes.push(`${block.name}: its norm is neither LayerNorm nor RMSNorm; probing with LayerNorm`);
     return {
       ok: true,
@@ -51,6 +54,7 @@ export function modelFromReport(report: FileReport): ModelFromReport {
         layers: block.layers,
         dModel: block.dModel,
         heads: block.heads,
+        rezero,
       },
     };
   }

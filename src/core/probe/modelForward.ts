@@ -5,7 +5,7 @@
 //   x' = x + Attn(N(x)) + MLP(N(x)).
 
 import type { ProbeBackend } from './backend';
-import type { Allocate, BlockParams, ModelParams, NormParams, SublayerLayout } from './modelParams';
+import type { Allocate, BlockParams, ModelParams, NormParams, Param, SublayerLayout } from './modelParams';
 import { allocateFloat32 } from './modelParams';
 
 export const NORM_EPS = 1e-5;
@@ -154,7 +154,7 @@ function mlpBranch(backend: ProbeBackend, block: BlockParams, state: SublayerSta
 }
 
 /** s = α·x + gate·g, then the norm on the stream where there is one. */
-function residual(backend: ProbeBackend, state: SublayerState, gate: NormParams['gamma'] | null, norm: NormParams | null, n: number, c: number): void {
+function residual(backend: ProbeBackend, state: SublayerState, gate: Param | null, norm: NormParams | null, n: number, c: number): void {
   const { s, x, g } = state;
   const alpha = state.layout.alpha;
   const scale = gate ? gate.data[0] : 1;

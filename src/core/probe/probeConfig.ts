@@ -106,6 +106,8 @@ export interface AnalysedModel {
   layers?: number | null;
   dModel?: number | null;
   heads?: number | null;
+  /** `none` only: the branches are gated by a scalar initialised to zero (ReZero). */
+  rezero?: boolean;
 }
 
 /**
@@ -116,6 +118,7 @@ export function probeConfigFor(model: AnalysedModel, overrides: Partial<ProbeCon
   const notes: string[] = [];
   const partial: Partial<ProbeConfig> = { placement: model.placement };
   if (model.norm) partial.norm = model.norm;
+  if (model.placement === 'none' && model.rezero) partial.rezero = true;
   if (model.layers) partial.layers = model.layers;
   if (overrides.dModel === undefined && model.dModel && model.dModel > PROBE_WIDTH) {
     notes.push(`d ${model.dModel} → ${PROBE_WIDTH}: probed at its depth with a small width`);

@@ -18,6 +18,8 @@ export interface MarkovTask {
   stationary: Float64Array;
   /** Σ_i π_i · H(P_i) in nats: the loss of the best possible predictor. */
   optimalLoss: number;
+  /** H(π) in nats: the loss of the best predictor that ignores the context (token frequencies only). */
+  unigramLoss: number;
 }
 
 export function createMarkovTask(vocab: number, seed: number): MarkovTask {
@@ -49,7 +51,9 @@ export function createMarkovTask(vocab: number, seed: number): MarkovTask {
     }
     optimalLoss += stationary[i] * entropy;
   }
-  return { vocab, transition, stationary, optimalLoss };
+  let unigramLoss = 0;
+  for (const p of stationary) if (p > 0) unigramLoss -= p * Math.log(p);
+  return { vocab, transition, stationary, optimalLoss, unigramLoss };
 }
 
 function sample(distribution: Float64Array, offset: number, length: number, u: number): number {

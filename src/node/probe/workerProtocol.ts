@@ -3,6 +3,7 @@
 // job; the worker runs rows [ROW_START, ROW_END) of kernel KERNEL and stores SEQ into DONE.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { WasmMemory, WasmModule } from '../../core/probe/backends/wasm/runtime';
 
 export const SEQ = 0;
 export const DONE = 1;
@@ -22,7 +23,7 @@ export const STOP = 2;
 
 /** What the worker is started with (workerData). */
 export interface WorkerStart {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   control: SharedArrayBuffer;
   /** Kernels arrive here as { id, module } messages, read synchronously when a job names a new id. */
   port: MessagePort;
@@ -30,5 +31,5 @@ export interface WorkerStart {
 
 export interface KernelMessage {
   id: number;
-  module: WebAssembly.Module;
+  module: WasmModule;
 }

@@ -52,24 +52,25 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     if (survey.exhausted) break;
     const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
     if (instance.k === 'instance') standalone.set(cls, instance);
+  }
+  let { stacked, owners } = stackingOf(survey.constructions);
+  // Read the forward of every class that could be a block: not the parts of a stacked block, not the
+  // models that stack them (both would only repeat work). Flax models stack in __call__, so this can
+  // discover more stacking, which the second stackingOf picks up.
+  const constructedContainers = new Set([...stacked.keys()].flatMap((b) => ancestors(b, owners)));
+  for (const cls of modelClasses) {
+    const instance = standalone.get(cls);
     const forward = forwardOf(cls);
-    if (instance.k !== 'instance' || !forward) continue;
+    if (!instance || !forward || survey.exhausted || constructedContainers.has(cls)) continue;
+    if (ancestors(cls, owners).some((a) => stacked.has(a))) continue;
     const stream: Value = { k: 'stream', id: freshId() };
-    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
     const result = decompose(output, stream);
     if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
     // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
     else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
   }
-  const stacked = new Map<ClassInfo, Construction>();
-  const owners = new Map<ClassInfo, Set<ClassInfo>>();
-  for (const c of survey.constructions) {
-    if (c.owner && c.owner !== c.cls) {
-      if (!owners.has(c.cls)) owners.set(c.cls, new Set());
-      owners.get(c.cls)!.add(c.owner);
-    }
-    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
-  }
+  ({ stacked, owners } = stackingOf(survey.constructions));
   const blockClasses = new Set(stacked.keys());
   // Classes that hold the stacked blocks (models, their wrappers) are never blocks themselves.
   const containers = new Set([...blockClasses].flatMap((b) => ancestors(b, owners)));
@@ -115,7 +116,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
 
 export function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
   const stream: Value = { k: 'stream', id: freshId() };
-  return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+  return invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
 }
 
 interface RunContext {
@@ -137,10 +138,24 @@ function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, s
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();
   const stream: Value = { k: 'stream', id: freshId() };
-  const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() }, forward);
+  const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
   const afterLayers = loopBody ? afterLoops(forward) : undefined;
   const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   return { result, instance, flags: interp.flagsSeen, stacking };
+}
+
+/** Which classes are built in a loop (stacked), by whom, and who builds whom. */
+function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Construction>; owners: Map<ClassInfo, Set<ClassInfo>> } {
+  const stacked = new Map<ClassInfo, Construction>();
+  const owners = new Map<ClassInfo, Set<ClassInfo>>();
+  for (const c of constructions) {
+    if (c.owner && c.owner !== c.cls) {
+      if (!owners.has(c.cls)) owners.set(c.cls, new Set());
+      owners.get(c.cls)!.add(c.owner);
+    }
+    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
+  }
+  return { stacked, owners };
 }
 
 /** Whether some sum in the output adds a term directly to the input (a residual connection). */
@@ -170,7 +185,8 @@ function afterLoops(forward: Node): (node: Node) => boolean {
 
 /** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
 function looksLikeBlock(instance: Instance): boolean {
-  const names = [...instance.attrs.entries()].filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
+  const entries = [...instance.attrs.entries()].flatMap(([k, v]): Array<[string, Value]> => (v.k === 'list' ? v.items.map((i) => [k, i]) : [[k, v]]));
+  const names = entries.filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
     .map(([k, v]) => `${k} ${v.k === 'instance' ? v.cls.name : v.k === 'builtin' ? v.className : ''}`).join(' ');
   return /attn|attention/i.test(names) && /mlp|ffn|feed_?forward|fc|dense|intermediate|linear/i.test(names);
 }

@@ -16,6 +16,9 @@ const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|se
 
 interface Arguments { positional: Value[]; keywords: Map<string, Value> }
 
+/** Classes whose forward was read once and found not to shape the residual path (per parsed file). */
+const OPAQUE_CLASSES = new WeakSet<ClassInfo>();
+
 export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   const fnNode = node.childForFieldName('function');
   const argsNode = node.childForFieldName('arguments');
@@ -23,14 +26,14 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   if (fnNode.type === 'call' && fnNode.childForFieldName('function')?.text === 'super') return { k: 'none' };
   if (argsNode?.type === 'generator_expression') {
     const callee = interp.eval(fnNode, frame);
-    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: new Map() }, node, frame);
+    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: new Map() }, node);
   }
   const args = readArguments(interp, argsNode, frame);
   if (fnNode.type === 'attribute') {
     const owner = interp.eval(fnNode.childForFieldName('object')!, frame);
     const method = fnNode.childForFieldName('attribute')?.text ?? '';
     if (owner.k === 'instance' && owner.cls.methods.has(method) && !['forward', '__call__'].includes(method)) {
-      return invoke(interp, owner.cls.methods.get(method)!, owner, args, node);
+      return invoke(interp, owner.cls.methods.get(method)!, owner, args);
     }
     if (owner.k === 'list' && (method === 'append' || method === 'extend')) {
       const items = method === 'append' ? args.positional.slice(0, 1) : args.positional[0]?.k === 'list' ? args.positional[0].items : [];
@@ -43,7 +46,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       if (TRANSPARENT_METHODS.has(method)) return owner;
       return { k: 'opaque', deps: [owner, ...tensorArgs(args)], text: `.${method}()` };
     }
-    if (owner.k === 'ref') return callValue(interp, { k: 'ref', name: `${owner.name}.${method}` }, args, node, frame);
+    if (owner.k === 'ref') return callValue(interp, { k: 'ref', name: `${owner.name}.${method}` }, args, node);
     if (owner.k === 'config' || owner.k === 'dict') {
       const key = args.positional[0];
       if (method === 'get' && key?.k === 'str') {
@@ -54,11 +57,11 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       return apply(interp, owner, args, node);
     }
     if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config') {
-      return callValue(interp, interp.attributeOf(owner, method, fnNode), args, node, frame);
+      return callValue(interp, interp.attributeOf(owner, method, fnNode), args, node);
     }
     return { k: 'opaque', deps: tensorArgs(args), text: fnNode.text.slice(0, 80) };
   }
-  return callValue(interp, interp.eval(fnNode, frame), args, node, frame);
+  return callValue(interp, interp.eval(fnNode, frame), args, node);
 }
 
 function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame): Arguments {
@@ -88,11 +91,11 @@ function tensorArgs(args: Arguments): Value[] {
   return [...args.positional, ...args.keywords.values()].filter(isTensorOfStream);
 }
 
-function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node, frame: Frame): Value {
+function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node): Value {
   switch (callee.k) {
     case 'classref': return construct(interp, callee.cls, args, node);
     case 'ref': return callLibrary(interp, callee.name, args, node);
-    case 'funcref': return invoke(interp, callee.fn, null, args, node);
+    case 'funcref': return invoke(interp, callee.fn, null, args);
     case 'instance': case 'builtin': case 'normModule': case 'seq': case 'list': return apply(interp, callee, args, node);
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
@@ -101,7 +104,6 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
       return { k: 'apply', module, args: tensorArgs(args), node };
     }
     default:
-      void frame;
       return { k: 'opaque', deps: tensorArgs(args), text: node.text.slice(0, 80) };
   }
 }
@@ -192,13 +194,35 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   }
   if (/^Drop|DropPath|Dropout|StochasticDepth|Identity$/.test(module.cls.name)) return first;
   const forward = forwardOf(module.cls);
-  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10) {
+  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || OPAQUE_CLASSES.has(module.cls)) {
     return { k: 'apply', module, args: tensors, node };
   }
-  const result = invoke(interp, forward, module, args, node);
+  const result = invoke(interp, forward, module, args);
   // Inline classes that shape the residual path (add-and-norm helpers, Residual/PreNorm wrappers);
-  // treat the rest (attention, MLP) as one opaque sublayer.
-  return isStructural(result, new Set([...args.positional, ...args.keywords.values()])) ? result : { k: 'apply', module, args: tensors, node };
+  // treat the rest (attention, MLP) as one opaque sublayer, and remember so (their code does not change).
+  const inputs = new Set([...args.positional, ...args.keywords.values()]);
+  if (isStructural(result, inputs)) {
+    markSite(result, inputs, node);
+    return result;
+  }
+  OPAQUE_CLASSES.add(module.cls);
+  return { k: 'apply', module, args: tensors, node };
+}
+
+/** Points the sublayers an inlined helper applied at the caller's call (`self.attn(x)`, not PreNorm's `self.fn(...)`). */
+function markSite(value: Value, inputs: Set<Value>, site: Node): void {
+  const seen = new Set<Value>();
+  const visit = (v: Value, depth: number): void => {
+    if (inputs.has(v) || seen.has(v) || depth > 40) return;
+    seen.add(v);
+    if (v.k === 'apply') v.site = site;
+    if (v.k === 'norm') visit(v.arg, depth + 1);
+    else if (v.k === 'scale') visit(v.value, depth + 1);
+    else if (v.k === 'apply') v.args.forEach((a) => visit(a, depth + 1));
+    else if (v.k === 'add') v.terms.forEach((t) => visit(t, depth + 1));
+    else if (v.k === 'tuple' && v.items.length > 0) visit(v.items[0], depth + 1);
+  };
+  visit(value, 0);
 }
 
 /** Whether a result's spine (the path back to its inputs, not through arithmetic) holds a norm or a sum. */
@@ -230,7 +254,7 @@ function reachesInput(value: Value, inputs: Set<Value>): boolean {
 }
 
 /** Runs a function or method body with its parameters bound; returns what it returns. */
-export function invoke(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, node: Node): Value {
+export function invoke(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments): Value {
   const frame: Frame = { env: new Map(), returned: null };
   bindParameters(interp, fn, self, args, frame);
   const body = fn.childForFieldName('body');
@@ -240,7 +264,6 @@ export function invoke(interp: Interpreter, fn: Node, self: Instance | null, arg
   } finally {
     if (self) interp.callStack.pop();
   }
-  void node;
   return frame.returned ?? { k: 'none' };
 }
 
@@ -293,7 +316,7 @@ function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
     const init = cls.methods.get('__init__');
     if (init) {
       const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(fields), node: cls.node, id: freshId() };
-      invoke(interp, init, instance, { positional: [], keywords: new Map() }, cls.node);
+      invoke(interp, init, instance, { positional: [], keywords: new Map() });
       for (const [key, value] of instance.attrs) fields.set(key, withOrigin(value, key));
     }
     configCache.set(cls, fields);
@@ -322,7 +345,7 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   });
   for (const method of ['__init__', 'setup']) {
     const fn = cls.methods.get(method);
-    if (fn) invoke(interp, fn, instance, method === '__init__' ? args : { positional: [], keywords: new Map() }, node);
+    if (fn) invoke(interp, fn, instance, method === '__init__' ? args : { positional: [], keywords: new Map() });
   }
   return instance;
 }

@@ -142,8 +142,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const module = current.module;
       const name = module.name;
       const className = module.k === 'instance' ? module.cls.name : module.k === 'block' ? module.cls.name : module.className;
-      sequence.push({ op: { name, className, node: current.node } });
-      node ??= current.node;
+      const site = current.site ?? current.node;
+      sequence.push({ op: { name, className, node: site } });
+      node ??= site;
       const readers = current.args.filter((a) => dependsOnKey(a, streamKey));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
       const distinct = new Set(readers.map(keyOf));

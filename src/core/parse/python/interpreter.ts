@@ -3,10 +3,11 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
+import { arithmetic, compare } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
-import { dependsOn, isIndexDependent, isTensorOfStream, keyOf, numberOf, truthy } from './values';
+import { isIndexDependent, isTensorOfStream, keyOf, numberOf, truthy } from './values';
 
 /** A branch on a flag the block's behaviour may depend on (`normalize_before`, a block-index test). */
 export interface FlagSeen {
@@ -40,7 +41,6 @@ export interface InterpreterOptions {
   globals?: Map<string, Value>;
 }
 
-const STATEMENT_BUDGET = 40000;
 
 export class Interpreter {
   readonly globals: Map<string, Value>;
@@ -54,7 +54,6 @@ export class Interpreter {
   readonly flagValues: Map<string, boolean>;
   /** The classes whose methods are running, innermost last (to stop recursion). */
   readonly callStack: ClassInfo[] = [];
-  private statements = 0;
 
   constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
     this.blockClasses = options.blockClasses ?? new Set();
@@ -69,13 +68,13 @@ export class Interpreter {
   }
 
   get exhausted(): boolean {
-    return this.statements > STATEMENT_BUDGET;
+    return this.module.steps.taken > this.module.steps.limit;
   }
 
   execBlock(block: Node, frame: Frame): void {
     for (const statement of named(block)) {
       if (frame.returned || this.exhausted) return;
-      this.statements++;
+      this.module.steps.taken++;
       this.execStatement(statement, frame);
     }
   }
@@ -285,7 +284,7 @@ export class Interpreter {
   }
 
   eval(node: Node, frame: Frame): Value {
-    if (this.exhausted) return { k: 'unknown', why: 'analysis budget exhausted' };
+    if (this.module.steps.taken++ > this.module.steps.limit) return { k: 'unknown', why: 'analysis budget exhausted' };
     switch (node.type) {
       case 'identifier': return this.lookup(node.text, frame);
       case 'integer': return { k: 'num', v: Number(node.text.replace(/_/g, '').replace(/[lL]$/, '')), text: node.text };
@@ -381,7 +380,10 @@ export class Interpreter {
       }
       return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
-    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') return value.items[index.v] ?? value.items[0] ?? { k: 'unknown', why: node.text };
+    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') {
+      const at = index.v < 0 ? value.items.length + index.v : index.v;
+      return value.items[at] ?? (value.k === 'list' && value.repeat ? value.items[0] : undefined) ?? { k: 'unknown', why: node.text };
+    }
     if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
     if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
     if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
@@ -392,27 +394,8 @@ export class Interpreter {
   }
 
   private logical(node: Node, frame: Frame): Value {
-    const operands = named(node).map((c) => this.eval(c, frame));
     const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
-    const op = operators.join(' ');
-    if (operands.length === 2) {
-      const [a, b] = operands;
-      const x = numberOf(a);
-      const y = numberOf(b);
-      if (x !== null && y !== null && ['<', '<=', '>', '>=', '==', '!='].includes(op)) {
-        const v = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : x !== y;
-        return { k: 'bool', v, text: node.text };
-      }
-      if (a.k === 'index' || b.k === 'index') {
-        return { k: 'indexCmp', op, bound: a.k === 'index' ? y : x, indexOnLeft: a.k === 'index', text: node.text };
-      }
-      if (op === 'and' || op === 'or') {
-        const p = truthy(a);
-        const q = truthy(b);
-        if (p !== null && q !== null) return { k: 'bool', v: op === 'and' ? p && q : p || q, text: node.text };
-      }
-    }
-    return { k: 'opaque', deps: operands.filter((o) => isTensorOfStream(o) || isIndexDependent(o)), text: node.text.slice(0, 80) };
+    return compare(operators.join(' '), named(node).map((c) => this.eval(c, frame)), node);
   }
 
   private comprehension(node: Node, frame: Frame): Value {
@@ -431,49 +414,9 @@ export class Interpreter {
     return { k: 'list', items: [item], repeat: { count: count ?? { k: 'opaque', deps: [], text: right.text }, node } };
   }
 
-  /** Arithmetic on constants, and the tensor algebra of residual streams: sums and scalings. */
   binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {
-    const x = numberOf(a);
-    const y = numberOf(b);
-    if (x !== null && y !== null && a.k === 'num' && b.k === 'num') {
-      const v = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y
-        : op === '//' ? Math.floor(x / y) : op === '**' ? x ** y : op === '%' ? x % y : NaN;
-      if (!Number.isNaN(v)) return { k: 'num', v, text: node.text };
-    }
-    if (op === '+' && a.k === 'tuple' && b.k === 'tuple') return { k: 'tuple', items: [...a.items, ...b.items] };
-    // `(hidden,) + outputs[1:]` where the rest is unknown still starts with the tensor.
-    if (op === '+' && a.k === 'tuple' && !isTensorOfStream(b)) return { k: 'tuple', items: [...a.items, b] };
-    if (op === '+' && a.k === 'list' && b.k === 'list') return { k: 'list', items: [...a.items, ...b.items], repeat: a.repeat ?? b.repeat };
-    const ta = isTensorOfStream(a);
-    const tb = isTensorOfStream(b);
-    if (op === '+' && ta && tb) {
-      // `x + attn(ln(x)) + mlp(ln(x))` is one sum (parallel); `h = x + attn(x); h + mlp(h)` is two steps.
-      const flatA = a.k === 'add' && !dependsOn(b, a);
-      const flatB = b.k === 'add' && !dependsOn(a, b);
-      const terms = [...(flatA && a.k === 'add' ? a.terms : [a]), ...(flatB && b.k === 'add' ? b.terms : [b])];
-      return { k: 'add', terms, node };
-    }
-    if ((op === '*' || op === '/') && ta !== tb) {
-      const [tensor, factor] = ta ? [a, b] : [b, a];
-      const factorNode = ta ? rightNode : node.childForFieldName('left') ?? node;
-      const written = factorText(factor, factorNode);
-      return { k: 'scale', factor, text: op === '/' ? `1 / (${written})` : written, value: tensor, node };
-    }
-    if (op === '+' && (ta || tb)) {
-      // A constant bias added to the stream (`x + self.pos_emb`) leaves the stream term intact.
-      return { k: 'add', terms: [a, b], node };
-    }
-    return { k: 'opaque', deps: [a, b].filter((v) => isTensorOfStream(v) || isIndexDependent(v)), text: node.text.slice(0, 80) };
+    return arithmetic(op, a, b, node, rightNode);
   }
-}
-
-/** How a factor was written where it was defined (`(2 * config.n_layer) ** 0.25`), else at its use. */
-function factorText(factor: Value, node: Node): string {
-  if ((factor.k === 'num' || factor.k === 'bool') && factor.text) return factor.text;
-  if (factor.k === 'opaque' && factor.text) return factor.text;
-  // A learned scalar: say how it starts (ReZero's α = 0 is what makes the block the identity at init).
-  if (factor.k === 'builtin') return `${node.text} = ${factor.node.text}`;
-  return node.text;
 }
 
 function copyInto(target: Frame, source: Frame): void {

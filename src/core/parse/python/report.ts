@@ -21,7 +21,7 @@ export function blockReport(found: FoundBlock): BlockIR {
   };
   if (!run.result.ok) {
     base.reason = run.result.reason;
-    base.dModel = widthOf(run.instance, found.modelInstance, []);
+    base.dModel = widthOf(run.instance, found.modelInstance);
     base.heads = headsOf(run.instance, found.modelInstance);
     return base;
   }
@@ -71,7 +71,7 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
   const types = new Set<NormType>(applications.map((a) => a.app.norm.type));
   block.norm = types.size === 0 ? null : types.size === 1 ? [...types][0] : 'other';
   const widths = applications.map((a) => a.app.norm.width).filter((w): w is number => typeof w === 'number');
-  block.dModel = widths[0] ?? widthOf(instance, model, []);
+  block.dModel = widths[0] ?? widthOf(instance, model);
   block.heads = headsOf(instance, model);
 }
 
@@ -145,7 +145,7 @@ function countPostBlocks(index: Value, layers: number | null, onTrue: Placement,
 const WIDTH_NAMES = /^(n_embd|d_model|hidden_size|hidden_dim|dim|embed_dim|emb_dim|n_embed|d_embed|width|embedding_dim|model_dim|d)$/;
 const HEAD_NAMES = /^(n_head|n_heads|num_heads|num_attention_heads|nhead|nheads|heads|n_attn_heads|attention_heads)$/;
 
-function widthOf(instance: Instance, model: Instance | null, _seen: Instance[]): number | null {
+function widthOf(instance: Instance, model: Instance | null): number | null {
   for (const value of instance.attrs.values()) {
     if (value.k === 'builtin' && /MultiheadAttention$/.test(value.className)) {
       const width = numberOf(value.kwargs.get('embed_dim') ?? value.args[0]);

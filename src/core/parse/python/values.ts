@@ -53,8 +53,8 @@ export type Value =
   /** value × factor where the factor does not depend on any tensor we follow. */
   | { k: 'scale'; factor: Value; text: string; value: Value; node: Node }
   | { k: 'norm'; norm: NormModule; arg: Value; node: Node }
-  /** A module applied to tensors; `module` says which. */
-  | { k: 'apply'; module: Instance | Builtin | { k: 'block'; cls: ClassInfo; name: string }; args: Value[]; node: Node }
+  /** A module applied to tensors; `module` says which; `site` is the call in the caller's code when it was inlined. */
+  | { k: 'apply'; module: Instance | Builtin | { k: 'block'; cls: ClassInfo; name: string }; args: Value[]; node: Node; site?: Node }
   | { k: 'tuple'; items: Value[] }
   | NormModule
   | Instance

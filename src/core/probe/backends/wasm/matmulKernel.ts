@@ -2,7 +2,9 @@
 // × 8 columns (eight v128 accumulators), operating on padded row-major copies in one wasm memory.
 // The wasm memory may be shared so that worker threads run the same module over disjoint row ranges.
 
-import { Code, encodeModule, I32, V128 } from './wasmEncode';
+import { Code, encodeModule, I32, V128 } from './encode';
+import type { WasmMemory, WasmModule } from './runtime';
+import { compileModule, instantiate } from './runtime';
 
 /** Rows of C computed together (each broadcasts one A value per k). */
 export const ROW_BLOCK = 4;
@@ -115,16 +117,16 @@ export type MatmulKernel = (aPtr: number, bPtr: number, cPtr: number, rowStart: 
 
 /** Compiles and instantiates kernels per shape on one memory, caching both. */
 export class MatmulKernels {
-  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly modules = new Map<string, WasmModule>();
   private readonly kernels = new Map<string, MatmulKernel>();
 
-  constructor(readonly memory: WebAssembly.Memory, private readonly shared: boolean) {}
+  constructor(readonly memory: WasmMemory, private readonly shared: boolean) {}
 
-  module(shape: KernelShape): WebAssembly.Module {
+  module(shape: KernelShape): WasmModule {
     const key = shapeKey(shape);
     let module = this.modules.get(key);
     if (!module) {
-      module = new WebAssembly.Module(matmulModuleBytes(shape, this.shared));
+      module = compileModule(matmulModuleBytes(shape, this.shared));
       this.modules.set(key, module);
     }
     return module;
@@ -134,8 +136,7 @@ export class MatmulKernels {
     const key = shapeKey(shape);
     let kernel = this.kernels.get(key);
     if (!kernel) {
-      const instance = new WebAssembly.Instance(this.module(shape), { env: { memory: this.memory } });
-      kernel = instance.exports.matmul as MatmulKernel;
+      kernel = instantiate(this.module(shape), this.memory).matmul as MatmulKernel;
       this.kernels.set(key, kernel);
     }
     return kernel;

@@ -1,12 +1,14 @@
-// The SIMD ops of the fast CPU backend on one wasm memory. matmul (simdMatmul.ts) copies the operands
+// The SIMD ops of the fast CPU backend on one wasm memory. matmul (matmulKernel.ts) copies the operands
 // in (padding rows to 4 and columns to 8, transposing B when it is stored [N, K]), runs the kernel over
 // row ranges — all here, or split with a worker thread by a `RowSplitter` — and copies C back; GELU
-// (simdGelu.ts) copies x (and dy) in and the result out.
+// (geluKernel.ts) copies x (and dy) in and the result out.
 
-import type { KernelShape, MatmulKernel } from './simdMatmul';
-import { MAX_PAGES, MatmulKernels, PAGE_BYTES, ROW_BLOCK, COL_BLOCK, denseShape, roundUp } from './simdMatmul';
-import type { GeluKernels } from './simdGelu';
-import { geluModuleBytes } from './simdGelu';
+import type { KernelShape, MatmulKernel } from './matmulKernel';
+import { MAX_PAGES, MatmulKernels, PAGE_BYTES, ROW_BLOCK, COL_BLOCK, denseShape, roundUp } from './matmulKernel';
+import type { GeluKernels } from './geluKernel';
+import { geluModuleBytes } from './geluKernel';
+import type { WasmMemory } from './runtime';
+import { compileModule, createMemory, instantiate } from './runtime';
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -32,15 +34,13 @@ export type RowSplitter = (job: MatmulJob, kernel: MatmulKernel) => void;
 const runHere: RowSplitter = (job, kernel) => kernel(job.aPtr, job.bPtr, job.cPtr, 0, job.rows);
 
 export class WasmOps {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly kernels: MatmulKernels;
   private view: Float32Array;
   private geluKernels: GeluKernels | null = null;
 
   constructor(readonly shared: boolean, private readonly split: RowSplitter = runHere) {
-    this.memory = new WebAssembly.Memory(
-      shared ? { initial: 16, maximum: MAX_PAGES, shared: true } : { initial: 16, maximum: MAX_PAGES },
-    );
+    this.memory = createMemory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new MatmulKernels(this.memory, shared);
     this.view = new Float32Array(this.memory.buffer);
   }
@@ -102,8 +102,7 @@ export class WasmOps {
 
   private gelu(): GeluKernels {
     if (!this.geluKernels) {
-      const module = new WebAssembly.Module(geluModuleBytes(this.shared, MAX_PAGES));
-      this.geluKernels = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports as unknown as GeluKernels;
+      this.geluKernels = instantiate(compileModule(geluModuleBytes(this.shared, MAX_PAGES)), this.memory) as unknown as GeluKernels;
     }
     return this.geluKernels;
   }

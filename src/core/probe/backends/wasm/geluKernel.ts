@@ -3,7 +3,7 @@
 // approximation (generic_fast_tanh_float: a degree-13/6 odd/even rational on [−7.905, 7.905]), whose
 // error against float64 tanh stays below 1e-6 absolute — inside float32 rounding of the GELU itself.
 
-import { Code, encodeModule, I32, V128 } from './wasmEncode';
+import { Code, encodeModule, I32, V128 } from './encode';
 
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 const GELU_CUBIC = 0.044715;

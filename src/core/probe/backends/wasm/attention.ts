@@ -4,9 +4,9 @@
 // head size 16 ran at well under 1 GFLOP/s and was 45% of a probe step. Falls back (returns false)
 // where the kernel's blocking does not fit: T a multiple of 8, head size a multiple of 8.
 
-import type { WasmOps } from './wasmOps';
-import type { KernelShape } from './simdMatmul';
-import { roundUp } from './simdMatmul';
+import type { WasmOps } from './ops';
+import type { KernelShape } from './matmulKernel';
+import { roundUp } from './matmulKernel';
 
 /** Whether the SIMD path handles this shape. */
 export function attentionFits(t: number, c: number, h: number): boolean {
