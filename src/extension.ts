@@ -21,7 +21,16 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const codeLens = new NormScopeCodeLens(controller);
   const diagnostics = new NormScopeDiagnostics(controller);
 
-  const refreshDocument = (document: vscode.TextDocument) => void diagnostics.update(document);
+  // Typing changes the version on every keystroke: analyse once the user pauses, not per key.
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  const refreshDocument = (document: vscode.TextDocument, delayMs = 0) => {
+    const key = document.uri.toString();
+    clearTimeout(pending.get(key));
+    pending.set(key, setTimeout(() => {
+      pending.delete(key);
+      void diagnostics.update(document);
+    }, delayMs));
+  };
   context.subscriptions.push(
     controller,
     codeLens,
@@ -32,8 +41,14 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => controller.revivePanel(panel, state),
     }),
-    vscode.workspace.onDidOpenTextDocument(refreshDocument),
-    vscode.workspace.onDidChangeTextDocument((event) => refreshDocument(event.document)),
+    vscode.workspace.onDidOpenTextDocument((document) => refreshDocument(document)),
+    vscode.workspace.onDidChangeTextDocument((event) => refreshDocument(event.document, 400)),
+    vscode.workspace.onDidSaveTextDocument((document) => {
+      if (!/(^|[\\/])config\.json$/.test(document.fileName)) return;
+      cache.clear();
+      codeLens.refresh();
+      for (const open of vscode.workspace.textDocuments) refreshDocument(open);
+    }),
     vscode.workspace.onDidCloseTextDocument((document) => {
       cache.forget(document.uri);
       diagnostics.collection.delete(document.uri);
@@ -45,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     }),
     // Measured numbers change hovers and CodeLens; lenses re-ask when runs land.
     { dispose: controller.store.onDidChange(() => codeLens.refresh()).dispose },
+    { dispose: () => { for (const timer of pending.values()) clearTimeout(timer); } },
   );
   // Diagnostics for already-open files are computed after activation returns, off the critical path.
   setTimeout(() => { for (const document of vscode.workspace.textDocuments) refreshDocument(document); }, 0);

@@ -227,10 +227,8 @@ export class PanelApp {
       if (run.snapshot) item.setAttribute('data-step', String(run.snapshot.step));
       if (run.backendNote) item.setAttribute('data-backend', run.backendNote.split(':')[0]);
       const step = run.snapshot ? `step ${run.snapshot.step}/${run.snapshot.totalSteps}` : 'waiting';
-      const label = doc.createElement('strong');
-      label.className = 'ns-run-label';
-      label.textContent = run.label;
-      item.append(label, badge(doc, step));
+      // The badge holds the run's label: the e2e tests read it there.
+      item.append(badge(doc, run.label), doc.createTextNode(` ${step}`));
       if (status === 'running') item.append(progressRing(doc));
       if (run.backendNote) item.append(doc.createTextNode(` · ${run.backendNote}`));
       if (run.snapshot?.result.diverged) item.append(doc.createTextNode(` · diverged at step ${run.snapshot.result.diverged.step}`));
