@@ -117,6 +117,8 @@ export class PanelApp {
     const decision = decideBackend(message.mode, (this.options.probeGl ?? probeWebGl2)(this.root.ownerDocument));
     this.patchRun(runId, (run) => ({ ...run, label: message.label, backendNote: `${decision.backend}: ${decision.reason}` }));
     this.api.postMessage({ type: 'backendChosen', runId, backend: decision.backend, reason: decision.reason });
+    // The host runs CPU probes on a faster path than this page may (its CSP allows no wasm compilation).
+    if (decision.backend === 'cpu' && message.hostFallback) return;
     if (!this.options.runner) {
       const text = 'This build of the panel has no probe engine yet.';
       this.patchRun(runId, (run) => ({ ...run, error: text }));
