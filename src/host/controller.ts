@@ -8,7 +8,7 @@ import type { PanelModel, RunView, WebviewToHost } from '../protocol/messages';
 import { AnalysisCache, isAnalysable } from './analysisCache';
 import { blockIndexAt } from './modelAt';
 import { NormScopePanel } from './panel';
-import { PLACEMENT_LABEL, effectivePlacement } from './placementText';
+import { effectivePlacement } from './placementText';
 import { probeConfigFor } from './probeConfig';
 import { ProbeSessions, type HostProbeRunner } from './probeSessions';
 import { corePosition, positionToCore } from './ranges';
@@ -164,10 +164,6 @@ export class Controller implements vscode.Disposable {
     const changed = !panel.model || panel.model.uri !== model.uri || panel.model.blockIndex !== model.blockIndex;
     panel.setModel(model);
     if (changed) panel.setRuns(this.store.get(runKey(model.uri, model.blockIndex)));
-  }
-
-  placementLabel(model: PanelModel): string {
-    return PLACEMENT_LABEL[model.block.placement];
   }
 
   dispose(): void {

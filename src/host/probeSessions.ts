@@ -10,7 +10,7 @@ export type HostProbeRunner = (config: ProbeConfig, signal: AbortSignal) => Asyn
 
 /** What a session needs from the panel; the real one is NormScopePanel, tests pass a fake. */
 export interface PanelPort {
-  post(message: { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode } | { type: 'cancelProbe'; runId: string } | { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }): void;
+  post(message: { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode; hostFallback?: boolean } | { type: 'cancelProbe'; runId: string } | { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }): void;
   recordRun(run: RunView): void;
 }
 
@@ -25,6 +25,9 @@ interface Pending {
   resolve(snapshot: ProbeSnapshot | null): void;
   reject(error: Error): void;
   onSnapshot(snapshot: ProbeSnapshot): void;
+  /** Kept so a run the panel hands back (its backend choice fell on the CPU) can continue in the host. */
+  request: RunRequest;
+  signal: AbortSignal;
 }
 
 export class ProbeSessions {
@@ -79,6 +82,7 @@ export class ProbeSessions {
       }
       case 'backendChosen':
         this.store.update(message.runId, (run) => ({ ...run, backendNote: `${message.backend}: ${message.reason}` }));
+        if (message.backend === 'cpu' && this.hostRunner) void this.takeOver(message.runId, message.reason);
         return true;
       case 'probeError': {
         this.store.update(message.runId, (run) => ({ ...run, error: message.message }));
@@ -110,22 +114,43 @@ export class ProbeSessions {
     if (!panel) return Promise.reject(new Error('The NormScope panel is closed; the GPU probe runs inside it.'));
     let last: ProbeSnapshot | null = null;
     return new Promise<ProbeSnapshot | null>((resolve, reject) => {
-      this.pending.set(request.runId, { resolve, reject, onSnapshot: (s) => { last = s; onSnapshot(s); } });
+      this.pending.set(request.runId, { resolve, reject, onSnapshot: (s) => { last = s; onSnapshot(s); }, request, signal });
       signal.addEventListener('abort', () => {
         panel.post({ type: 'cancelProbe', runId: request.runId });
         this.settle(request.runId, last);
       }, { once: true });
-      panel.post({ type: 'startProbe', runId: request.runId, label: request.label, config: request.config, mode: request.mode });
+      panel.post({
+        type: 'startProbe', runId: request.runId, label: request.label, config: request.config, mode: request.mode,
+        hostFallback: this.hostRunner !== null,
+      });
     });
   }
 
-  private async runInHost(request: RunRequest, onSnapshot: (s: ProbeSnapshot) => void, signal: AbortSignal): Promise<ProbeSnapshot | null> {
+  /** The panel chose the CPU for a run it was asked to start: the host's faster CPU path runs it instead. */
+  private async takeOver(runId: string, reason: string): Promise<void> {
+    const waiting = this.pending.get(runId);
+    if (!waiting) return;
+    const note = `cpu: ${reason}; runs in the extension host on the wasm-SIMD backend`;
+    try {
+      const last = await this.runInHost(waiting.request, waiting.onSnapshot, waiting.signal, note);
+      this.settle(runId, last);
+    } catch (error) {
+      this.pending.delete(runId);
+      waiting.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private async runInHost(
+    request: RunRequest, onSnapshot: (s: ProbeSnapshot) => void, signal: AbortSignal,
+    note = 'cpu: normscope.probe.backend is "cpu" (runs in the extension host)',
+  ): Promise<ProbeSnapshot | null> {
     if (!this.hostRunner) {
       throw new Error('This build of NormScope has no CPU probe engine in the extension host; set normscope.probe.backend to "auto" to run it in the panel.');
     }
-    this.store.update(request.runId, (run) => ({ ...run, backendNote: 'cpu: normscope.probe.backend is "cpu" (runs in the extension host)' }));
+    this.store.update(request.runId, (run) => ({ ...run, backendNote: note }));
     let last: ProbeSnapshot | null = null;
-    for await (const snapshot of this.hostRunner(request.config, signal)) {
+    for await (const raw of this.hostRunner(request.config, signal)) {
+      const snapshot: ProbeSnapshot = { ...raw, result: { ...raw.result, backendNote: note } };
       last = snapshot;
       this.accept(request.runId, snapshot);
       this.panel()?.post({ type: 'snapshot', runId: request.runId, snapshot });

@@ -50,6 +50,7 @@ class MatmulWorker {
   private readonly port: MessageChannel['port1'];
   private readonly ids = new Map<string, number>();
   private seq = 0;
+  failure: Error | null = null;
 
   constructor(file: string, memory: WasmMemory, private readonly timeoutMs: number) {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
@@ -58,6 +59,9 @@ class MatmulWorker {
     this.port = channel.port1;
     const start: WorkerStart = { memory, control, port: channel.port2 };
     this.worker = new Worker(file, { workerData: start, transferList: [channel.port2] });
+    // A worker that fails to load or crashes reports here (between op calls, when the event loop runs);
+    // the next split matmul then throws with its reason instead of waiting for the timeout.
+    this.worker.on('error', (error: Error) => { this.failure = error; });
     // A worker parked in Atomics.wait must not keep the process alive.
     this.worker.unref();
     this.port.unref();
@@ -65,6 +69,7 @@ class MatmulWorker {
 
   /** Starts rows [rowStart, rowEnd) of the job on the worker; returns at once. */
   start(job: MatmulJob, module: WasmModule, rowStart: number, rowEnd: number): void {
+    if (this.failure) throw new Error(`probe worker failed: ${this.failure.message}`);
     const key = shapeKey(job.shape);
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -142,6 +147,11 @@ export class ThreadedBackend extends SimdBackend implements ProbeBackend {
     if (file) late.worker = new MatmulWorker(file, this.ops.memory, options.workerTimeoutMs ?? 30_000);
     this.worker = late.worker;
     this.threads = this.worker ? 2 : 1;
+  }
+
+  /** Why the worker failed (it failed to load or crashed), once the event loop has heard of it. */
+  get workerError(): string | null {
+    return this.worker?.failure?.message ?? null;
   }
 
   override dispose(): void {

@@ -39,7 +39,11 @@ export interface SetModelMessage { type: 'setModel'; model: PanelModel | null }
 /** Replace every run the panel shows (a new probe or comparison starts; or a restore). */
 export interface SetRunsMessage { type: 'setRuns'; runs: RunView[] }
 /** Run this probe in the webview (gpu.js on WebGL2, or its CPU fallback under `auto`). */
-export interface StartProbeMessage { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode }
+/**
+ * hostFallback: the host can run a CPU probe itself (on its wasm-SIMD backend, faster than any CPU path the
+ * panel's CSP allows); when the panel's backend choice lands on the CPU it says so and leaves the run to the host.
+ */
+export interface StartProbeMessage { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode; hostFallback?: boolean }
 export interface CancelProbeMessage { type: 'cancelProbe'; runId: string }
 /** A whole snapshot of a run the host is computing (backend = cpu). */
 export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }
@@ -151,7 +155,8 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
     case 'setRuns': return Array.isArray(value.runs) && value.runs.every(isRunView);
     case 'startProbe':
       return isString(value.runId) && isString(value.label) && isProbeConfig(value.config)
-        && (value.mode === 'auto' || value.mode === 'gpu' || value.mode === 'cpu');
+        && (value.mode === 'auto' || value.mode === 'gpu' || value.mode === 'cpu')
+        && (value.hostFallback === undefined || typeof value.hostFallback === 'boolean');
     case 'cancelProbe': return isString(value.runId);
     case 'snapshot': return isString(value.runId) && isProbeSnapshot(value.snapshot);
     default: return false;

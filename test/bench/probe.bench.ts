@@ -4,7 +4,15 @@
 // where the fastest backend spends its step. Figures are medians of several timed runs; the machine
 // is shared, so compare ratios taken in one run rather than absolute numbers across runs.
 //
-//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-pytorch]
+//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch]
+//
+// What bounds the fast backend (measured on the shared 2-core dev machine, Nov 2026): the slowest
+// kernel in wall time is matmul, about half of a step. Alone it runs 20–33 GFLOP/s on one core: the
+// f32x4 multiply and add (wasm SIMD has no FMA without relaxed-simd) bound it, plus copying operands
+// into wasm memory and transposing B for the ·Wᵀ products. Per FLOP the slowest is attention, ~1
+// GFLOP/s dense-equivalent: the softmax runs as scalar JS with one Math.exp per score, and each head
+// is a 32×16×32 product too small for the kernel to reach speed. The worker thread helps only when a
+// second core is free, which on the shared machine it mostly is not.
 import { execFileSync } from 'node:child_process';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';

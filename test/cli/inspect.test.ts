@@ -112,3 +112,17 @@ test('an empty folder is a warning and a symbolic link back up the tree is walke
   assert.deepEqual(doc.files.map((f) => f.file), [join(dir, 'empty'), join(dir, 'models', 'config.json')]);
   assert.match(doc.files[0].diagnostics[0].message, /no \.py or \.json files in this folder/);
 });
+
+test('a Python file that overruns the hard limit is stopped, and the run goes on', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-limit-'));
+  const block = (n: number): string => `class Block${n}(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n        self.ln = nn.LayerNorm(d)\n        self.mlp = nn.Linear(d, d)\n\n    def forward(self, x):\n        return x + self.mlp(self.ln(x))\n\n\n`;
+  writeFileSync(join(dir, 'big.py'), `import torch.nn as nn\n\n\n${Array.from({ length: 300 }, (_, n) => block(n)).join('')}`);
+  // A 1 ms budget gives a 3 ms hard limit: starting the worker alone takes longer, so the stop is certain.
+  const { status, stdout } = run(join(dir, 'big.py'), `${CONFIGS}/gpt2.json`, '--time-budget', '1', '--json');
+  assert.equal(status, 0);
+  const doc = JSON.parse(stdout) as JsonDocument;
+  assert.deepEqual(doc.files[0].blocks, []);
+  assert.deepEqual(doc.files[0].diagnostics.map((d) => [d.severity, (d as { code?: string }).code]), [['error', 'time-budget']]);
+  assert.match(doc.files[0].diagnostics[0].message, /did not finish within 3 ms \(3× the 1 ms budget per file\) and was stopped/);
+  assert.equal(doc.files[1].blocks[0].placement, 'pre');
+});

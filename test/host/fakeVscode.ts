@@ -91,6 +91,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       onDidOpenTextDocument: noEvent,
       onDidChangeTextDocument: noEvent,
       onDidCloseTextDocument: noEvent,
+      onDidSaveTextDocument: noEvent,
       onDidChangeConfiguration: noEvent,
       fs: { readFile: async () => { throw new Error('no such file'); } },
     },

@@ -84,3 +84,31 @@ test('the panel runner falls back to the reference CPU engine when the build has
   assert.equal(seen[0].result.config.backend, 'cpu');
   assert.equal(seen[0].result.backendNote, 'cpu: the gpu.js backend is not in this build (WebGL2 on NVIDIA)');
 });
+
+test('under auto, a panel whose backend choice falls on the CPU hands the run to the host, which finishes it', async () => {
+  const store = new RunStore();
+  const { port, posted } = fakePanel();
+  const sessions = new ProbeSessions(store, () => port, (c, signal) => runProbe(c, { signal }));
+  store.set('k', [{ runId: 'h1', label: 'Pre-LN', snapshot: null, backendNote: null, error: null }]);
+  const steps: number[] = [];
+  const running = sessions.run({ runId: 'h1', label: 'Pre-LN', config, mode: 'auto' }, (s) => steps.push(s.step), new AbortController().signal);
+  const start = posted[0];
+  assert.equal(start.type, 'startProbe');
+  assert.equal(start.type === 'startProbe' && start.hostFallback, true);
+  sessions.handleMessage({ type: 'backendChosen', runId: 'h1', backend: 'cpu', reason: 'WebGL2 is software-rendered (SwiftShader)' });
+  const last = await running;
+  assert.equal(last?.done, true);
+  assert.deepEqual(steps, [0, 2, 4, 6]);
+  assert.equal(posted.filter((m) => m.type === 'snapshot').length, 4, 'the host sends its snapshots to the panel');
+  assert.match(store.get('k')[0].backendNote ?? '', /^cpu: WebGL2 is software-rendered \(SwiftShader\); runs in the extension host/);
+  assert.match(last!.result.backendNote ?? '', /runs in the extension host on the wasm-SIMD backend/);
+});
+
+test('without a host runner the panel is told to keep CPU runs itself', async () => {
+  const { port, posted } = fakePanel();
+  const sessions = new ProbeSessions(new RunStore(), () => port, null);
+  void sessions.run({ runId: 'h2', label: 'Pre-LN', config, mode: 'auto' }, () => undefined, new AbortController().signal).catch(() => undefined);
+  const start = posted[0];
+  assert.equal(start.type === 'startProbe' && start.hostFallback, false);
+  sessions.cancel();
+});

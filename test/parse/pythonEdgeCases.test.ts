@@ -139,3 +139,48 @@ test('exponential code (each class building two of the previous) stops at the pe
   assert.equal(report.language, 'python');
   assert.ok(report.blocks.every((b) => b.placement === 'unknown' || b.placement === 'none'), JSON.stringify(report.blocks.map((b) => b.placement)));
 });
+
+test('Mix-LN decided by the model (Block(d, post_ln=(i < n_post))) counts the post-norm blocks', async () => {
+  const report = await analyzeSource([
+    'import torch.nn as nn',
+    'class Block(nn.Module):',
+    '    def __init__(self, d, post_ln):',
+    '        super().__init__()',
+    '        self.post_ln = post_ln',
+    '        self.ln1 = nn.LayerNorm(d); self.ln2 = nn.LayerNorm(d)',
+    '        self.attn = nn.MultiheadAttention(d, 4); self.mlp = nn.Linear(d, d)',
+    '    def forward(self, x):',
+    '        if self.post_ln:',
+    '            x = self.ln1(x + self.attn(x, x, x)[0])',
+    '            x = self.ln2(x + self.mlp(x))',
+    '        else:',
+    '            x = x + self.attn(self.ln1(x), self.ln1(x), self.ln1(x))[0]',
+    '            x = x + self.mlp(self.ln2(x))',
+    '        return x',
+    'class Model(nn.Module):',
+    '    def __init__(self, d=256, n_layers=16, ratio=0.25):',
+    '        super().__init__()',
+    '        n_post = int(n_layers * ratio)',
+    '        self.layers = nn.ModuleList([Block(d, post_ln=(i < n_post)) for i in range(n_layers)])',
+    '        self.norm = nn.LayerNorm(d)',
+    '    def forward(self, x):',
+    '        for layer in self.layers:',
+    '            x = layer(x)',
+    '        return self.norm(x)',
+  ].join('\n'));
+  assert.equal(report.blocks.length, 1);
+  const [block] = report.blocks;
+  assert.equal(block.placement, 'mixed', block.reason);
+  assert.deepEqual(block.mixed, { postBlocks: 4, expression: 'i < n_post' });
+  assert.equal(block.layers, 16);
+  assert.equal(block.finalNorm, true);
+});
+
+test('a pathologically nested class does not stop the rest of the file from being classified', async () => {
+  const { readFileSync } = await import('node:fs');
+  const nanogpt = readFileSync('test/fixtures/python/nanogpt_pre.py', 'utf8');
+  const deep = ['class Deep(nn.Module):', '    def __init__(self):', `        self.x = ${'('.repeat(30000)}1${')'.repeat(30000)}`,
+    '    def forward(self, x):', '        return x + self.x'].join('\n');
+  const report = await analyzeSource(`${nanogpt}\n${deep}\n`, 'deep.py');
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.layers]), [['Block', 'pre', 12]]);
+});

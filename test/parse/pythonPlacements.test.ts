@@ -120,3 +120,12 @@ test('T5: residual sublayer classes held in a ModuleList and indexed layer[0], l
   // The block index only switches the relative-attention bias on for block 0: no per-layer placement.
   assert.equal(block.mixed, null);
 });
+
+test('lecture-style GPT: module-level hyperparameters, heads stacked inside attention, nn.Sequential(*blocks)', async () => {
+  const block = onlyBlock(await analyzeFixture('lecture_gpt.py'));
+  assertBlock(block, {
+    name: 'Block', placement: 'pre', norm: 'layernorm', layers: 6, dModel: 384, heads: 6, finalNorm: true,
+    sublayers: [['attention', 'MultiHeadAttention', 'pre'], ['mlp', 'ffwd', 'pre']],
+  });
+  assert.equal(block.model?.name, 'GPTLanguageModel');
+});

@@ -2,9 +2,11 @@
 // op suite of opSuite.ts, then are held to the reference backend at probe sizes, per op and for whole
 // training steps.
 //
-// Tolerances, and why. Every backend computes in float32; they differ from the reference only in the
-// order of accumulation (SIMD lanes sum k in four interleaved partial sums) and, for GELU, in tanh
-// (Eigen's rational approximation, |error| < 1e-6 absolute, against Math.tanh rounded to float32).
+// Tolerances, and why. Every backend stores float32; they differ from the reference only in rounding:
+// the wasm kernels round each product and each partial sum to float32, where the reference's JS
+// arithmetic forms them in float64 and rounds once per store (and sums some dot products wholly in
+// float64); gpu.js and the attention kernels sum in other orders; GELU's tanh is Eigen's rational
+// approximation in wasm and GLSL's tanh on WebGL (both within 1e-6 absolute of float64 tanh).
 // A float32 sum of K terms carries a rounding error of at most ≈ K·u·Σ|terms| (u = 6e-8) and typically
 // √K·u·Σ|terms|; with K ≤ 256 and inputs of order 1 that is ≈ 1e-6 of the largest output, so per op we
 // allow 2e-5 of the largest reference value (≈ 20× headroom, still far below any formula mistake,
@@ -201,4 +203,16 @@ test('createNodeBackend: cpu and auto give the wasm-SIMD backend on two threads,
   assert.equal(gpujs.backend.name, 'gpujs');
   assert.equal((gpujs.backend as GpujsBackend).mode, 'webasm');
   gpujs.backend.dispose();
+});
+
+test('a worker that cannot start makes matmul throw (after the timeout, then with its reason), never hang', async () => {
+  const backend = new ThreadedBackend({ threads: 2, splitThreshold: 0, workerFile: '/nonexistent/probe.worker.js', workerTimeoutMs: 300 });
+  const [m, k, n] = [64, 32, 64];
+  const call = (): void => backend.matmul(new Float32Array(m * n), new Float32Array(m * k), new Float32Array(k * n), m, k, n);
+  assert.throws(call, /did not answer within 300 ms/);
+  // Once the event loop has delivered the worker's error, the next call names it at once.
+  for (let waited = 0; backend.workerError === null && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(backend.workerError ?? '', /Cannot find module/);
+  assert.throws(call, /probe worker failed: .*Cannot find module/);
+  backend.dispose();
 });

@@ -69,6 +69,8 @@ test('host snapshots fill the views: one heatmap per metric and run on shared sc
   app.receive({ type: 'snapshot', runId: 'a', snapshot });
   app.receive({ type: 'snapshot', runId: 'b', snapshot: { ...snapshot, result: post } });
   assert.equal(root.querySelector('.ns-run-status')?.getAttribute('data-status'), 'done');
+  // The e2e tests read each run's label from its badge.
+  assert.deepEqual([...root.querySelectorAll('.ns-run-status vscode-badge')].map((b) => b.textContent), ['Pre-LN', 'Post-LN']);
   assert.equal(root.querySelector('.ns-comparison')?.getAttribute('data-runs'), '2');
   for (const metric of ['residualNorm', 'contribution', 'gradNorm']) {
     assert.equal(root.querySelectorAll(`svg.ns-heatmap[data-metric="${metric}"]`).length, 2, metric);
@@ -140,4 +142,20 @@ test('style attributes the CSP would refuse are re-applied through the CSSOM', a
   assert.equal(path.style.getPropertyValue('stroke'), 'var(--vscode-charts-blue, #1a85ff)');
   assert.equal(path.style.getPropertyValue('fill'), 'none');
   assert.equal((host.querySelector('div') as HTMLElement).style.getPropertyValue('grid-template-columns'), 'repeat(2, 1fr)');
+});
+
+test('a CPU choice with hostFallback leaves the run to the host: the panel reports the choice and runs nothing', async () => {
+  let ran = false;
+  const runner: WebviewProbeRunner = async function* () {
+    ran = true;
+  };
+  const { app, posted } = setup(runner);
+  app.receive({ type: 'setModel', model });
+  app.receive({ type: 'startProbe', runId: 'c1', label: 'Pre-LN', config: probeResult().config, mode: 'cpu', hostFallback: true });
+  await until(() => posted.some((m) => m.type === 'backendChosen'));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(ran, false);
+  assert.deepEqual(posted.filter((m) => m.type !== 'ready').map((m) => m.type), ['backendChosen']);
+  const chosen = posted.find((m) => m.type === 'backendChosen');
+  assert.equal(chosen?.type === 'backendChosen' && chosen.backend, 'cpu');
 });

@@ -50,8 +50,14 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const standalone = new Map<ClassInfo, Instance>();
   for (const cls of modelClasses) {
     if (survey.exhausted) break;
-    const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
-    if (instance.k === 'instance') standalone.set(cls, instance);
+    try {
+      const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
+      if (instance.k === 'instance') standalone.set(cls, instance);
+    } catch {
+      // A class the interpreter cannot construct is left out of the survey; the others still count.
+      survey.callStack.length = 0;
+      survey.loopStack.length = 0;
+    }
   }
   let { stacked, owners } = stackingOf(survey.constructions);
   // Read the forward of every class that could be a block: not the parts of a stacked block, not the
@@ -63,12 +69,17 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const forward = forwardOf(cls);
     if (!instance || !forward || survey.exhausted || constructedContainers.has(cls)) continue;
     if (ancestors(cls, owners).some((a) => stacked.has(a))) continue;
-    const stream: Value = { k: 'stream', id: freshId() };
-    const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
-    const result = decompose(output, stream);
-    if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
-    // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
-    else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
+    try {
+      const stream: Value = { k: 'stream', id: freshId() };
+      const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
+      const result = decompose(output, stream);
+      if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
+      // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
+      else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
+    } catch {
+      survey.callStack.length = 0;
+      survey.loopStack.length = 0;
+    }
   }
   ({ stacked, owners } = stackingOf(survey.constructions));
   const blockClasses = new Set(stacked.keys());
@@ -126,8 +137,19 @@ interface RunContext {
   flagValues: Map<string, boolean>;
 }
 
-/** Classifies one block class: its forward on a built instance, in a fresh interpreter (flags forced as given). */
+/** Classifies one block class; a failure inside the interpreter makes this block unknown, not the file. */
 function runBlock(context: RunContext, cls: ClassInfo, built: Instance | null, stacking: Construction | null, loopBody: boolean): BlockRun {
+  try {
+    return runBlockUnguarded(context, cls, built, stacking, loopBody);
+  } catch (error) {
+    const instance: Instance = built ?? { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
+    const reason = `the analyzer failed while reading ${cls.name}.forward (${error instanceof Error ? error.message : String(error)})`;
+    return { result: { ok: false, reason }, instance, flags: new Map(), stacking };
+  }
+}
+
+/** Classifies one block class: its forward on a built instance, in a fresh interpreter (flags forced as given). */
+function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance | null, stacking: Construction | null, loopBody: boolean): BlockRun {
   const interp = new Interpreter(context.module, context);
   let instance = built;
   if (!instance) {

@@ -168,7 +168,12 @@ function headsOf(instance: Instance, model: Instance | null): number | null {
 /** A numeric attribute with one of the given names, in the instance, its config objects and submodules. */
 function findNumber(instance: Instance, names: RegExp, depth: number): number | null {
   if (depth > 3) return null;
-  for (const [name, value] of instance.attrs) if (names.test(name) && numberOf(value) !== null) return numberOf(value);
+  for (const [name, value] of instance.attrs) {
+    if (!names.test(name)) continue;
+    if (numberOf(value) !== null) return numberOf(value);
+    // `self.heads = nn.ModuleList([Head(size) for _ in range(num_heads)])`: as many as the loop makes.
+    if (value.k === 'list' && value.repeat && numberOf(value.repeat.count) !== null) return numberOf(value.repeat.count);
+  }
   for (const value of instance.attrs.values()) {
     if (value.k === 'config') for (const [name, field] of value.fields) if (names.test(name) && numberOf(field) !== null) return numberOf(field);
   }
