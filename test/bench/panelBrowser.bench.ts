@@ -2,7 +2,7 @@
 // extension's exact Content-Security-Policy, driven through the message protocol with a fake
 // acquireVsCodeApi. Prints which backend `auto` chose and why, probe and render times, any CSP
 // violation, and saves a screenshot. Chromium: /usr/bin/chromium (or CHROMIUM=path).
-//   node out/bench/panelBrowser.bench.js [--steps N] [--layers N] [--screenshot path]
+//   node out/bench/panelBrowser.bench.js [--steps N] [--layers N] [--width PX] [--screenshot path]
 
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+    const page = await browser.newPage({ viewport: { width: Number(option('--width', '1100')), height: 1400 } });
     const consoleLines: string[] = [];
     page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));

@@ -80,6 +80,8 @@ ${RUN_COLORS.map((color, i) => `.ns-c${i} { --ns-color: ${color}; }`).join('\n')
 export const LAYOUT_CSS = `
 .ns-compare { display: grid; column-gap: 20px; row-gap: 4px; align-items: start; }
 .ns-cell { min-width: 0; }
+/* Every view has a viewBox: in a narrow panel it scales down to its column instead of being clipped. */
+.ns-cell svg.ns-view, .ns-shared svg.ns-view { max-width: 100%; height: auto; }
 .ns-cell h2 { font-size: 14px; margin: 0 0 6px; }
 .ns-run-notes { margin: 0 0 6px; padding-left: 18px; font-size: 12px; }
 .ns-warning { color: var(--vscode-editorError-foreground, #e51400); font-weight: 600; }
