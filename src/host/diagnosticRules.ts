@@ -73,8 +73,13 @@ function conditionalMismatch(block: BlockIR): RuleFinding | null {
   };
 }
 
-/** Analyzer diagnostics the editor leaves to others (the Python and JSON language servers). */
-const EDITOR_SILENT: ReadonlySet<string> = new Set(['syntax-error', 'invalid-json', 'json-non-standard', 'parse-failed']);
+/**
+ * Analyzer diagnostics the editor leaves to the JSON language server. Python syntax errors are kept: in a
+ * model file they mean NormScope read past code it could not parse, so its placements there may be
+ * incomplete, and not every editor has a Python language server to say where (code-server has none).
+ * Diagnostics are refreshed 400 ms after typing stops, so a half-typed line does not flash.
+ */
+const EDITOR_SILENT: ReadonlySet<string> = new Set(['invalid-json', 'json-non-standard', 'parse-failed']);
 
 /** All findings for a file (analysed with its sibling config.json, where there is one). */
 export function diagnosticFindings(report: FileReport, source: string, options: RuleOptions = DEFAULT_RULE_OPTIONS): RuleFinding[] {
@@ -83,7 +88,7 @@ export function diagnosticFindings(report: FileReport, source: string, options: 
   // analyzer's "not a model config" is right for the CLI but noise on every JSON file in an editor.
   const isModel = report.blocks.length > 0;
   for (const d of report.diagnostics) {
-    // Informational notes would be noise; syntax is the language server's to report, mid-edit.
+    // Informational notes would be noise; malformed JSON is the JSON language server's to report.
     if (!isModel || d.severity === 'info' || (d.code !== undefined && EDITOR_SILENT.has(d.code))) continue;
     findings.push({ code: 'analyzer', severity: d.severity, message: d.message, span: null, line: Math.max(1, d.line) });
   }

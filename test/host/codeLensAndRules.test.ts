@@ -61,7 +61,7 @@ test('a conditional default that differs from the config.json beside it is repor
   assert.deepEqual(diagnosticFindings(gptReport(gptBlock({ placement: 'conditional', flag })), GPT_SOURCE), []);
 });
 
-test('analyzer warnings on a model pass through; info notes, syntax and non-model files do not', () => {
+test('analyzer warnings and syntax errors on a model pass through; info notes, JSON syntax and non-model files do not', () => {
   const report = { ...gptReport(), diagnostics: [
     { severity: 'warning' as const, message: 'could not resolve self.norm', line: 7 },
     { severity: 'info' as const, message: 'no transformer block found', line: 0, code: 'no-transformer' },
@@ -73,8 +73,11 @@ test('analyzer warnings on a model pass through; info notes, syntax and non-mode
     { severity: 'warning' as const, message: 'not a Hugging Face model config', line: 0, code: 'not-a-model-config' },
   ] };
   assert.deepEqual(diagnosticFindings(notAModel, '{}'), []);
-  const midEdit = { ...gptReport(), diagnostics: [{ severity: 'error' as const, message: 'syntax error', line: 9, code: 'syntax-error' }] };
-  assert.deepEqual(diagnosticFindings(midEdit, GPT_SOURCE), []);
+  // A Python syntax error in a model file is reported on its line: the analysis read past it.
+  const broken = { ...gptReport(), diagnostics: [{ severity: 'error' as const, message: 'Syntax error: unclosed (', line: 9, code: 'syntax-error' }] };
+  assert.deepEqual(diagnosticFindings(broken, GPT_SOURCE).map((f) => [f.code, f.severity, f.line]), [['analyzer', 'error', 9]]);
+  const badJson = { ...gptReport(), diagnostics: [{ severity: 'error' as const, message: 'invalid JSON', line: 3, code: 'invalid-json' }] };
+  assert.deepEqual(diagnosticFindings(badJson, GPT_SOURCE), []);
 });
 
 test('probe config: placement and depth from the source, sizes from settings, clamps said aloud', () => {
