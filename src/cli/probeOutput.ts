@@ -1,7 +1,7 @@
 // What `normscope probe` prints: the JSON document (one run, or {runs: [...]} with --compare), the
 // terminal summary, and the progress bar drawn on stderr when it is a terminal.
 
-import type { ProbeResult, ProbeSnapshot } from '../core/probe/types';
+import type { ProbeMetrics, ProbeResult, ProbeSnapshot } from '../core/probe/types';
 import type { TheoryPrediction } from '../core/theory/predict';
 import { predict } from '../core/theory/predict';
 
@@ -12,17 +12,8 @@ import { predict } from '../core/theory/predict';
 export interface ProbeRunJson {
   config: ProbeResult['config'];
   steps: number[];
-  metrics: {
-    residualNorm: number[][];
-    sumNorm: (number | null)[][];
-    contribution: number[][];
-    gradNorm: number[][];
-    gradNormAttnOut: number[][];
-    gradNormMlpOut: number[][];
-    cosine: number[][];
-    loss: number[];
-    lr: number[];
-  };
+  /** The metrics of ProbeMetrics, less `steps` (given once, above). */
+  metrics: Omit<ProbeMetrics, 'steps'>;
   theory: TheoryPrediction;
   diverged: ProbeResult['diverged'];
   cancelled: boolean;
