@@ -31,7 +31,10 @@ if [ ! -x "$NODE24" ] || ! "$NODE24" -v | grep -q '^v24\.'; then
 fi
 echo "e2e-install: $("$NODE24" -v) at $NODE24"
 
-# code-server must be installed by Node 24's own npm so its native modules match that Node.
+# code-server must be installed by Node 24's own npm so its native modules match that Node. Under
+# `npm run test:e2e` the outer npm's settings arrive as npm_config_* variables, and its user agent (naming
+# Node 20) is what code-server's postinstall reads as the Node version: the inner install inherits none.
+for var in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$var"; done
 if [ ! -f "$CS_DIR/.installed" ]; then
   echo "e2e-install: code-server@$CODE_SERVER_VERSION into $CS_DIR (several minutes)"
   rm -rf "$CS_DIR"
