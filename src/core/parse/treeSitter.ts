@@ -16,10 +16,20 @@ export interface PythonParser {
 }
 
 let runtimeReady: Promise<void> | undefined;
+/** The options object handed to Parser.init: emscripten fills it with the runtime's exports. */
+const runtimeModule: Record<string, unknown> = {};
+
+/**
+ * The initialised web-tree-sitter runtime (its emscripten module), or null before the first
+ * createPythonParser. Only for walks that must skip the binding's per-call marshalling; see syntax.ts.
+ */
+export function treeSitterRuntime(): Record<string, unknown> | null {
+  return typeof runtimeModule._ts_init === 'function' ? runtimeModule : null;
+}
 
 /** Creates a parser for Python. The runtime is initialised once per process; call as often as needed. */
 export async function createPythonParser(binaries: GrammarBinaries): Promise<PythonParser> {
-  runtimeReady ??= Parser.init({ wasmBinary: binaries.runtime } as object);
+  runtimeReady ??= Parser.init(Object.assign(runtimeModule, { wasmBinary: binaries.runtime }));
   await runtimeReady;
   const language = await Language.load(binaries.python);
   const parser = new Parser();

@@ -4,7 +4,7 @@
 
 import type { Frame, Interpreter } from './interpreter';
 import { customNormKind, functionalNormKind, libraryNormKind } from './norms';
-import type { ClassInfo, Node } from './syntax';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, named } from './syntax';
 import type { Builtin, Instance, NormModule, Value } from './values';
 import { freshId, isTensorOfStream, numberOf } from './values';
@@ -284,7 +284,7 @@ function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, ar
     const configClass = annotation ? interp.module.classes.get(annotation.replace(/['"]/g, '')) : undefined;
     if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); return; }
     if (CONFIG_PARAM.test(name)) {
-      const candidates = [...interp.module.classes.values()].filter(isConfigClass);
+      const candidates = configClassesOf(interp.module);
       frame.env.set(name, candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name });
       return;
     }
@@ -303,6 +303,15 @@ export function isConfigClass(cls: ClassInfo): boolean {
   if (forwardOf(cls)) return false;
   if (/config|args|params|hparams|settings/i.test(cls.name)) return true;
   return cls.decorators.some((d) => d.includes('dataclass')) && cls.fields.length > 0;
+}
+
+const configClassCache = new WeakMap<ModuleInfo, ClassInfo[]>();
+
+/** The module's config classes, found once per file: every config-like parameter of every call asks. */
+function configClassesOf(module: ModuleInfo): ClassInfo[] {
+  let found = configClassCache.get(module);
+  if (!found) configClassCache.set(module, (found = [...module.classes.values()].filter(isConfigClass)));
+  return found;
 }
 
 const configCache = new WeakMap<ClassInfo, Map<string, Value>>();

@@ -2,8 +2,11 @@
 // walk; touching web-tree-sitter nodes one by one costs more than the whole analysis), classes and their
 // methods, spans, and the syntax errors tree-sitter recovered from.
 
-import type { Tree, TreeCursor } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 import type { Diagnostic, Span } from '../../ir/model';
+import { treeSitterRuntime } from '../treeSitter';
+import type { WalkCursor } from './fastCursor';
+import { fastCursor } from './fastCursor';
 
 /** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
 export class Node {
@@ -51,6 +54,8 @@ export class Node {
   }
   childrenForFieldName(name: string): Node[] { return this.children.filter((c) => c.field === name); }
   pushChild(child: Node): void { this.kids.push(child); }
+  /** The children copied so far, without loading: copyTree's walk must not start another walk. */
+  get copiedChildren(): readonly Node[] { return this.kids; }
 }
 
 /** The source with a line table, so rows and UTF-16 columns come from offsets without asking tree-sitter. */
@@ -81,13 +86,14 @@ const LEAVES = new Set(['string', 'comment', 'concatenated_string', 'import_stat
  * tree has errors (a MISSING token may be punctuation) or it is an operator the interpreter reads; the
  * bodies of functions are copied when first read, while the tree is alive (analyzePython frees it last).
  */
-export function copyTree(tree: Tree, source: string): Node {
+export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime()): Node {
   const file = new SourceText(source);
   const withErrors = tree.rootNode.hasError;
-  const cursor = tree.walk();
-  const root = new Node(cursor.nodeType, true, null, cursor.startIndex, cursor.endIndex, false, file);
+  const publicCursor = tree.walk();
+  const root = new Node(publicCursor.nodeType, true, null, publicCursor.startIndex, publicCursor.endIndex, false, file);
+  const cursor = fastCursor(publicCursor, tree, runtime);
   try {
-    copyChildren(cursor, root, file, withErrors ? null : tree, typeTable(tree));
+    copyChildren(cursor, root, file, withErrors ? null : tree, typeTable(tree, runtime));
   } finally {
     cursor.delete();
   }
@@ -96,15 +102,23 @@ export function copyTree(tree: Tree, source: string): Node {
 }
 
 /** Type names and namedness by type id, asked of the grammar once per id rather than once per node. */
-interface TypeTable { names: string[]; fields: (string | null)[]; named: Map<number, boolean>; isNamed: (id: number) => boolean }
+interface TypeTable {
+  names: string[];
+  fields: (string | null)[];
+  named: Map<number, boolean>;
+  isNamed: (id: number) => boolean;
+  /** The runtime lazy copies walk with (null: web-tree-sitter's public cursor). */
+  runtime: Record<string, unknown> | null;
+}
 
-function typeTable(tree: Tree): TypeTable {
+function typeTable(tree: Tree, runtime: Record<string, unknown> | null): TypeTable {
   const language = tree.language;
   const named = new Map<number, boolean>();
   return {
     names: language.types,
     fields: language.fields,
     named,
+    runtime,
     isNamed: (id) => {
       let value = named.get(id);
       if (value === undefined) named.set(id, (value = language.nodeTypeIsNamed(id)));
@@ -114,7 +128,7 @@ function typeTable(tree: Tree): TypeTable {
 }
 
 /** Copies the children of the cursor's node into `into`; with `lazyFrom`, function bodies wait until read. */
-function copyChildren(cursor: TreeCursor, into: Node, file: SourceText, lazyFrom: Tree | null, types: TypeTable): void {
+function copyChildren(cursor: WalkCursor, into: Node, file: SourceText, lazyFrom: Tree | null, types: TypeTable): void {
   if (!cursor.gotoFirstChild()) return;
   const stack: Node[] = [into];
   for (;;) {
@@ -140,7 +154,7 @@ function copyChildren(cursor: TreeCursor, into: Node, file: SourceText, lazyFrom
     while (!cursor.gotoNextSibling()) {
       if (stack.length <= 1 || !cursor.gotoParent()) return;
       const done = stack.pop()!;
-      if (done.isError || done.isMissing || done.children.some((c) => c.hasError)) done.hasError = true;
+      if (done.isError || done.isMissing || done.copiedChildren.some((c) => c.hasError)) done.hasError = true;
     }
   }
 }
@@ -150,7 +164,7 @@ function loadLater(tree: Tree, node: Node, file: SourceText, types: TypeTable): 
   let target = found;
   while (target && !(target.type === 'block' && target.startIndex === node.startIndex && target.endIndex === node.endIndex)) target = target.parent;
   if (!target) return;
-  const cursor = target.walk();
+  const cursor = fastCursor(target.walk(), tree, types.runtime);
   try {
     copyChildren(cursor, node, file, tree, types);
   } finally {

@@ -1,0 +1,61 @@
+// The fast cursor walk (raw runtime exports) copies exactly the tree web-tree-sitter's public cursor does.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { copyTree } from '../../src/core/parse/python/syntax';
+import type { Node } from '../../src/core/parse/python/syntax';
+import { createPythonParser, treeSitterRuntime } from '../../src/core/parse/treeSitter';
+import type { PythonParser } from '../../src/core/parse/treeSitter';
+import { readGrammarBinaries } from '../../src/node/grammars';
+import { buildModelFile } from '../bench/inspectModel';
+
+let python: PythonParser;
+before(async () => {
+  python = await createPythonParser(readGrammarBinaries(process.cwd()));
+});
+
+/** Every copied node as one line (type, field, span, flags), loading lazy bodies as it goes. */
+function dump(node: Node, depth = 0, out: string[] = []): string[] {
+  out.push(`${' '.repeat(depth)}${node.type}${node.isNamed ? '' : '!'} ${node.field ?? '-'} ${node.startIndex}-${node.endIndex}${node.isMissing ? ' MISSING' : ''}${node.hasError ? ' E' : ''}`);
+  for (const child of node.children) dump(child, depth + 1, out);
+  return out;
+}
+
+function bothCopies(source: string): { fast: string[]; slow: string[] } {
+  const tree = python.parser.parse(source)!;
+  try {
+    return { fast: dump(copyTree(tree, source)), slow: dump(copyTree(tree, source, null)) };
+  } finally {
+    tree.delete();
+  }
+}
+
+test('the runtime exposes the cursor exports the fast walk uses', () => {
+  const runtime = treeSitterRuntime();
+  assert.ok(runtime);
+  for (const name of ['goto_first_child', 'goto_next_sibling', 'goto_parent', 'current_node_type_id', 'current_field_id', 'start_index', 'end_index', 'current_node_is_missing', 'delete']) {
+    assert.equal(typeof runtime[`_ts_tree_cursor_${name}_wasm`], 'function', name);
+  }
+});
+
+test('fast and public cursor walks copy the same tree for every fixture, example and the benchmark file', () => {
+  const files = [
+    ...readdirSync('test/fixtures/python').filter((f) => f.endsWith('.py')).map((f) => join('test/fixtures/python', f)),
+    ...readdirSync('examples').filter((f) => f.endsWith('.py')).map((f) => join('examples', f)),
+  ];
+  assert.ok(files.length > 10);
+  const sources = [...files.map((f) => readFileSync(f, 'utf8')), buildModelFile(400)];
+  for (const source of sources) {
+    const { fast, slow } = bothCopies(source);
+    assert.ok(fast.length > 20);
+    assert.deepEqual(fast, slow);
+  }
+});
+
+test('fast and public cursor walks agree on a file with syntax errors (MISSING and ERROR nodes kept)', () => {
+  const source = 'class Block(nn.Module):\n    def forward(self, x):\n        x = x + self.attn(self.ln(x)\n        return x +\n';
+  const { fast, slow } = bothCopies(source);
+  assert.ok(fast.some((line) => line.includes('ERROR') || line.includes('MISSING')));
+  assert.deepEqual(fast, slow);
+});
