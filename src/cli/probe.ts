@@ -4,13 +4,12 @@
 
 import { writeFileSync } from 'node:fs';
 import type { ProbeBackend } from '../core/probe/backend';
-import { GpujsBackend } from '../core/probe/backends/gpujs';
+import { createNodeBackend } from '../node/probeBackends';
 import { runProbe as runProbeEngine } from '../core/probe/engine';
 import { modelFromReport } from '../core/probe/fromReport';
 import { counterparts, probeConfigFor } from '../core/probe/probeConfig';
 import type { AnalysedModel } from '../core/probe/probeConfig';
 import type { BackendName, ProbeConfig, ProbeResult } from '../core/probe/types';
-import { ThreadedBackend } from '../node/threadedBackend';
 import { renderReportHtml } from '../report/html';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
 import { inspectPaths } from './inspect';
@@ -46,22 +45,6 @@ async function resolveModel(args: ProbeArgs): Promise<{ model: AnalysedModel; no
   return { model, notes, source };
 }
 
-/**
- * The backend to run on. `cpu` is the fast threaded CPU backend (WebAssembly SIMD matmuls, two threads),
- * held to the reference backend by the op suite; `gpujs` is gpu.js, which in Node runs `webasm`; `auto`
- * picks the threaded CPU backend, the faster of the two in Node (npm run bench:probe).
- */
-function createBackend(requested: ProbeArgs['backend']): { backend: ProbeBackend; name: BackendName; note?: string } {
-  if (requested === 'gpujs') {
-    const backend = new GpujsBackend({ mode: 'webasm' });
-    return { backend, name: 'gpujs', note: 'gpu.js in webasm mode (Node has no WebGL2)' };
-  }
-  const backend = new ThreadedBackend();
-  const notes = [requested === 'auto' ? 'auto chose the threaded CPU backend (faster than gpu.js webasm in Node)' : null, backend.threadNote ?? null];
-  const note = notes.filter((n): n is string => n !== null).join('; ');
-  return { backend, name: 'cpu', note: note || undefined };
-}
-
 async function runOne(config: ProbeConfig, backend: ProbeBackend, signal: { aborted: boolean }, showProgress: boolean): Promise<ProbeResult> {
   const label = `${config.placement}${config.rezero ? ' (ReZero)' : ''}`;
   let result: ProbeResult | null = null;
@@ -88,8 +71,9 @@ export async function runProbe(argv: string[]): Promise<number> {
     process.stderr.write(`normscope probe: ${resolved.error}\n`);
     return 2;
   }
-  const created = createBackend(args.backend);
+  const created = createNodeBackend(args.backend);
   const { backend } = created;
+  const backendName: BackendName = args.backend === 'gpujs' ? 'gpujs' : 'cpu';
   const signal = { aborted: false };
   const onInterrupt = (): void => { signal.aborted = true; };
   process.once('SIGINT', onInterrupt);
@@ -97,7 +81,7 @@ export async function runProbe(argv: string[]): Promise<number> {
   const results: ProbeResult[] = [];
   try {
     for (const placement of placements) {
-      const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: created.name, placement };
+      const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: backendName, placement };
       if (placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
       const { config, clamped } = probeConfigFor({ ...resolved.model, placement }, overrides);
       const result = await runOne(config, backend, signal, process.stderr.isTTY === true);
