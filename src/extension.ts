@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
       for (const open of vscode.workspace.textDocuments) refreshDocument(open);
     }),
     vscode.workspace.onDidCloseTextDocument((document) => {
-      cache.forget(document.uri);
+      cache.forget(document);
       diagnostics.collection.delete(document.uri);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {

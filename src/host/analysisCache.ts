@@ -5,6 +5,7 @@
 import type { FileReport } from '../core/ir/model';
 import { analyzeFile } from '../core/parse/analyze';
 import type { PythonParser } from '../core/parse/treeSitter';
+import { TreeStore } from '../core/parse/treeStore';
 
 /** The slice of vscode.TextDocument the cache reads. */
 export interface AnalysedDocument {
@@ -22,17 +23,24 @@ export function isAnalysable(document: Pick<AnalysedDocument, 'languageId'>): bo
 /** A config.json beside a Python file, read by the host; it resolves what the code leaves to a config. */
 export type SiblingReader = (file: string) => { file: string; bytes: Uint8Array } | undefined;
 
-/** Analyses one source from the editor's text (which may be unsaved), never throwing. */
-export type Analyzer = (file: string, languageId: string, source: string, parser: () => Promise<PythonParser>) => Promise<FileReport>;
+/**
+ * Analyses one source from the editor's text (which may be unsaved), never throwing. `trees` keeps each
+ * document's last syntax tree, so the next version re-parses incrementally.
+ */
+export type Analyzer = (file: string, languageId: string, source: string, parser: () => Promise<PythonParser>, trees?: TreeStore) => Promise<FileReport>;
+
+/** The name analyzeFile sees: untitled documents have no extension, so they are named by language for the dispatch. */
+export function analysisName(file: string, languageId: string): string {
+  return languageId === 'python' && !/\.pyi?$/i.test(file) ? `${file}.py` : languageId === 'json' && !/\.json$/i.test(file) ? `${file}.json` : file;
+}
 
 /** The core's one entry, analyzeFile, on the document's text; the editor's language id decides the extension. */
 export function coreAnalyzer(readSibling: SiblingReader = () => undefined): Analyzer {
   const encoder = new TextEncoder();
-  return async (file, languageId, source, parser) => {
-    // Untitled documents have no extension: name them by language so analyzeFile dispatches right.
-    const name = languageId === 'python' && !/\.pyi?$/i.test(file) ? `${file}.py` : languageId === 'json' && !/\.json$/i.test(file) ? `${file}.json` : file;
+  return async (file, languageId, source, parser, trees) => {
+    const name = analysisName(file, languageId);
     const siblingConfig = languageId === 'python' ? readSibling(file) : undefined;
-    const report = analyzeFile(name, encoder.encode(source), await parser(), siblingConfig ? { siblingConfig } : {});
+    const report = analyzeFile(name, encoder.encode(source), await parser(), { trees, ...(siblingConfig ? { siblingConfig } : {}) });
     return { ...report, file };
   };
 }
@@ -40,6 +48,8 @@ export function coreAnalyzer(readSibling: SiblingReader = () => undefined): Anal
 export class AnalysisCache {
   private readonly entries = new Map<string, { version: number; report: Promise<FileReport> }>();
   private parser: Promise<PythonParser> | undefined;
+  /** The last syntax tree of the most recently analysed documents, for incremental re-parses. */
+  private readonly trees = new TreeStore(8);
 
   constructor(
     private readonly loadParser: () => Promise<PythonParser>,
@@ -57,7 +67,7 @@ export class AnalysisCache {
       this.entries.set(key, cached);
       return cached.report;
     }
-    const report = this.analyzer(document.fileName, document.languageId, document.getText(), () => this.ensureParser())
+    const report = this.analyzer(document.fileName, document.languageId, document.getText(), () => this.ensureParser(), this.trees)
       .catch((error: unknown): FileReport => ({
         file: document.fileName,
         language: 'unknown',
@@ -75,8 +85,15 @@ export class AnalysisCache {
     return cached && cached.version === document.version ? cached.report : undefined;
   }
 
-  forget(uri: { toString(): string }): void {
-    this.entries.delete(uri.toString());
+  /** Drops a closed document's report and frees its kept tree. */
+  forget(document: Pick<AnalysedDocument, 'uri' | 'fileName' | 'languageId'>): void {
+    this.entries.delete(document.uri.toString());
+    this.trees.forget(analysisName(document.fileName, document.languageId));
+  }
+
+  /** Documents whose syntax tree is kept for an incremental re-parse (tests and benchmarks read it). */
+  get keptTrees(): number {
+    return this.trees.size;
   }
 
   /** Drops every report: a saved config.json can change how the Python files beside it read. */

@@ -40,3 +40,24 @@ test('an analyzer that throws becomes an error report, never an exception', asyn
   assert.equal(report.diagnostics[0].code, 'analyzer-failed');
   assert.match(report.diagnostics[0].message, /boom/);
 });
+
+test('with the real analyzer, each version re-parses from the kept tree and closing the document frees it', async () => {
+  const { coreAnalyzer } = await import('../../src/host/analysisCache');
+  const { createPythonParser } = await import('../../src/core/parse/treeSitter');
+  const { readGrammarBinaries } = await import('../../src/node/grammars');
+  const { analyzeFile } = await import('../../src/core/parse/analyze');
+  const { readFileSync } = await import('node:fs');
+  const parser = createPythonParser(readGrammarBinaries(process.cwd()));
+  const cache = new AnalysisCache(() => parser, coreAnalyzer());
+  const text = readFileSync('test/fixtures/python/llama_residual.py', 'utf8');
+  const untitled = (version: number, source: string) => ({ ...doc(version, source, 'untitled:Untitled-1'), fileName: 'Untitled-1' });
+  const edits = [text, text.replace('hidden_states = residual + hidden_states', 'hidden_states = self.input_layernorm(residual + hidden_states)'), text.replace('class ', 'class  ')];
+  for (const [i, source] of edits.entries()) {
+    const report = await cache.analyze(untitled(i + 1, source));
+    const fresh = analyzeFile('Untitled-1.py', new TextEncoder().encode(source), await parser);
+    assert.deepEqual(report, { ...fresh, file: 'Untitled-1' }, `version ${i + 1}`);
+    assert.equal(cache.keptTrees, 1);
+  }
+  cache.forget(untitled(3, edits[2]));
+  assert.equal(cache.keptTrees, 0);
+});

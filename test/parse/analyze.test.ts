@@ -2,7 +2,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeFile } from '../../src/core/parse/analyze';
-import { decodeSource, firstInvalidUtf8 } from '../../src/core/parse/analyzeBytes';
+import { decodeSource, firstInvalidUtf8, useHandDecoderForTests } from '../../src/core/parse/analyzeBytes';
 import { createPythonParser } from '../../src/core/parse/treeSitter';
 import type { PythonParser } from '../../src/core/parse/treeSitter';
 import { readGrammarBinaries } from '../../src/node/grammars';
@@ -62,13 +62,25 @@ test('the UTF-8 validator agrees with TextDecoder({fatal: true}) on random and e
   }
 });
 
-test('the decoder matches Node on multilingual text, with the BOM dropped', () => {
-  const text = 'é = "naïve ≠ 𝔁 😀 日本語"\nclass Block:  # Ω\n';
-  const decoded = decodeSource(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(text)]));
-  assert.deepEqual(decoded, { ok: true, text });
-  const long = 'αβγ😀'.repeat(5000);
-  assert.deepEqual(decodeSource(utf8(long)), { ok: true, text: long });
-});
+for (const hand of [false, true]) {
+  test(`the ${hand ? 'hand-written' : 'platform'} decoder matches Node on multilingual text, with the BOM dropped, and locates bad bytes`, () => {
+    useHandDecoderForTests(hand);
+    try {
+      const text = 'é = "naïve ≠ 𝔁 😀 日本語"\nclass Block:  # Ω\n';
+      const decoded = decodeSource(new Uint8Array([0xef, 0xbb, 0xbf, ...utf8(text)]));
+      assert.deepEqual(decoded, { ok: true, text });
+      const long = 'αβγ😀'.repeat(5000);
+      assert.deepEqual(decodeSource(utf8(long)), { ok: true, text: long });
+      // A lone continuation byte on line 2, and a UTF-16 surrogate encoded as UTF-8 on line 3.
+      const bad = decodeSource(new Uint8Array([...utf8('x = 1\ny = "'), 0x80, ...utf8('"\nz = "'), 0xed, 0xa0, 0x80, 0x22]));
+      assert.deepEqual(bad.ok ? null : [bad.code, bad.offset, bad.line], ['not-utf8', 11, 2]);
+      const surrogate = decodeSource(new Uint8Array([...utf8('z = "'), 0xed, 0xa0, 0x80, 0x22]));
+      assert.deepEqual(surrogate.ok ? null : [surrogate.code, surrogate.offset, surrogate.line], ['not-utf8', 5, 1]);
+    } finally {
+      useHandDecoderForTests(false);
+    }
+  });
+}
 
 test('a file over the size limit is refused with its size, also when only its head was read', () => {
   const report = analyzeFile('model.py', utf8('x = 1\n'.repeat(100)), python, { maxBytes: 100 });

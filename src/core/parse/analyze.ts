@@ -8,6 +8,7 @@ import { resolveWithConfig } from './analyzeSibling';
 import { analyzeHfConfig } from './hfConfig';
 import { analyzePython } from './python/analyzePython';
 import type { PythonParser } from './treeSitter';
+import type { TreeStore } from './treeStore';
 import type { ParseOptions, ParseState } from 'web-tree-sitter';
 
 export interface AnalyzeOptions {
@@ -21,6 +22,11 @@ export interface AnalyzeOptions {
   siblingConfig?: { file: string; bytes: Uint8Array };
   /** Clock in milliseconds; tests pass a fake one. */
   now?: () => number;
+  /**
+   * Where an editor keeps each file's last syntax tree, so re-analysing an edited file re-parses
+   * incrementally (keyed by `file`). Without it every analysis parses from scratch, as the CLI does.
+   */
+  trees?: TreeStore;
 }
 
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
@@ -67,11 +73,11 @@ function withDeadline(parser: PythonParser, deadline: number, now: () => number)
 }
 
 /** Runs the Python analyzer under the time budget: tree-sitter stops parsing at it, the rest is measured. */
-function analyzePythonBounded(file: string, text: string, parser: PythonParser, budgetMs: number, now: () => number): FileReport {
+function analyzePythonBounded(file: string, text: string, parser: PythonParser, budgetMs: number, now: () => number, trees?: TreeStore): FileReport {
   const start = now();
   let report: FileReport;
   try {
-    report = analyzePython(file, text, withDeadline(parser, start + budgetMs, now));
+    report = analyzePython(file, text, withDeadline(parser, start + budgetMs, now), trees);
   } catch (error) {
     const elapsed = now() - start;
     const detail = error instanceof Error ? error.message : String(error);
@@ -116,7 +122,7 @@ export function analyzeFile(file: string, bytes: Uint8Array, parser: PythonParse
     if (language === 'unknown') {
       return failed(file, 'unknown', { severity: 'info', line: 0, code: 'unsupported-file', message: 'not a file NormScope reads: expected a Python model file (.py) or a Hugging Face config.json' });
     }
-    const report = analyzePythonBounded(file, text, parser, options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, now);
+    const report = analyzePythonBounded(file, text, parser, options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, now, options.trees);
     if (!options.siblingConfig) return report;
     const sibling = decodeSource(options.siblingConfig.bytes);
     if (!sibling.ok) {

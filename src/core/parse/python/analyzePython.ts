@@ -2,20 +2,28 @@
 
 import type { Diagnostic, FileReport } from '../../ir/model';
 import type { PythonParser } from '../treeSitter';
+import type { TreeStore } from '../treeStore';
 import { scanBlocks } from './blocks';
 import { blockReport } from './report';
 import { collectModule, copyTree, syntaxErrors } from './syntax';
 import { torchBuiltinBlocks } from './torchBuiltins';
 
-/** Classifies every transformer block in a Python source. Never throws. */
-export function analyzePython(file: string, source: string, parser: PythonParser): FileReport {
+/**
+ * Classifies every transformer block in a Python source. Never throws. With a store, the file's last
+ * tree (if kept) seeds an incremental re-parse, and this parse is kept for the next one.
+ */
+export function analyzePython(file: string, source: string, parser: PythonParser, store?: TreeStore): FileReport {
   const report: FileReport = { file, language: 'python', blocks: [], diagnostics: [] };
   let tree;
+  const previous = store?.take(file, source) ?? null;
   try {
-    tree = parser.parser.parse(source);
+    // Unchanged text needs no parse at all; otherwise tree-sitter reuses what the edit left intact.
+    tree = previous?.unchanged ? previous.tree : parser.parser.parse(source, previous?.tree);
   } catch (error) {
     report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: `${file}: tree-sitter could not parse the file (${String(error)}).` });
     return report;
+  } finally {
+    if (previous && previous.tree !== tree) previous.tree.delete();
   }
   if (!tree) {
     report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: `${file}: tree-sitter returned no tree.` });
@@ -41,7 +49,8 @@ export function analyzePython(file: string, source: string, parser: PythonParser
   } catch (error) {
     report.diagnostics.push({ severity: 'error', code: 'analyzer-error', line: 0, message: `${file}: the analyzer failed on this file (${error instanceof Error ? error.message : String(error)}); please report it with the file.` });
   } finally {
-    tree.delete();
+    if (store) store.put(file, source, tree);
+    else tree.delete();
   }
   return report;
 }
