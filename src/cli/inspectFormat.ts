@@ -117,7 +117,7 @@ export function alignColumns(table: readonly (readonly string[])[]): string[] {
 
 /** `file:line: severity: message`; line 0 means the whole file. */
 export function formatDiagnostic(file: string, diagnostic: Diagnostic): string {
-  // Some messages already start with `file:line:`; the table prints that prefix once.
+  // The analyzers' messages carry no location; one from elsewhere that starts with `file:line:` loses it, so the line prints once.
   const prefix = new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+:)?\\s*`);
   return `${file}:${diagnostic.line}: ${diagnostic.severity}: ${diagnostic.message.replace(prefix, '')}`;
 }

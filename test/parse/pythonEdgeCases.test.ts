@@ -65,7 +65,7 @@ test('a ResNet with BatchNorm has no transformer block and says so', async () =>
   const [diagnostic] = report.diagnostics;
   assert.equal(diagnostic.code, 'no-transformer');
   assert.equal(diagnostic.severity, 'info');
-  assert.match(diagnostic.message, /resnet\.py: no transformer block found/);
+  assert.match(diagnostic.message, /^no transformer block found/);
   assert.match(diagnostic.message, /BatchNorm2d/);
 });
 
@@ -76,7 +76,8 @@ test('syntax errors: each reported with its line, and the block is still classif
     ['error', lineContaining('syntax_errors.py', 'def broken_helper(x:')],
     ['error', lineContaining('syntax_errors.py', 'scale = (1 + 2')],
   ]);
-  assert.match(errors[0].message, /syntax_errors\.py:\d+: Syntax error/);
+  // The line is the diagnostic's own field; the message says what went wrong, not where.
+  assert.match(errors[0].message, /^Syntax error: could not parse 'def broken_helper\(x:'/);
   assert.deepEqual(report.blocks.map((b) => [b.name, b.placement]), [['Block', 'pre']]);
 });
 
