@@ -1,4 +1,4 @@
-// The raw-memory walk (rawCursor.ts) visits exactly the nodes web-tree-sitter's public TreeCursor does,
+// The raw-memory walk (rawCursor.ts) reports exactly the nodes web-tree-sitter's public TreeCursor visits,
 // with the same type, field, span, MISSING flag and depth, on every fixture, example, the benchmark file,
 // damaged copies of them (ERROR and MISSING nodes), non-ASCII text and incrementally re-parsed trees.
 import { test, before } from 'node:test';
@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tree } from 'web-tree-sitter';
 import { fastCursor } from '../../src/core/parse/python/fastCursor';
-import { RawCursor, heapOf, languageLayout, treePointer, trustedRawCursor, walkSteps } from '../../src/core/parse/python/rawCursor';
-import type { WalkStep } from '../../src/core/parse/python/rawCursor';
+import { heapOf, languageLayout, rawSteps, treePointer, trustedRawWalk, walkSteps } from '../../src/core/parse/python/rawCursor';
+import type { TrustedRawWalk, WalkStep } from '../../src/core/parse/python/rawCursor';
 import { createPythonParser, treeSitterRuntime } from '../../src/core/parse/treeSitter';
 import type { PythonParser } from '../../src/core/parse/treeSitter';
 import { readGrammarBinaries } from '../../src/node/grammars';
@@ -25,10 +25,10 @@ function runtime(): Record<string, unknown> {
   return found;
 }
 
-function rawCursorFor(tree: Tree): RawCursor {
-  const cursor = trustedRawCursor(tree, runtime(), { reference: () => fastCursor(tree.walk(), tree, runtime()) });
-  assert.ok(cursor, 'the raw walk is trusted for the shipped runtime');
-  return cursor;
+function rawWalkOf(tree: Tree): TrustedRawWalk {
+  const raw = trustedRawWalk(tree, runtime(), { reference: () => fastCursor(tree.walk(), tree, runtime()) });
+  assert.ok(raw, 'the raw walk is trusted for the shipped runtime');
+  return raw;
 }
 
 function publicSteps(tree: Tree): WalkStep[] {
@@ -51,7 +51,7 @@ function assertSameWalk(source: string, label: string): WalkStep[] {
 }
 
 function assertSameTreeWalk(tree: Tree, label: string): WalkStep[] {
-  const raw = walkSteps(rawCursorFor(tree));
+  const raw = rawSteps(rawWalkOf(tree));
   const expected = publicSteps(tree);
   for (let i = 0; i < Math.max(raw.length, expected.length); i++) {
     assert.deepEqual(raw[i], expected[i], `${label}: node ${i} differs`);
@@ -101,7 +101,7 @@ test('the raw walk is trusted for the shipped runtime, and the language header r
     assert.equal(layout.fieldCount, tree.language.fieldCount);
     assert.ok(layout.symbolCount > 100 && layout.symbolCount <= tree.language.types.length);
     assert.ok(treePointer(tree) > 0);
-    rawCursorFor(tree);
+    rawWalkOf(tree);
   } finally {
     tree.delete();
   }
@@ -176,8 +176,8 @@ test('a raw walk is refused where the runtime is not the pinned build', () => {
   const tree = python.parser.parse('x = 1\n')!;
   try {
     const impostor = { ...runtime(), wasmBinary: new Uint8Array(16) };
-    assert.equal(trustedRawCursor(tree, impostor, { reference: () => tree.walk() }), null);
-    assert.equal(trustedRawCursor(tree, null, { reference: () => tree.walk() }), null);
+    assert.equal(trustedRawWalk(tree, impostor, { reference: () => tree.walk() }), null);
+    assert.equal(trustedRawWalk(tree, null, { reference: () => tree.walk() }), null);
   } finally {
     tree.delete();
   }

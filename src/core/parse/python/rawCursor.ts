@@ -1,9 +1,9 @@
-// A tree cursor that reads the syntax tree straight out of the tree-sitter runtime's wasm memory and walks
-// it in JS, so copying a tree costs no JS->wasm call per node. It reproduces lib/tree_cursor.c of
-// web-tree-sitter 0.25.10 step for step (hidden nodes, aliases, inherited fields, extras) over the wasm32
+// A tree walk that reads the syntax tree straight out of the tree-sitter runtime's wasm memory, so copying
+// a tree costs no JS->wasm call per node. It reports what lib/tree_cursor.c of web-tree-sitter 0.25.10
+// reports (hidden nodes walked through, aliases, inherited fields, extras), read through the wasm32
 // layouts of lib/subtree.h, lib/tree.h and lib/parser.h. Those layouts are private to that one build,
-// so rawWalkTrust only lets the walker run where the runtime is that build and it agrees with the public
-// cursor; anything else falls back to the exports-based walk in fastCursor.ts.
+// so trustedRawWalk only lets it run where the runtime is that build and it agrees with the public
+// cursor; anything else falls back to the exports-based cursor in fastCursor.ts.
 
 import type { Tree } from 'web-tree-sitter';
 import type { WalkCursor } from './fastCursor';
@@ -23,22 +23,23 @@ export interface LanguageLayout {
 export interface Heap {
   u8: Uint8Array;
   u16: Uint16Array;
-  u32: Uint32Array;
+  i32: Int32Array;
 }
 
 export function heapOf(runtime: Record<string, unknown>): Heap | null {
   const u8 = runtime.HEAPU8;
   const u16 = runtime.HEAPU16;
-  const u32 = runtime.HEAPU32;
-  if (!(u8 instanceof Uint8Array) || !(u16 instanceof Uint16Array) || !(u32 instanceof Uint32Array)) return null;
-  if (u8.buffer !== u16.buffer || u8.buffer !== u32.buffer) return null;
-  return { u8, u16, u32 };
+  const i32 = runtime.HEAP32;
+  if (!(u8 instanceof Uint8Array) || !(u16 instanceof Uint16Array) || !(i32 instanceof Int32Array)) return null;
+  // Pointers are read as signed words: a memory past 2 GiB would need unsigned reads this walker does not do.
+  if (u8.buffer !== u16.buffer || u8.buffer !== i32.buffer || u8.length > 0x80000000) return null;
+  return { u8, u16, i32 };
 }
 
 /** Reads TSLanguage's header at `address` (wasm32 offsets), or null when it does not look like one. */
 export function languageLayout(heap: Heap, address: number): LanguageLayout | null {
   if (address <= 0 || address % 4 !== 0 || address + 88 > heap.u8.length) return null;
-  const word = (offset: number): number => heap.u32[(address + offset) >> 2];
+  const word = (offset: number): number => heap.i32[(address + offset) >> 2];
   const abi = word(0);
   if (abi < 13 || abi > 15) return null;
   const layout: LanguageLayout = {
@@ -56,231 +57,180 @@ export function languageLayout(heap: Heap, address: number): LanguageLayout | nu
   return layout;
 }
 
-const NONE = 0;
-const HIDDEN = 1;
-const VISIBLE = 2;
 /** ts_builtin_sym_error: the one symbol the public symbol map does not translate. */
 const ERROR_SYMBOL = 65535;
 /** Deeper than any real tree; reaching it means the memory is not what this walker thinks it is. */
-const MAX_STACK = 1 << 16;
+const MAX_DEPTH = 1 << 20;
+/** Words saved per open ancestor: node, child count, child index, structural index, position, field context, visible. */
+const FRAME = 7;
+
+/** What a raw walk reports: each visible node in pre-order, and the end of each node it was asked into. */
+export interface RawVisitor {
+  /** A visible node, with what the cursor would report at it; returns whether to visit its children. */
+  enter(typeId: number, fieldId: number, start: number, end: number, isMissing: boolean): boolean;
+  /** The children of the node last entered with true (and not yet left) are done. */
+  leave(): void;
+}
 
 /**
- * TreeCursor over the whole tree, with its stack of entries (the node's Subtree slot, its start byte,
- * its index among its parent's children, counting and not counting extras) held in typed arrays.
- * A Subtree is 8 bytes: inline leaves carry their data in place (bit 0 of byte 0 set), the rest point
- * to SubtreeHeapData, whose children sit just before it.
+ * Walks the tree under `treePointer` out of the runtime's memory, reporting what ts_tree_cursor reports
+ * at each visible node, for the root's descendants in the order its first-child / next-sibling /
+ * parent moves visit them (the root itself is the caller's). It follows lib/tree_cursor.c: a hidden
+ * child is walked through when it has visible children, a child is visible by its own flag or by the
+ * parent production's alias, and a node's field is the first non-inherited field-map entry for its
+ * structural index found going up through hidden parents (none for extras). Subtrees are 8 bytes:
+ * inline leaves keep their data in place (bit 0 of byte 0 set), the others point to SubtreeHeapData,
+ * whose children sit just before it. Positions are UTF-16 bytes; indexes are code units (bytes / 2).
  */
-export class RawCursor implements WalkCursor {
-  private u8: Uint8Array;
-  private u16: Uint16Array;
-  private u32: Uint32Array;
-  private slot = new Uint32Array(64);
-  private position = new Uint32Array(64);
-  private childIndex = new Uint32Array(64);
-  private structuralIndex = new Uint32Array(64);
-  private visible = new Uint8Array(64);
-  private alias = new Uint16Array(64);
-  private size = 1;
+export class RawWalker {
+  /** The open ancestors' iteration state, FRAME words each; the innermost one lives in locals. */
+  private frames: Int32Array = new Int32Array(64 * FRAME);
 
-  constructor(heap: Heap, private readonly language: LanguageLayout, treePointer: number) {
-    this.u8 = heap.u8;
-    this.u16 = heap.u16;
-    this.u32 = heap.u32;
-    // TSTree starts with its root Subtree; the root node starts after the root's padding.
-    this.slot[0] = treePointer;
-    this.position[0] = this.paddingBytes(treePointer);
-    this.visible[0] = 1;
+  constructor(private readonly heap: Heap, private readonly language: LanguageLayout) {}
+
+  /** The root's type id, start and end as the cursor reports them. */
+  root(treePointer: number): { typeId: number; start: number; end: number } {
+    const start = this.paddingBytes(treePointer);
+    return { typeId: this.publicSymbol(this.symbol(treePointer)), start: start >>> 1, end: (start + this.sizeBytes(treePointer)) >>> 1 };
   }
 
-  /** Picks up the runtime's current memory views (after anything that may have grown the memory). */
-  refresh(heap: Heap): void {
-    this.u8 = heap.u8;
-    this.u16 = heap.u16;
-    this.u32 = heap.u32;
-  }
-
-  get nodeTypeId(): number {
-    const top = this.size - 1;
-    const slot = this.slot[top];
-    const symbol = (top > 0 && !this.isExtra(slot) && this.alias[top]) || this.symbol(slot);
-    return symbol === ERROR_SYMBOL ? symbol : this.u16[(this.language.publicSymbolMap >> 1) + symbol];
-  }
-
-  /** ts_tree_cursor_current_field_id: a field of this node or of the hidden nodes wrapping it. */
-  get currentFieldId(): number {
+  walk(treePointer: number, visitor: RawVisitor): void {
+    const { u8, u16, i32 } = this.heap;
     const language = this.language;
-    if (language.fieldCount === 0) return 0;
-    const u8 = this.u8;
-    const u16 = this.u16;
-    for (let i = this.size - 1; i > 0; i--) {
-      if (i !== this.size - 1 && this.visible[i] === 1) break;
-      if (this.isExtra(this.slot[i])) break;
-      const parent = this.u32[this.slot[i - 1] >> 2];
-      const production = u16[(parent + 66) >> 1];
-      const sliceAt = language.fieldMapSlices + production * 4;
-      const first = u16[sliceAt >> 1];
-      const count = u16[(sliceAt + 2) >> 1];
-      const wanted = this.structuralIndex[i];
-      for (let at = language.fieldMapEntries + first * 4, end = at + count * 4; at < end; at += 4) {
-        if (u8[at + 3] === 0 && u8[at + 2] === wanted) return u16[at >> 1];
-      }
-    }
-    return 0;
-  }
-
-  get startIndex(): number { return this.position[this.size - 1] >>> 1; }
-  get endIndex(): number {
-    const top = this.size - 1;
-    return (this.position[top] + this.sizeBytes(this.slot[top])) >>> 1;
-  }
-  get nodeIsMissing(): boolean {
-    const slot = this.slot[this.size - 1];
-    const b0 = this.u8[slot];
-    return b0 & 1 ? (b0 & 32) !== 0 : (this.u8[this.u32[slot >> 2] + 45] & 2) !== 0;
-  }
-
-  gotoFirstChild(): boolean {
+    const aliasBase = language.aliasSequences >> 1;
+    const aliasStride = language.maxAliasLength;
+    const publicBase = language.publicSymbolMap >> 1;
+    const hasFields = language.fieldCount > 0;
+    const slices = language.fieldMapSlices;
+    const entries = language.fieldMapEntries;
+    if (u8[treePointer] & 1) return;
+    let frames = this.frames;
+    let depth = 0;
+    // The node whose children are being iterated, and where the iteration stands.
+    let node = i32[treePointer >> 2];
+    let count = i32[(node + 36) >> 2];
+    let index = 0;
+    let structural = 0;
+    let position = this.paddingBytes(treePointer);
+    let context = 0;
+    let visibleNode = 1;
+    let production = 0;
+    let fieldStart = 0;
+    let fieldEnd = 0;
+    let entered = true;
     for (;;) {
-      const step = this.firstChildStep();
-      if (step === VISIBLE) return true;
-      if (step === NONE) return false;
-    }
-  }
-
-  gotoNextSibling(): boolean {
-    const step = this.nextSiblingStep();
-    if (step === HIDDEN) this.gotoFirstChild();
-    return step !== NONE;
-  }
-
-  gotoParent(): boolean {
-    for (let i = this.size - 2; i >= 0; i--) {
-      if (this.visible[i] === 1) {
-        this.size = i + 1;
-        return true;
+      if (entered) {
+        entered = false;
+        // A node's production decides its children's aliases and fields.
+        production = u16[(node + 66) >> 1];
+        if (hasFields) {
+          const slice = slices + production * 4;
+          fieldStart = entries + u16[slice >> 1] * 4;
+          fieldEnd = fieldStart + u16[(slice + 2) >> 1] * 4;
+        }
       }
-    }
-    return false;
-  }
-
-  delete(): void {
-    this.size = 1;
-  }
-
-  /** ts_tree_cursor_goto_first_child_internal. */
-  private firstChildStep(): number {
-    const slot = this.slot[this.size - 1];
-    if (this.u8[slot] & 1) return NONE;
-    const node = this.u32[slot >> 2];
-    const count = this.u32[(node + 36) >> 2];
-    if (count === 0) return NONE;
-    return this.scan(node, count, 0, 0, this.position[this.size - 1]);
-  }
-
-  /** ts_tree_cursor_goto_sibling_internal going forward. */
-  private nextSiblingStep(): number {
-    const initial = this.size;
-    while (this.size > 1) {
-      const popped = --this.size;
-      const node = this.u32[this.slot[popped - 1] >> 2];
-      const count = this.u32[(node + 36) >> 2];
-      const children = node - count * 8;
-      const slot = this.slot[popped];
-      let index = this.childIndex[popped];
-      let structural = this.structuralIndex[popped];
-      if (!this.isExtra(slot)) structural++;
-      let position = this.position[popped] + this.sizeBytes(slot);
-      index++;
-      if (index < count) position += this.paddingBytes(children + index * 8);
-      if (this.visible[popped] === 1 && this.size + 1 < initial) break;
-      const step = this.scan(node, count, index, structural, position);
-      if (step !== NONE) return step;
-    }
-    this.size = initial;
-    return NONE;
-  }
-
-  /**
-   * Runs the child iterator of the heap node `node` from child `index` and pushes the first child that
-   * is visible (itself or by alias) or hidden with visible children, as the cursor does.
-   */
-  private scan(node: number, count: number, index: number, structural: number, position: number): number {
-    const u8 = this.u8;
-    const u32 = this.u32;
-    const production = this.u16[(node + 66) >> 1];
-    const sequence = production ? this.language.aliasSequences + production * this.language.maxAliasLength * 2 : 0;
-    const children = node - count * 8;
-    while (index < count) {
-      const child = children + index * 8;
+      if (index >= count) {
+        if (depth === 0) return;
+        if (visibleNode === 1) visitor.leave();
+        const at = --depth * FRAME;
+        node = frames[at];
+        count = frames[at + 1];
+        index = frames[at + 2];
+        structural = frames[at + 3];
+        position = frames[at + 4];
+        context = frames[at + 5];
+        visibleNode = frames[at + 6];
+        entered = true;
+        continue;
+      }
+      const child = node - (count - index) * 8;
       const b0 = u8[child];
       const inline = b0 & 1;
-      const heap = inline ? 0 : u32[child >> 2];
+      const heap = inline ? 0 : i32[child >> 2];
       let visible = inline ? (b0 >> 1) & 1 : u8[heap + 44] & 1;
       const extra = inline ? b0 & 8 : u8[heap + 44] & 4;
+      const childStructural = structural;
       let alias = 0;
-      const entryStructural = structural;
       if (!extra) {
-        if (sequence) {
-          alias = this.u16[(sequence >> 1) + structural];
+        if (production) {
+          alias = u16[aliasBase + production * aliasStride + structural];
           if (alias) visible = 1;
         }
         structural++;
       }
-      const entryPosition = position;
-      position += inline ? u8[child + 7] : u32[(heap + 16) >> 2];
+      const start = position;
+      const size = inline ? u8[child + 7] : i32[(heap + 16) >> 2];
+      position = start + size;
       index++;
-      if (index < count) position += this.paddingBytes(children + index * 8);
+      if (index < count) {
+        const after = child + 8;
+        position += u8[after] & 1 ? u8[after + 6] : i32[(i32[after >> 2] + 4) >> 2];
+      }
+      const grandchildren = inline ? 0 : i32[(heap + 36) >> 2];
+      if (!visible && (grandchildren === 0 || i32[(heap + 48) >> 2] === 0)) continue;
+      // The field the cursor would report here: this production's, else the hidden wrapper's.
+      let field = 0;
+      if (!extra) {
+        for (let at = fieldStart; at < fieldEnd; at += 4) {
+          if (u8[at + 2] === childStructural && u8[at + 3] === 0) {
+            field = u16[at >> 1];
+            break;
+          }
+        }
+        if (field === 0) field = context;
+      }
       if (visible) {
-        this.push(child, entryPosition, index - 1, entryStructural, 1, alias);
-        return VISIBLE;
+        const symbol = alias || (inline ? u8[child + 1] : u16[(heap + 40) >> 1]);
+        const missing = inline ? (b0 & 32) !== 0 : (u8[heap + 45] & 2) !== 0;
+        const typeId = symbol === ERROR_SYMBOL ? symbol : u16[publicBase + symbol];
+        if (!visitor.enter(typeId, field, start >>> 1, (start + size) >>> 1, missing)) continue;
+        if (grandchildren === 0) {
+          visitor.leave();
+          continue;
+        }
       }
-      if (!inline && u32[(heap + 36) >> 2] > 0 && u32[(heap + 48) >> 2] > 0) {
-        this.push(child, entryPosition, index - 1, entryStructural, 0, 0);
-        return HIDDEN;
-      }
+      // Descend: save this node's iteration and iterate the child's children.
+      if ((depth + 1) * FRAME > frames.length) frames = this.grow();
+      const at = depth++ * FRAME;
+      frames[at] = node;
+      frames[at + 1] = count;
+      frames[at + 2] = index;
+      frames[at + 3] = structural;
+      frames[at + 4] = position;
+      frames[at + 5] = context;
+      frames[at + 6] = visibleNode;
+      node = heap;
+      count = grandchildren;
+      index = 0;
+      structural = 0;
+      position = start;
+      context = visible ? 0 : field;
+      visibleNode = visible;
+      entered = true;
     }
-    return NONE;
   }
 
-  private push(slot: number, position: number, index: number, structural: number, visible: number, alias: number): void {
-    const at = this.size;
-    if (at === this.slot.length) this.grow();
-    this.slot[at] = slot;
-    this.position[at] = position;
-    this.childIndex[at] = index;
-    this.structuralIndex[at] = structural;
-    this.visible[at] = visible;
-    this.alias[at] = alias;
-    this.size = at + 1;
+  private grow(): Int32Array {
+    if (this.frames.length >= MAX_DEPTH * FRAME) throw new Error('raw tree walk: deeper than any real tree');
+    const bigger = new Int32Array(this.frames.length * 2);
+    bigger.set(this.frames);
+    return (this.frames = bigger);
   }
 
-  private grow(): void {
-    if (this.slot.length >= MAX_STACK) throw new Error('raw tree walk: stack deeper than any real tree');
-    const bigger = <T extends Uint32Array | Uint16Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.slot = bigger(this.slot);
-    this.position = bigger(this.position);
-    this.childIndex = bigger(this.childIndex);
-    this.structuralIndex = bigger(this.structuralIndex);
-    this.visible = bigger(this.visible);
-    this.alias = bigger(this.alias);
-  }
-
-  private isExtra(slot: number): boolean {
-    const b0 = this.u8[slot];
-    return b0 & 1 ? (b0 & 8) !== 0 : (this.u8[this.u32[slot >> 2] + 44] & 4) !== 0;
+  private publicSymbol(symbol: number): number {
+    return symbol === ERROR_SYMBOL ? symbol : this.heap.u16[(this.language.publicSymbolMap >> 1) + symbol];
   }
   private symbol(slot: number): number {
-    return this.u8[slot] & 1 ? this.u8[slot + 1] : this.u16[(this.u32[slot >> 2] + 40) >> 1];
+    const { u8, u16, i32 } = this.heap;
+    return u8[slot] & 1 ? u8[slot + 1] : u16[(i32[slot >> 2] + 40) >> 1];
   }
   private sizeBytes(slot: number): number {
-    return this.u8[slot] & 1 ? this.u8[slot + 7] : this.u32[(this.u32[slot >> 2] + 16) >> 2];
+    const { u8, i32 } = this.heap;
+    return u8[slot] & 1 ? u8[slot + 7] : i32[(i32[slot >> 2] + 16) >> 2];
   }
   private paddingBytes(slot: number): number {
-    return this.u8[slot] & 1 ? this.u8[slot + 6] : this.u32[(this.u32[slot >> 2] + 4) >> 2];
+    const { u8, i32 } = this.heap;
+    return u8[slot] & 1 ? u8[slot + 6] : i32[(i32[slot >> 2] + 4) >> 2];
   }
 }
 
@@ -290,7 +240,7 @@ export function treePointer(tree: Tree): number {
   return typeof pointer === 'number' ? pointer : 0;
 }
 
-/** One visited node as the walk sees it: the facts copyTree reads, and its depth below the start. */
+/** One visited node as a walk sees it: the facts copyTree reads, and its depth below the root. */
 export interface WalkStep {
   typeId: number;
   fieldId: number;
@@ -300,7 +250,7 @@ export interface WalkStep {
   depth: number;
 }
 
-/** The first `limit` nodes of a full pre-order walk from the cursor's node, each cursor fact read. */
+/** The first `limit` nodes of a full pre-order cursor walk from the cursor's node. */
 export function walkSteps(cursor: WalkCursor, limit = Infinity): WalkStep[] {
   const out: WalkStep[] = [];
   let depth = 0;
@@ -316,6 +266,30 @@ export function walkSteps(cursor: WalkCursor, limit = Infinity): WalkStep[] {
       depth--;
     }
   }
+}
+
+const ENOUGH = {};
+
+/** The same for a raw walk of the whole tree, root first. */
+export function rawSteps(raw: TrustedRawWalk, limit = Infinity): WalkStep[] {
+  const root = raw.walker.root(raw.pointer);
+  const out: WalkStep[] = [{ typeId: root.typeId, fieldId: 0, start: root.start, end: root.end, isMissing: false, depth: 0 }];
+  if (out.length >= limit) return out;
+  let depth = 1;
+  try {
+    raw.walker.walk(raw.pointer, {
+      enter(typeId, fieldId, start, end, isMissing) {
+        out.push({ typeId, fieldId, start, end, isMissing, depth });
+        if (out.length >= limit) throw ENOUGH;
+        depth++;
+        return true;
+      },
+      leave() { depth--; },
+    });
+  } catch (error) {
+    if (error !== ENOUGH) throw error;
+  }
+  return out;
 }
 
 /** tree-sitter.wasm of web-tree-sitter 0.25.10: its length and FNV-1a hash, the build these layouts are read from. */
@@ -339,12 +313,19 @@ export interface RawWalkOptions {
   reference: () => WalkCursor;
 }
 
+/** A raw walker and the TSTree it walks. */
+export interface TrustedRawWalk {
+  walker: RawWalker;
+  pointer: number;
+}
+
 /**
- * A raw cursor at the root of `tree`, or null when the raw walk is not trusted here: the runtime must be
- * the pinned build, the language's header must match what the binding reports, and on the first tree
- * of each language the raw walk must match the reference cursor node for node over a prefix.
+ * A raw walk of `tree`, or null when it is not trusted here: the runtime must be the pinned build, the
+ * language's header must match what the binding reports, and on the first tree of each language the
+ * raw walk must match the reference cursor node for node over a prefix (a tree smaller than the prefix
+ * is compared whole, and the next tree is checked again).
  */
-export function trustedRawCursor(tree: Tree, runtime: Record<string, unknown> | null, options: RawWalkOptions): RawCursor | null {
+export function trustedRawWalk(tree: Tree, runtime: Record<string, unknown> | null, options: RawWalkOptions): TrustedRawWalk | null {
   try {
     if (!runtime) return null;
     let pinned = runtimeTrust.get(runtime);
@@ -354,15 +335,16 @@ export function trustedRawCursor(tree: Tree, runtime: Record<string, unknown> | 
     if (!heap || pointer <= 0 || pointer % 8 !== 0 || pointer + 16 > heap.u8.length) return null;
     const language = tree.language as unknown as { [0]: unknown; types: unknown[]; fields: unknown[] };
     const languageAddress = language[0];
-    if (typeof languageAddress !== 'number' || heap.u32[(pointer + 8) >> 2] !== languageAddress) return null;
+    if (typeof languageAddress !== 'number' || heap.i32[(pointer + 8) >> 2] !== languageAddress) return null;
     let layout = languageTrust.get(language);
     if (layout === undefined) {
       const checked = checkedLayout(heap, languageAddress, language, tree, options);
-      // A tree smaller than the prefix proves less: it is checked whole, and the next tree is checked again.
       if (checked.conclusive) languageTrust.set(language, checked.layout);
       layout = checked.layout;
     }
-    return layout ? new RawCursor(heapOf(runtime)!, layout, pointer) : null;
+    // The check may have run the runtime (and grown its memory): take the views afresh.
+    const current = heapOf(runtime);
+    return layout && current ? { walker: new RawWalker(current, layout), pointer } : null;
   } catch {
     return null;
   }
@@ -377,9 +359,9 @@ function checkedLayout(heap: Heap, address: number, language: { types: unknown[]
   const untrusted = { layout: null, conclusive: true };
   const layout = languageLayout(heap, address);
   if (!layout) return untrusted;
-  const aliasCount = heap.u32[(address + 8) >> 2];
+  const aliasCount = heap.i32[(address + 8) >> 2];
   if (layout.symbolCount + aliasCount !== language.types.length || layout.fieldCount !== language.fields.length - 1) return untrusted;
-  const raw = walkSteps(new RawCursor(heap, layout, treePointer(tree)), CHECKED_PREFIX);
+  const raw = rawSteps({ walker: new RawWalker(heap, layout), pointer: treePointer(tree) }, CHECKED_PREFIX);
   const reference = options.reference();
   let expected: WalkStep[];
   try {

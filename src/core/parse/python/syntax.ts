@@ -7,10 +7,15 @@ import type { Diagnostic, Span } from '../../ir/model';
 import { treeSitterRuntime } from '../treeSitter';
 import type { WalkCursor } from './fastCursor';
 import { fastCursor } from './fastCursor';
+import type { RawVisitor } from './rawCursor';
+import { trustedRawWalk } from './rawCursor';
+
+/** What every childless node holds, so that leaves allocate no array; nothing writes into it. */
+const NO_CHILDREN: Node[] = [];
 
 /** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
 export class Node {
-  private kids: Node[] = [];
+  private kids: Node[] = NO_CHILDREN;
   /** Copies this node's subtree on first use (function bodies the interpreter may never enter). */
   loader: ((node: Node) => void) | null = null;
   parent: Node | null = null;
@@ -53,7 +58,12 @@ export class Node {
     return null;
   }
   childrenForFieldName(name: string): Node[] { return this.children.filter((c) => c.field === name); }
-  pushChild(child: Node): void { this.kids.push(child); }
+  pushChild(child: Node): void {
+    if (this.kids === NO_CHILDREN) this.kids = [];
+    this.kids.push(child);
+  }
+  /** Sets the children at once (the raw copy knows them all when it leaves the node). */
+  setChildren(children: Node[]): void { this.kids = children; }
   /** The children copied so far, without loading: copyTree's walk must not start another walk. */
   get copiedChildren(): readonly Node[] { return this.kids; }
 }
@@ -78,22 +88,41 @@ export class SourceText {
 
 /** Anonymous tokens the interpreter reads (operators); other punctuation is not copied. */
 const KEEP_TOKENS_UNDER = new Set(['binary_operator', 'augmented_assignment', 'unary_operator', 'comparison_operator', 'boolean_operator']);
+/** ts_builtin_sym_error, the type id of ERROR nodes. */
+const ERROR_TYPE_ID = 65535;
 /** Nodes whose insides the analyzer never reads. */
 const LEAVES = new Set(['string', 'comment', 'concatenated_string', 'import_statement', 'import_from_statement']);
 
 /**
  * Copies a tree-sitter tree into plain objects with cursor walks. Punctuation is skipped unless the
- * tree has errors (a MISSING token may be punctuation) or it is an operator the interpreter reads; the
- * bodies of functions are copied when first read, while the tree is alive (analyzePython frees it last).
+ * tree has errors (a MISSING token may be punctuation) or it is an operator the interpreter reads.
+ * Where the raw-memory walk is trusted (rawCursor.ts) the whole tree is copied at once; otherwise the
+ * runtime's cursor exports walk it and the bodies of functions are copied when first read, while the
+ * tree is alive (analyzePython frees it last).
  */
 export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime()): Node {
   const file = new SourceText(source);
   const withErrors = tree.rootNode.hasError;
+  const types = typeTable(tree, runtime);
+  const raw = trustedRawWalk(tree, runtime, { reference: () => fastCursor(tree.walk(), tree, runtime) });
+  if (raw) {
+    try {
+      const top = raw.walker.root(raw.pointer);
+      const root = new Node(types.names[top.typeId] ?? 'ERROR', true, null, top.start, top.end, false, file);
+      const copy = new RawCopy(root, file, types, withErrors);
+      raw.walker.walk(raw.pointer, copy);
+      copy.finish();
+      finishErrors(root);
+      return root;
+    } catch {
+      // The raw walk met memory it does not understand: copy again through the runtime's exports.
+    }
+  }
   const publicCursor = tree.walk();
   const root = new Node(publicCursor.nodeType, true, null, publicCursor.startIndex, publicCursor.endIndex, false, file);
   const cursor = fastCursor(publicCursor, tree, runtime);
   try {
-    copyChildren(cursor, root, file, withErrors ? null : tree, typeTable(tree, runtime));
+    copyChildren(cursor, root, file, { keepTokens: withErrors, lazyFrom: withErrors ? null : tree }, types);
   } finally {
     cursor.delete();
   }
@@ -127,19 +156,27 @@ function typeTable(tree: Tree, runtime: Record<string, unknown> | null): TypeTab
   };
 }
 
-/** Copies the children of the cursor's node into `into`; with `lazyFrom`, function bodies wait until read. */
-function copyChildren(cursor: WalkCursor, into: Node, file: SourceText, lazyFrom: Tree | null, types: TypeTable): void {
+interface CopyMode {
+  /** Copy punctuation and MISSING flags too (the tree has errors). */
+  keepTokens: boolean;
+  /** Leave function bodies to be copied from this tree when first read. */
+  lazyFrom: Tree | null;
+}
+
+/** Copies the children of the cursor's node into `into`. */
+function copyChildren(cursor: WalkCursor, into: Node, file: SourceText, mode: CopyMode, types: TypeTable): void {
   if (!cursor.gotoFirstChild()) return;
+  const { keepTokens, lazyFrom } = mode;
   const stack: Node[] = [into];
   for (;;) {
     const parent = stack[stack.length - 1];
     const typeId = cursor.nodeTypeId;
     const isNamed = types.isNamed(typeId);
     let descend = false;
-    if (isNamed || !lazyFrom || KEEP_TOKENS_UNDER.has(parent.type)) {
+    if (isNamed || keepTokens || KEEP_TOKENS_UNDER.has(parent.type)) {
       const type = types.names[typeId] ?? 'ERROR';
       const field = types.fields[cursor.currentFieldId] ?? null;
-      const node = new Node(type, isNamed, field, cursor.startIndex, cursor.endIndex, !lazyFrom && cursor.nodeIsMissing, file);
+      const node = new Node(type, isNamed, field, cursor.startIndex, cursor.endIndex, keepTokens && cursor.nodeIsMissing, file);
       node.parent = parent;
       parent.pushChild(node);
       if (node.isError || node.isMissing) node.hasError = true;
@@ -159,6 +196,61 @@ function copyChildren(cursor: WalkCursor, into: Node, file: SourceText, lazyFrom
   }
 }
 
+/**
+ * The same copy from a raw walk, keeping the same nodes. It throws on a span or type id no real tree
+ * has, so that a raw walk gone wrong falls back instead of returning a wrong tree.
+ */
+class RawCopy implements RawVisitor {
+  /** The nodes being copied, innermost last, and where each one's children start in `pending`. */
+  private readonly open: Node[];
+  private readonly starts: number[] = [0];
+  /** Children of the open nodes, collected here so each node gets one array of the exact size. */
+  private readonly pending: Node[] = [];
+  private pendingLength = 0;
+  private readonly length: number;
+
+  constructor(root: Node, private readonly file: SourceText, private readonly types: TypeTable, private readonly keepTokens: boolean) {
+    this.open = [root];
+    this.length = file.text.length;
+  }
+
+  enter(typeId: number, fieldId: number, start: number, end: number, isMissing: boolean): boolean {
+    const parent = this.open[this.open.length - 1];
+    const isNamed = this.types.isNamed(typeId);
+    if (!isNamed && !this.keepTokens && !KEEP_TOKENS_UNDER.has(parent.type)) return false;
+    const type = this.types.names[typeId] ?? (typeId === ERROR_TYPE_ID ? 'ERROR' : undefined);
+    if (type === undefined || end < start || end > this.length) throw new Error('raw tree walk: a node no tree has');
+    const node = new Node(type, isNamed, this.types.fields[fieldId] ?? null, start, end, this.keepTokens && isMissing, this.file);
+    node.parent = parent;
+    if (this.pendingLength === this.pending.length) this.pending.push(node);
+    else this.pending[this.pendingLength] = node;
+    this.pendingLength++;
+    if (node.isError || node.isMissing) node.hasError = true;
+    if (!isNamed || LEAVES.has(type)) return false;
+    this.open.push(node);
+    this.starts.push(this.pendingLength);
+    return true;
+  }
+
+  leave(): void {
+    const done = this.open.pop()!;
+    const start = this.starts.pop()!;
+    let childError = false;
+    if (this.pendingLength > start) {
+      const children = this.pending.slice(start, this.pendingLength);
+      for (const child of children) if (child.hasError) childError = true;
+      done.setChildren(children);
+      this.pendingLength = start;
+    }
+    if (done.isError || done.isMissing || childError) done.hasError = true;
+  }
+
+  /** Gives the root its children once the walk is over. */
+  finish(): void {
+    if (this.pendingLength > 0) this.open[0].setChildren(this.pending.slice(0, this.pendingLength));
+  }
+}
+
 function loadLater(tree: Tree, node: Node, file: SourceText, types: TypeTable): void {
   const found = tree.rootNode.descendantForIndex(node.startIndex, node.endIndex);
   let target = found;
@@ -166,7 +258,7 @@ function loadLater(tree: Tree, node: Node, file: SourceText, types: TypeTable): 
   if (!target) return;
   const cursor = fastCursor(target.walk(), tree, types.runtime);
   try {
-    copyChildren(cursor, node, file, tree, types);
+    copyChildren(cursor, node, file, { keepTokens: false, lazyFrom: tree }, types);
   } finally {
     cursor.delete();
   }
