@@ -129,8 +129,12 @@ export class RawWalker {
           fieldEnd = fieldStart + u16[(slice + 2) >> 1] * 4;
         }
       }
-      if (index >= count) {
-        if (depth === 0) return;
+      // Written so that a NaN (a read past a detached memory) ends the walk instead of looping.
+      if (!(index < count)) {
+        if (depth === 0) {
+          if (u8.length === 0) throw new Error('raw tree walk: the runtime memory moved during the walk');
+          return;
+        }
         if (visibleNode === 1) visitor.leave();
         const at = --depth * FRAME;
         node = frames[at];
@@ -189,7 +193,8 @@ export class RawWalker {
           continue;
         }
       }
-      // Descend: save this node's iteration and iterate the child's children.
+      // Descend: save this node's iteration and iterate the child's children, which must lie in memory.
+      if (!(grandchildren <= heap >> 3)) throw new Error('raw tree walk: children outside the memory');
       if ((depth + 1) * FRAME > frames.length) frames = this.grow();
       const at = depth++ * FRAME;
       frames[at] = node;

@@ -72,7 +72,7 @@ export class Node {
 export class SourceText {
   private readonly lineStarts: number[] = [0];
   constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
   position(offset: number): { row: number; column: number } {
     let lo = 0;
@@ -109,7 +109,7 @@ export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime
     try {
       const top = raw.walker.root(raw.pointer);
       const root = new Node(types.names[top.typeId] ?? 'ERROR', true, null, top.start, top.end, false, file);
-      const copy = new RawCopy(root, file, types, withErrors);
+      const copy = new RawCopy(root, top.typeId, file, types, withErrors);
       raw.walker.walk(raw.pointer, copy);
       copy.finish();
       finishErrors(root);
@@ -138,6 +138,8 @@ interface TypeTable {
   isNamed: (id: number) => boolean;
   /** The runtime lazy copies walk with (null: web-tree-sitter's public cursor). */
   runtime: Record<string, unknown> | null;
+  /** The same facts by type id in typed arrays, for the raw copy. */
+  grammar: GrammarTable;
 }
 
 function typeTable(tree: Tree, runtime: Record<string, unknown> | null): TypeTable {
@@ -148,12 +150,43 @@ function typeTable(tree: Tree, runtime: Record<string, unknown> | null): TypeTab
     fields: language.fields,
     named,
     runtime,
+    grammar: grammarTable(tree),
     isNamed: (id) => {
       let value = named.get(id);
       if (value === undefined) named.set(id, (value = language.nodeTypeIsNamed(id)));
       return value;
     },
   };
+}
+
+/**
+ * Per type id: named, a leaf whose insides are not copied, a parent whose anonymous tokens are kept.
+ * Built once per grammar, so the raw copy makes no call into the runtime while it reads its memory.
+ */
+interface GrammarTable {
+  named: Uint8Array;
+  leaf: Uint8Array;
+  keepsTokens: Uint8Array;
+  errorIsNamed: boolean;
+}
+
+const grammarTables = new WeakMap<object, GrammarTable>();
+
+function grammarTable(tree: Tree): GrammarTable {
+  const language = tree.language;
+  let table = grammarTables.get(language);
+  if (!table) {
+    const count = language.types.length;
+    table = { named: new Uint8Array(count), leaf: new Uint8Array(count), keepsTokens: new Uint8Array(count), errorIsNamed: language.nodeTypeIsNamed(ERROR_TYPE_ID) };
+    for (let id = 0; id < count; id++) {
+      const name = language.types[id];
+      table.named[id] = language.nodeTypeIsNamed(id) ? 1 : 0;
+      table.leaf[id] = LEAVES.has(name) ? 1 : 0;
+      table.keepsTokens[id] = KEEP_TOKENS_UNDER.has(name) ? 1 : 0;
+    }
+    grammarTables.set(language, table);
+  }
+  return table;
 }
 
 interface CopyMode {
@@ -201,48 +234,65 @@ function copyChildren(cursor: WalkCursor, into: Node, file: SourceText, mode: Co
  * has, so that a raw walk gone wrong falls back instead of returning a wrong tree.
  */
 class RawCopy implements RawVisitor {
-  /** The nodes being copied, innermost last, and where each one's children start in `pending`. */
+  /** The nodes being copied and their type ids, innermost last, and where each one's children start in `pending`. */
   private readonly open: Node[];
+  private readonly openIds: number[];
   private readonly starts: number[] = [0];
+  /** Whether a child of each open node has an error, so leaving a node needs no pass over its children. */
+  private readonly childErrors: boolean[] = [false];
   /** Children of the open nodes, collected here so each node gets one array of the exact size. */
   private readonly pending: Node[] = [];
   private pendingLength = 0;
   private readonly length: number;
+  private readonly names: string[];
+  private readonly fields: (string | null)[];
+  private readonly grammar: GrammarTable;
 
-  constructor(root: Node, private readonly file: SourceText, private readonly types: TypeTable, private readonly keepTokens: boolean) {
+  constructor(root: Node, rootId: number, private readonly file: SourceText, types: TypeTable, private readonly keepTokens: boolean) {
     this.open = [root];
+    this.openIds = [rootId];
     this.length = file.text.length;
+    this.names = types.names;
+    this.fields = types.fields;
+    this.grammar = types.grammar;
   }
 
   enter(typeId: number, fieldId: number, start: number, end: number, isMissing: boolean): boolean {
-    const parent = this.open[this.open.length - 1];
-    const isNamed = this.types.isNamed(typeId);
-    if (!isNamed && !this.keepTokens && !KEEP_TOKENS_UNDER.has(parent.type)) return false;
-    const type = this.types.names[typeId] ?? (typeId === ERROR_TYPE_ID ? 'ERROR' : undefined);
-    if (type === undefined || end < start || end > this.length) throw new Error('raw tree walk: a node no tree has');
-    const node = new Node(type, isNamed, this.types.fields[fieldId] ?? null, start, end, this.keepTokens && isMissing, this.file);
-    node.parent = parent;
+    const grammar = this.grammar;
+    const known = typeId < grammar.named.length;
+    if ((!known && typeId !== ERROR_TYPE_ID) || end < start || end > this.length) throw new Error('raw tree walk: a node no tree has');
+    const isNamed = known ? grammar.named[typeId] === 1 : grammar.errorIsNamed;
+    if (!isNamed && !this.keepTokens && grammar.keepsTokens[this.openIds[this.openIds.length - 1]] !== 1) return false;
+    const type = (known ? this.names[typeId] : undefined) ?? 'ERROR';
+    const node = new Node(type, isNamed, this.fields[fieldId] ?? null, start, end, this.keepTokens && isMissing, this.file);
+    node.parent = this.open[this.open.length - 1];
     if (this.pendingLength === this.pending.length) this.pending.push(node);
     else this.pending[this.pendingLength] = node;
     this.pendingLength++;
-    if (node.isError || node.isMissing) node.hasError = true;
-    if (!isNamed || LEAVES.has(type)) return false;
+    if (node.isError || node.isMissing) {
+      node.hasError = true;
+      this.childErrors[this.childErrors.length - 1] = true;
+    }
+    if (!isNamed || (known && grammar.leaf[typeId] === 1)) return false;
     this.open.push(node);
+    this.openIds.push(typeId);
     this.starts.push(this.pendingLength);
+    this.childErrors.push(false);
     return true;
   }
 
   leave(): void {
     const done = this.open.pop()!;
+    this.openIds.pop();
     const start = this.starts.pop()!;
-    let childError = false;
     if (this.pendingLength > start) {
-      const children = this.pending.slice(start, this.pendingLength);
-      for (const child of children) if (child.hasError) childError = true;
-      done.setChildren(children);
+      done.setChildren(this.pending.slice(start, this.pendingLength));
       this.pendingLength = start;
     }
-    if (done.isError || done.isMissing || childError) done.hasError = true;
+    if (this.childErrors.pop() || done.isError || done.isMissing) {
+      done.hasError = true;
+      this.childErrors[this.childErrors.length - 1] = true;
+    }
   }
 
   /** Gives the root its children once the walk is over. */
