@@ -120,6 +120,7 @@ export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime
   }
   const publicCursor = tree.walk();
   const root = new Node(publicCursor.nodeType, true, null, publicCursor.startIndex, publicCursor.endIndex, false, file);
+  if (!withErrors) lazyRoots.add(root);
   const cursor = fastCursor(publicCursor, tree, runtime);
   try {
     copyChildren(cursor, root, file, { keepTokens: withErrors, lazyFrom: withErrors ? null : tree }, types);
@@ -128,6 +129,14 @@ export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime
   }
   finishErrors(root);
   return root;
+}
+
+/** Roots copied with function bodies left to be copied from their tree when first read. */
+const lazyRoots = new WeakSet<Node>();
+
+/** Whether reading `root`'s copy may still read its tree (lazy bodies), so the tree must outlive it. */
+export function readsTree(root: Node): boolean {
+  return lazyRoots.has(root);
 }
 
 /** Type names and namedness by type id, asked of the grammar once per id rather than once per node. */
