@@ -13,30 +13,51 @@ import { trustedRawWalk } from './rawCursor';
 /** What every childless node holds, so that leaves allocate no array; nothing writes into it. */
 const NO_CHILDREN: Node[] = [];
 
+/** Node's flag bits: one small integer instead of a field each keeps a copied tree smaller to collect. */
+const NAMED = 1;
+const MISSING = 2;
+const HAS_ERROR = 4;
+const LAZY = 8;
+/** The loaders of nodes whose children are copied on first use (the fallback copy only). */
+const loaders = new WeakMap<Node, (node: Node) => void>();
+
 /** A syntax node copied out of tree-sitter; positions are UTF-16 based, lines/rows 0-based here. */
 export class Node {
   private kids: Node[] = NO_CHILDREN;
-  /** Copies this node's subtree on first use (function bodies the interpreter may never enter). */
-  loader: ((node: Node) => void) | null = null;
   parent: Node | null = null;
-  hasError = false;
   private namedCache: Node[] | null = null;
+  private flags: number;
 
   constructor(
     readonly type: string,
-    readonly isNamed: boolean,
+    isNamed: boolean,
     readonly field: string | null,
     readonly startIndex: number,
     readonly endIndex: number,
-    readonly isMissing: boolean,
+    isMissing: boolean,
     private readonly file: SourceText,
-  ) {}
+  ) {
+    this.flags = (isNamed ? NAMED : 0) | (isMissing ? MISSING : 0);
+  }
+
+  get isNamed(): boolean { return (this.flags & NAMED) !== 0; }
+  get isMissing(): boolean { return (this.flags & MISSING) !== 0; }
+  /** This node is or contains an ERROR or MISSING node. */
+  get hasError(): boolean { return (this.flags & HAS_ERROR) !== 0; }
+  set hasError(value: boolean) { this.flags = value ? this.flags | HAS_ERROR : this.flags & ~HAS_ERROR; }
+  /** Copies this node's subtree on first use (function bodies the interpreter may never enter). */
+  get loader(): ((node: Node) => void) | null { return this.flags & LAZY ? loaders.get(this) ?? null : null; }
+  set loader(load: ((node: Node) => void) | null) {
+    if (load) loaders.set(this, load);
+    else loaders.delete(this);
+    this.flags = load ? this.flags | LAZY : this.flags & ~LAZY;
+  }
 
   get children(): Node[] {
-    if (this.loader) {
+    if (this.flags & LAZY) {
       const load = this.loader;
       this.loader = null;
-      load(this);
+      load?.(this);
     }
     return this.kids;
   }
