@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tree } from 'web-tree-sitter';
-import { fastCursor } from '../../src/core/parse/python/fastCursor';
 import { heapOf, languageLayout, rawSteps, treePointer, trustedRawWalk, walkSteps } from '../../src/core/parse/python/rawCursor';
 import type { TrustedRawWalk, WalkStep } from '../../src/core/parse/python/rawCursor';
 import { createPythonParser, treeSitterRuntime } from '../../src/core/parse/treeSitter';
@@ -26,7 +25,7 @@ function runtime(): Record<string, unknown> {
 }
 
 function rawWalkOf(tree: Tree): TrustedRawWalk {
-  const raw = trustedRawWalk(tree, runtime(), { reference: () => fastCursor(tree.walk(), tree, runtime()) });
+  const raw = trustedRawWalk(tree, runtime(), { reference: () => tree.walk() });
   assert.ok(raw, 'the raw walk is trusted for the shipped runtime');
   return raw;
 }

@@ -314,7 +314,7 @@ const runtimeTrust = new WeakMap<object, boolean>();
 const languageTrust = new WeakMap<object, LanguageLayout | null>();
 
 export interface RawWalkOptions {
-  /** The exports-based cursor at the tree's root, to check the raw walk against on a language's first tree. */
+  /** A cursor at the tree's root (web-tree-sitter's public one), to check the raw walk against on a language's first tree. */
   reference: () => WalkCursor;
 }
 

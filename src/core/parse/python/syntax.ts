@@ -125,7 +125,7 @@ export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime
   const file = new SourceText(source);
   const withErrors = tree.rootNode.hasError;
   const types = typeTable(tree, runtime);
-  const raw = trustedRawWalk(tree, runtime, { reference: () => fastCursor(tree.walk(), tree, runtime) });
+  const raw = trustedRawWalk(tree, runtime, { reference: () => tree.walk() });
   if (raw) {
     try {
       const top = raw.walker.root(raw.pointer);
