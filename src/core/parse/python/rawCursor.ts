@@ -297,16 +297,19 @@ export function rawSteps(raw: TrustedRawWalk, limit = Infinity): WalkStep[] {
   return out;
 }
 
-/** tree-sitter.wasm of web-tree-sitter 0.25.10: its length and FNV-1a hash, the build these layouts are read from. */
-const PINNED_RUNTIME = { length: 205488, fnv1a: 0xe969dcd6 };
+/**
+ * tree-sitter.wasm of web-tree-sitter 0.25.10, the build these layouts are read from: its length and
+ * the FNV-1a hash of every 61st byte (a sample, so the check costs little before the JIT warms up).
+ */
+const PINNED_RUNTIME = { length: 205488, stride: 61, fnv1a: 0x54664c30 };
 /** How many nodes of the first tree per language the raw walk must match the public cursor on. */
-const CHECKED_PREFIX = 400;
+const CHECKED_PREFIX = 100;
 
 function isPinnedRuntime(runtime: Record<string, unknown>): boolean {
   const binary = runtime.wasmBinary;
   if (!(binary instanceof Uint8Array) || binary.length !== PINNED_RUNTIME.length) return false;
   let hash = 0x811c9dc5;
-  for (let i = 0; i < binary.length; i++) hash = Math.imul(hash ^ binary[i], 0x01000193);
+  for (let i = 0; i < binary.length; i += PINNED_RUNTIME.stride) hash = Math.imul(hash ^ binary[i], 0x01000193);
   return hash >>> 0 === PINNED_RUNTIME.fnv1a;
 }
 
