@@ -100,6 +100,8 @@ test('the raw walk is trusted for the shipped runtime, and the language header r
     assert.equal(layout.fieldCount, tree.language.fieldCount);
     assert.ok(layout.symbolCount > 100 && layout.symbolCount <= tree.language.types.length);
     assert.ok(treePointer(tree) > 0);
+    assert.equal(languageLayout(heap, treePointer(tree)), null, 'a TSTree does not read as a language');
+    assert.equal(languageLayout(heap, 0), null);
     rawWalkOf(tree);
   } finally {
     tree.delete();

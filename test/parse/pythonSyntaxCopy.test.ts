@@ -72,6 +72,23 @@ test('fast and public cursor walks agree on a file with syntax errors (MISSING a
   assert.deepEqual(fast, slow);
 });
 
+test('all walks copy the same tree from damaged files (ERROR and MISSING nodes, punctuation kept)', () => {
+  const source = buildModelFile(120);
+  let damagedCopies = 0;
+  for (let seed = 1; seed <= 24; seed++) {
+    // Cut a few characters at spread-out, seed-dependent places, so the parser recovers around them.
+    let text = source;
+    for (let k = 1; k <= 1 + (seed % 4); k++) {
+      const at = (seed * 7919 * k) % text.length;
+      text = text.slice(0, at) + text.slice(at + 1 + (seed % 3));
+    }
+    const { fast, slow } = bothCopies(text);
+    assert.deepEqual(fast, slow, `seed ${seed}`);
+    if (fast.some((line) => line.endsWith(' E'))) damagedCopies++;
+  }
+  assert.ok(damagedCopies > 10, 'most variants have syntax errors');
+});
+
 test('the raw walk copies the whole tree at once; the exports walk leaves function bodies to their tree', () => {
   const source = buildModelFile(60);
   const tree = python.parser.parse(source)!;
