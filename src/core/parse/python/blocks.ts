@@ -12,7 +12,7 @@ import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { Instance, Value } from './values';
-import { childrenOf, freshId, keyOf, numberOf } from './values';
+import { childrenOf, freshId, numberOf, sameKey } from './values';
 
 export interface BlockRun {
   result: DecomposeResult;
@@ -182,12 +182,11 @@ function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Co
 
 /** Whether some sum in the output adds a term directly to the input (a residual connection). */
 function addsToInput(output: Value, input: Value): boolean {
-  const key = keyOf(input);
   const seen = new Set<Value>();
   const visit = (v: Value, depth: number): boolean => {
     if (depth > 40 || seen.has(v)) return false;
     seen.add(v);
-    if (v.k === 'add' && v.terms.some((t) => keyOf(t) === key)) return true;
+    if (v.k === 'add' && v.terms.some((t) => sameKey(t, input))) return true;
     return childrenOf(v).some((c) => visit(c, depth + 1));
   };
   return visit(output, 0);
@@ -279,6 +278,7 @@ function readsBlockOutput(value: Value): boolean {
 
 function collectBatchNorms(interp: Interpreter): string[] {
   const out: string[] = [];
+  if (!interp.batchNormsMade) return out;
   const visit = (value: Value, depth: number): void => {
     if (depth > 4) return;
     if (value.k === 'normModule' && value.batch) out.push(value.className);

@@ -2,8 +2,10 @@
 // __init__ / Flax fields + setup), applying them to tensors (norms, opaque sublayers, inlined helper
 // classes such as BERT's add-and-norm), and the library calls model code leans on.
 
+import type { NormType } from '../../ir/model';
 import type { Frame, Interpreter } from './interpreter';
-import { customNormKind, functionalNormKind, libraryNormKind } from './norms';
+import type { NormKind } from './norms';
+import { customNormKind, functionalNormKind, lastName, libraryNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, named } from './syntax';
 import type { Builtin, Instance, NormModule, Value } from './values';
@@ -12,6 +14,8 @@ import { freshId, isTensorOfStream, numberOf } from './values';
 /** Tensor methods that change dtype, layout or view but not what the tensor means for the stream. */
 const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype']);
 const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropout|drop_path|identity)$/;
+/** Values that are modules (calling one applies it). */
+const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
 const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|settings)$/;
 
 interface Arguments { positional: Value[]; keywords: Map<string, Value> }
@@ -32,7 +36,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   if (fnNode.type === 'attribute') {
     const owner = interp.eval(fnNode.childForFieldName('object')!, frame);
     const method = fnNode.childForFieldName('attribute')?.text ?? '';
-    if (owner.k === 'instance' && owner.cls.methods.has(method) && !['forward', '__call__'].includes(method)) {
+    if (owner.k === 'instance' && method !== 'forward' && method !== '__call__' && owner.cls.methods.has(method)) {
       return invoke(interp, owner.cls.methods.get(method)!, owner, args);
     }
     if (owner.k === 'list' && (method === 'append' || method === 'extend')) {
@@ -53,7 +57,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
         return (owner.k === 'config' ? owner.fields.get(key.v) : owner.entries.get(key.v)) ?? args.positional[1] ?? { k: 'none' };
       }
     }
-    if (['instance', 'builtin', 'normModule', 'seq', 'list'].includes(owner.k) && (method === 'forward' || method === '__call__')) {
+    if ((method === 'forward' || method === '__call__') && MODULE_KINDS.has(owner.k)) {
       return apply(interp, owner, args, node);
     }
     if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config') {
@@ -108,22 +112,49 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
   }
 }
 
+/** What callLibrary needs to know of a dotted library name: it depends on the name alone. */
+interface LibraryName {
+  last: string;
+  normKind: NormKind | null;
+  functional: NormType | null;
+  dropoutLike: boolean;
+  numeric: boolean;
+  capitalised: boolean;
+}
+
+const NUMERIC_FUNCTIONS = new Set(['int', 'float', 'round', 'floor', 'ceil', 'sqrt', 'abs', 'max', 'min', 'bool']);
+/** Library names read so far: model code calls the same few (`nn.Linear`, `torch.cat`) thousands of times. */
+const libraryNames = new Map<string, LibraryName>();
+
+function libraryName(name: string): LibraryName {
+  let info = libraryNames.get(name);
+  if (info) return info;
+  // The names come from source text; a bound keeps a long editing session from growing the table.
+  if (libraryNames.size >= 4096) libraryNames.clear();
+  const last = lastName(name);
+  info = { last, normKind: libraryNormKind(name), functional: functionalNormKind(name), dropoutLike: DROPOUT_LIKE.test(name), numeric: NUMERIC_FUNCTIONS.has(last), capitalised: /^[A-Z]/.test(last) };
+  libraryNames.set(name, info);
+  return info;
+}
+
 function callLibrary(interp: Interpreter, name: string, args: Arguments, node: Node): Value {
-  const last = name.split('.').pop() ?? name;
+  const library = libraryName(name);
+  const last = library.last;
   const first = args.positional[0];
-  const normKind = libraryNormKind(name);
+  const normKind = library.normKind;
   if (normKind) {
+    if (normKind === 'batch') interp.batchNormsMade = true;
     const norm: NormModule = { k: 'normModule', className: name, type: normKind === 'batch' ? 'other' : normKind, name: last, node, batch: normKind === 'batch', width: widthOf(args) };
     return norm;
   }
-  const functional = functionalNormKind(name);
+  const functional = library.functional;
   if (functional && first) {
     const norm: NormModule = { k: 'normModule', className: name, type: functional, name, node };
     const applied: Value = { k: 'norm', norm, arg: first, node };
     interp.normApplications.push(applied);
     return applied;
   }
-  if (DROPOUT_LIKE.test(name) && first && isTensorOfStream(first)) return first;
+  if (library.dropoutLike && first && isTensorOfStream(first)) return first;
   if (last === 'ModuleList' || last === 'list') {
     if (first?.k === 'list') return { k: 'list', items: [...first.items], repeat: first.repeat };
     return { k: 'list', items: [], repeat: null };
@@ -136,7 +167,7 @@ function callLibrary(interp: Interpreter, name: string, args: Arguments, node: N
     if (first?.k === 'dict') return first;
     return { k: 'dict', entries: new Map(args.keywords) };
   }
-  if (['int', 'float', 'round', 'floor', 'ceil', 'sqrt', 'abs', 'max', 'min', 'bool'].includes(last)) {
+  if (library.numeric) {
     const numbers = args.positional.map(numberOf);
     if (numbers.length > 0 && numbers.every((n): n is number => n !== null)) {
       const [x] = numbers;
@@ -147,7 +178,7 @@ function callLibrary(interp: Interpreter, name: string, args: Arguments, node: N
     }
     if (first && (first.k === 'index' || first.k === 'indexCmp')) return first;
   }
-  if (/^[A-Z]/.test(last)) {
+  if (library.capitalised) {
     const builtin: Builtin = { k: 'builtin', className: name, name: last, node, args: args.positional, kwargs: args.keywords, id: freshId() };
     interp.builtins.push(builtin);
     return builtin;
@@ -167,7 +198,7 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
       return applied;
     }
     case 'builtin':
-      if (DROPOUT_LIKE.test(module.className)) return first;
+      if (libraryName(module.className).dropoutLike) return first;
       return { k: 'apply', module, args: tensors, node };
     case 'seq': {
       const structural = module.items.some((i) => i.k === 'normModule' || i.k === 'instance' || i.k === 'list');
@@ -336,6 +367,7 @@ function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
 /** Constructs a same-file class: a norm class becomes a norm module; anything else an instance. */
 export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, node: Node): Value {
   const normKind = customNormKind(cls);
+  if (normKind === 'batch') interp.batchNormsMade = true;
   if (normKind) return { k: 'normModule', className: cls.name, type: normKind === 'batch' ? 'other' : normKind, name: cls.name, node, batch: normKind === 'batch', width: widthOf(args) };
   if (isConfigClass(cls)) return configValue(interp, cls, cls.name);
   const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(), node, id: freshId() };
