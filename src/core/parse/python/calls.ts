@@ -18,7 +18,10 @@ const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropou
 const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
 const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|settings)$/;
 
-interface Arguments { positional: Value[]; keywords: Map<string, Value> }
+interface Arguments { positional: Value[]; keywords: ReadonlyMap<string, Value> }
+
+/** The keywords of a call that passes none (most calls): shared, since no one writes to a call's keywords. */
+const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
 
 /** Classes whose forward was read once and found not to shape the residual path (per parsed file). */
 const OPAQUE_CLASSES = new WeakSet<ClassInfo>();
@@ -30,7 +33,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   if (fnNode.type === 'call' && fnNode.childForFieldName('function')?.text === 'super') return { k: 'none' };
   if (argsNode?.type === 'generator_expression') {
     const callee = interp.eval(fnNode, frame);
-    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: new Map() }, node);
+    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: NO_KEYWORDS }, node);
   }
   const args = readArguments(interp, argsNode, frame);
   if (fnNode.type === 'attribute') {
@@ -70,13 +73,13 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
 
 function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame): Arguments {
   const positional: Value[] = [];
-  const keywords = new Map<string, Value>();
-  if (!argsNode) return { positional, keywords };
+  let keywords: Map<string, Value> | null = null;
+  if (!argsNode) return { positional, keywords: NO_KEYWORDS };
   for (const arg of named(argsNode)) {
     if (arg.type === 'keyword_argument') {
       const name = arg.childForFieldName('name')?.text;
       const value = arg.childForFieldName('value');
-      if (name && value) keywords.set(name, interp.eval(value, frame));
+      if (name && value) (keywords ??= new Map()).set(name, interp.eval(value, frame));
     } else if (arg.type === 'list_splat') {
       const inner = arg.namedChild(0);
       const value = inner ? interp.eval(inner, frame) : { k: 'unknown' as const, why: 'splat' };
@@ -88,11 +91,15 @@ function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame)
       positional.push(interp.eval(arg, frame));
     }
   }
-  return { positional, keywords };
+  return { positional, keywords: keywords ?? NO_KEYWORDS };
 }
 
+/** The arguments that are tensors of the stream, positional first. */
 function tensorArgs(args: Arguments): Value[] {
-  return [...args.positional, ...args.keywords.values()].filter(isTensorOfStream);
+  const out: Value[] = [];
+  for (const value of args.positional) if (isTensorOfStream(value)) out.push(value);
+  if (args.keywords.size > 0) for (const value of args.keywords.values()) if (isTensorOfStream(value)) out.push(value);
+  return out;
 }
 
 function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node): Value {
@@ -104,7 +111,7 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
       if (tensorArgs(args).length === 0) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
-      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: new Map(), id: freshId() };
+      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId() };
       return { k: 'apply', module, args: tensorArgs(args), node };
     }
     default:
@@ -203,11 +210,11 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
     case 'seq': {
       const structural = module.items.some((i) => i.k === 'normModule' || i.k === 'instance' || i.k === 'list');
       if (!structural) {
-        const asModule: Builtin = { k: 'builtin', className: 'nn.Sequential', name: module.name, node: module.node, args: [], kwargs: new Map(), id: module.id };
+        const asModule: Builtin = { k: 'builtin', className: 'nn.Sequential', name: module.name, node: module.node, args: [], kwargs: NO_KEYWORDS, id: module.id };
         return { k: 'apply', module: asModule, args: tensors, node };
       }
       let current = first;
-      for (const item of module.items) current = apply(interp, item, { positional: [current], keywords: new Map() }, node);
+      for (const item of module.items) current = apply(interp, item, { positional: [current], keywords: NO_KEYWORDS }, node);
       return current;
     }
     case 'list': {
@@ -356,7 +363,7 @@ function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
     const init = cls.methods.get('__init__');
     if (init) {
       const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(fields), node: cls.node, id: freshId() };
-      invoke(interp, init, instance, { positional: [], keywords: new Map() });
+      invoke(interp, init, instance, { positional: [], keywords: NO_KEYWORDS });
       for (const [key, value] of instance.attrs) fields.set(key, withOrigin(value, key));
     }
     configCache.set(cls, fields);
@@ -378,16 +385,16 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   if (interp.callStack.includes(cls) || interp.callStack.length > 10) return instance;
   const init = cls.methods.get('__init__');
   // Dataclass-style modules (Flax) take their fields as constructor arguments.
-  const empty: Frame = { env: new Map(), returned: null };
+  // Defaults are read in an empty frame that no expression writes to: one serves every field, made when needed.
+  let empty: Frame | null = null;
   cls.fields.forEach((field, i) => {
     const given = args.keywords.get(field.name) ?? (init ? undefined : args.positional[i]);
-    const value = given ?? (field.value ? interp.eval(field.value, empty) : undefined);
+    const value = given ?? (field.value ? interp.eval(field.value, (empty ??= { env: new Map(), returned: null })) : undefined);
     if (value) instance.attrs.set(field.name, withOrigin(value, field.name));
   });
-  for (const method of ['__init__', 'setup']) {
-    const fn = cls.methods.get(method);
-    if (fn) invoke(interp, fn, instance, method === '__init__' ? args : { positional: [], keywords: new Map() });
-  }
+  if (init) invoke(interp, init, instance, args);
+  const setup = cls.methods.get('setup');
+  if (setup) invoke(interp, setup, instance, { positional: [], keywords: NO_KEYWORDS });
   return instance;
 }
 

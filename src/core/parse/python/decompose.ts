@@ -4,7 +4,7 @@
 import type { Node } from './syntax';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
-import { firstOf, isTensorOfStream, keyOf, sameKey } from './values';
+import { firstOf, isTensorOfStream, sameKey } from './values';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -145,8 +145,8 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       node ??= site;
       const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
-      const distinct = new Set(readers.map(keyOf));
-      if (distinct.size > 1) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
+      // Keys are an equivalence: the readers are one path exactly when each has the first one's key.
+      if (readers.some((r) => !sameKey(r, readers[0]))) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
       current = readers[0];
     } else if (current.k === 'opaque' && current.deps.length === 1 && sequence.some((s) => 'op' in s)) {
       current = current.deps[0];

@@ -35,7 +35,7 @@ export interface Builtin {
   name: string;
   node: Node;
   args: Value[];
-  kwargs: Map<string, Value>;
+  kwargs: ReadonlyMap<string, Value>;
   id: number;
 }
 
