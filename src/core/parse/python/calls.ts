@@ -309,25 +309,27 @@ export function invoke(interp: Interpreter, fn: Node, self: Instance | null, arg
 function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, frame: Frame): void {
   const params = named(fn.childForFieldName('parameters') ?? fn);
   let position = 0;
-  params.forEach((param, i) => {
-    if (param.type === 'list_splat_pattern' || param.type === 'dictionary_splat_pattern' || param.type === 'keyword_separator' || param.type === 'positional_separator') return;
-    const nameNode = param.type === 'identifier' ? param : param.childForFieldName('name') ?? param.namedChild(0);
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i];
+    const type = param.type;
+    if (type === 'list_splat_pattern' || type === 'dictionary_splat_pattern' || type === 'keyword_separator' || type === 'positional_separator') continue;
+    const nameNode = type === 'identifier' ? param : param.childForFieldName('name') ?? param.namedChild(0);
     const name = nameNode?.text ?? '';
-    if (i === 0 && self && name === 'self') { frame.env.set('self', self); return; }
+    if (i === 0 && self && name === 'self') { frame.env.set('self', self); continue; }
     const given = args.keywords.get(name) ?? args.positional[position++];
-    if (given) { frame.env.set(name, withOrigin(given, name)); return; }
+    if (given) { frame.env.set(name, withOrigin(given, name)); continue; }
     const defaultNode = param.childForFieldName('value');
-    if (defaultNode) { frame.env.set(name, withOrigin(interp.eval(defaultNode, { env: new Map(), returned: null }), name)); return; }
+    if (defaultNode) { frame.env.set(name, withOrigin(interp.eval(defaultNode, { env: new Map(), returned: null }), name)); continue; }
     const annotation = param.childForFieldName('type')?.text;
     const configClass = annotation ? interp.module.classes.get(annotation.replace(/['"]/g, '')) : undefined;
-    if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); return; }
+    if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); continue; }
     if (CONFIG_PARAM.test(name)) {
       const candidates = configClassesOf(interp.module);
       frame.env.set(name, candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name });
-      return;
+      continue;
     }
     frame.env.set(name, { k: 'param', name });
-  });
+  }
 }
 
 /** Constants that came in through a parameter remember it, so a branch on them is a reportable flag. */
