@@ -227,6 +227,7 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
 }
 
 function applyInstance(interp: Interpreter, module: Instance, args: Arguments, node: Node, tensors: Value[], first: Value): Value {
+  interp.instanceApplications++;
   if (interp.blockClasses.has(module.cls) && !interp.callStack.includes(module.cls)) {
     return { k: 'apply', module: { k: 'block', cls: module.cls, name: module.name }, args: tensors, node };
   }
@@ -355,10 +356,17 @@ function configClassesOf(module: ModuleInfo): ClassInfo[] {
 }
 
 const configCache = new WeakMap<ClassInfo, Map<string, Value>>();
+/** Each file's filled config caches: the values every construction shares (surveyBuilds keeps them shared). */
+const filledConfigs = new WeakMap<ModuleInfo, Array<ReadonlyMap<string, Value>>>();
+
+export function filledConfigFields(module: ModuleInfo): ReadonlyArray<ReadonlyMap<string, Value>> {
+  return filledConfigs.get(module) ?? [];
+}
 
 function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
   let fields = configCache.get(cls);
   if (!fields) {
+    interp.configFills++;
     fields = new Map();
     const empty: Frame = { env: new Map(), returned: null };
     for (const field of cls.fields) if (field.value) fields.set(field.name, withOrigin(interp.eval(field.value, empty), field.name));
@@ -369,6 +377,9 @@ function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
       for (const [key, value] of instance.attrs) fields.set(key, withOrigin(value, key));
     }
     configCache.set(cls, fields);
+    let filled = filledConfigs.get(interp.module);
+    if (!filled) filledConfigs.set(interp.module, (filled = []));
+    filled.push(fields);
   }
   return { k: 'config', cls, fields, name };
 }

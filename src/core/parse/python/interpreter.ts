@@ -58,6 +58,9 @@ export class Interpreter {
   readonly builtins: Value[] = [];
   /** Whether this interpreter made a BatchNorm-like module (else a search for them finds none). */
   batchNormsMade = false;
+  /** Same-file modules applied, and config caches filled: what makes a construction depend on when it ran. */
+  instanceApplications = 0;
+  configFills = 0;
   readonly loopStack: Array<{ count: Value; node: Node; depth: number }> = [];
   readonly blockClasses: Set<ClassInfo>;
   readonly flagValues: Map<string, boolean>;
