@@ -87,41 +87,24 @@ function partsOf(value: Value): Value[] {
 function cloneValue(value: Value, memo: Map<object, unknown>): Value | null {
   const done = memo.get(value);
   if (done) return done as Value;
-  const all = (values: Value[]): Value[] | null => {
-    const out: Value[] = [];
-    for (const v of values) {
-      const c = cloneValue(v, memo);
-      if (!c) return null;
-      out.push(c);
-    }
-    return out;
-  };
-  const map = (entries: ReadonlyMap<string, Value>, into: Map<string, Value>): boolean => {
-    for (const [k, v] of entries) {
-      const c = cloneValue(v, memo);
-      if (!c) return false;
-      into.set(k, c);
-    }
-    return true;
-  };
   switch (value.k) {
     case 'instance': {
       const copy: Instance = { ...value, attrs: new Map(), id: freshId() };
       memo.set(value, copy);
-      return map(value.attrs, copy.attrs) ? copy : null;
+      return cloneEntries(value.attrs, copy.attrs, memo) ? copy : null;
     }
     case 'builtin': {
       const copy = { ...value, args: [] as Value[], kwargs: value.kwargs.size === 0 ? value.kwargs : new Map<string, Value>(), id: freshId() };
       memo.set(value, copy);
-      const args = all(value.args);
-      if (!args || (value.kwargs.size > 0 && !map(value.kwargs, copy.kwargs as Map<string, Value>))) return null;
+      const args = cloneAll(value.args, memo);
+      if (!args || (value.kwargs.size > 0 && !cloneEntries(value.kwargs, copy.kwargs as Map<string, Value>, memo))) return null;
       copy.args = args;
       return copy;
     }
     case 'list': {
       const copy: Extract<Value, { k: 'list' }> = { ...value, items: [], repeat: null };
       memo.set(value, copy);
-      const items = all(value.items);
+      const items = cloneAll(value.items, memo);
       if (!items) return null;
       copy.items = items;
       if (value.repeat) {
@@ -145,23 +128,23 @@ function cloneValue(value: Value, memo: Map<object, unknown>): Value | null {
       }
       const copy = { ...value, fields: new Map<string, Value>() };
       memo.set(value, copy);
-      return map(value.fields, copy.fields) ? copy : null;
+      return cloneEntries(value.fields, copy.fields, memo) ? copy : null;
     }
     case 'dict': {
       const copy = { ...value, entries: new Map<string, Value>() };
       memo.set(value, copy);
-      return map(value.entries, copy.entries) ? copy : null;
+      return cloneEntries(value.entries, copy.entries, memo) ? copy : null;
     }
     case 'seq': {
       const copy = { ...value, items: [] as Value[], id: freshId() };
       memo.set(value, copy);
-      const items = all(value.items);
+      const items = cloneAll(value.items, memo);
       if (!items) return null;
       copy.items = items;
       return copy;
     }
     case 'tuple': case 'opaque': case 'add': case 'scale': case 'norm': case 'apply':
-      return cloneComposite(value, memo, all);
+      return cloneComposite(value, memo);
     case 'stream': {
       const copy = { ...value, id: freshId() };
       memo.set(value, copy);
@@ -176,24 +159,43 @@ function cloneValue(value: Value, memo: Map<object, unknown>): Value | null {
   }
 }
 
+function cloneAll(values: Value[], memo: Map<object, unknown>): Value[] | null {
+  const out: Value[] = [];
+  for (const v of values) {
+    const c = cloneValue(v, memo);
+    if (!c) return null;
+    out.push(c);
+  }
+  return out;
+}
+
+function cloneEntries(entries: ReadonlyMap<string, Value>, into: Map<string, Value>, memo: Map<object, unknown>): boolean {
+  for (const [k, v] of entries) {
+    const c = cloneValue(v, memo);
+    if (!c) return false;
+    into.set(k, c);
+  }
+  return true;
+}
+
 type Composite = Extract<Value, { k: 'tuple' | 'opaque' | 'add' | 'scale' | 'norm' | 'apply' }>;
 
 /** Tensor expressions: immutable, but copied so identity inside the copy matches a fresh construction's. */
-function cloneComposite(value: Composite, memo: Map<object, unknown>, all: (values: Value[]) => Value[] | null): Value | null {
+function cloneComposite(value: Composite, memo: Map<object, unknown>): Value | null {
   switch (value.k) {
-    case 'tuple': { const items = all(value.items); return items && remember(value, { ...value, items }, memo); }
-    case 'opaque': { const deps = all(value.deps); return deps && remember(value, { ...value, deps }, memo); }
-    case 'add': { const terms = all(value.terms); return terms && remember(value, { ...value, terms }, memo); }
+    case 'tuple': { const items = cloneAll(value.items, memo); return items && remember(value, { ...value, items }, memo); }
+    case 'opaque': { const deps = cloneAll(value.deps, memo); return deps && remember(value, { ...value, deps }, memo); }
+    case 'add': { const terms = cloneAll(value.terms, memo); return terms && remember(value, { ...value, terms }, memo); }
     case 'scale': {
-      const parts = all([value.factor, value.value]);
+      const parts = cloneAll([value.factor, value.value], memo);
       return parts && remember(value, { ...value, factor: parts[0], value: parts[1] }, memo);
     }
     case 'norm': {
-      const parts = all([value.norm, value.arg]);
+      const parts = cloneAll([value.norm, value.arg], memo);
       return parts && parts[0].k === 'normModule' ? remember(value, { ...value, norm: parts[0], arg: parts[1] }, memo) : null;
     }
     case 'apply': {
-      const args = all(value.args);
+      const args = cloneAll(value.args, memo);
       if (!args) return null;
       const module = value.module.k === 'block' ? cloneBlockRef(value.module, memo) : cloneValue(value.module, memo);
       if (!module || (module.k !== 'instance' && module.k !== 'builtin' && module.k !== 'block')) return null;
