@@ -2,10 +2,9 @@
 // __init__ / Flax fields + setup), applying them to tensors (norms, opaque sublayers, inlined helper
 // classes such as BERT's add-and-norm), and the library calls model code leans on.
 
-import type { NormType } from '../../ir/model';
 import type { Frame, Interpreter } from './interpreter';
-import type { NormKind } from './norms';
-import { customNormKind, functionalNormKind, lastName, libraryNormKind } from './norms';
+import { libraryName } from './libraryNames';
+import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, named } from './syntax';
 import type { Builtin, Instance, NormModule, Value } from './values';
@@ -13,7 +12,6 @@ import { freshId, isTensorOfStream, numberOf } from './values';
 
 /** Tensor methods that change dtype, layout or view but not what the tensor means for the stream. */
 const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype']);
-const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropout|drop_path|identity)$/;
 /** Values that are modules (calling one applies it). */
 const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
 const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|settings)$/;
@@ -117,31 +115,6 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
     default:
       return { k: 'opaque', deps: tensorArgs(args), text: node.text.slice(0, 80) };
   }
-}
-
-/** What callLibrary needs to know of a dotted library name: it depends on the name alone. */
-interface LibraryName {
-  last: string;
-  normKind: NormKind | null;
-  functional: NormType | null;
-  dropoutLike: boolean;
-  numeric: boolean;
-  capitalised: boolean;
-}
-
-const NUMERIC_FUNCTIONS = new Set(['int', 'float', 'round', 'floor', 'ceil', 'sqrt', 'abs', 'max', 'min', 'bool']);
-/** Library names read so far: model code calls the same few (`nn.Linear`, `torch.cat`) thousands of times. */
-const libraryNames = new Map<string, LibraryName>();
-
-function libraryName(name: string): LibraryName {
-  let info = libraryNames.get(name);
-  if (info) return info;
-  // The names come from source text; a bound keeps a long editing session from growing the table.
-  if (libraryNames.size >= 4096) libraryNames.clear();
-  const last = lastName(name);
-  info = { last, normKind: libraryNormKind(name), functional: functionalNormKind(name), dropoutLike: DROPOUT_LIKE.test(name), numeric: NUMERIC_FUNCTIONS.has(last), capitalised: /^[A-Z]/.test(last) };
-  libraryNames.set(name, info);
-  return info;
 }
 
 function callLibrary(interp: Interpreter, name: string, args: Arguments, node: Node): Value {
