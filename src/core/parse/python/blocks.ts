@@ -11,8 +11,10 @@ import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
+import type { SurveyBuild } from './surveyBuilds';
+import { closeWatch, openWatch, snapshotModels } from './surveyBuilds';
 import type { Instance, Value } from './values';
-import { childrenOf, freshId, keyOf, numberOf } from './values';
+import { childrenOf, freshId, numberOf, sameKey } from './values';
 
 export interface BlockRun {
   result: DecomposeResult;
@@ -48,11 +50,15 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const globals = new Map(survey.globals);
   const surveyed = new Set<ClassInfo>();
   const standalone = new Map<ClassInfo, Instance>();
+  const builds = new Map<ClassInfo, SurveyBuild>();
   for (const cls of modelClasses) {
     if (survey.exhausted) break;
     try {
+      const watch = openWatch(survey);
       const instance = construct(survey, cls, { positional: [], keywords: new Map() }, cls.node);
       if (instance.k === 'instance') standalone.set(cls, instance);
+      const build = instance.k === 'instance' ? closeWatch(survey, watch, instance) : null;
+      if (build) builds.set(cls, build);
     } catch {
       // A class the interpreter cannot construct is left out of the survey; the others still count.
       survey.callStack.length = 0;
@@ -69,6 +75,8 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const forward = forwardOf(cls);
     if (!instance || !forward || survey.exhausted || constructedContainers.has(cls)) continue;
     if (ancestors(cls, owners).some((a) => stacked.has(a))) continue;
+    // Its forward changes the instance: the survey's construction no longer stands for a fresh one.
+    builds.delete(cls);
     try {
       const stream: Value = { k: 'stream', id: freshId() };
       const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
@@ -95,13 +103,15 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun =>
     runBlock({ module, globals, blockClasses, flagValues }, cls, stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
   const blocks: FoundBlock[] = [];
+  // Copied before any block's forward runs on (and changes) the survey's instances.
+  const prebuilt = snapshotModels(module, [...stacked.values()].flatMap((c) => (c.owner ? [c.owner] : [])), builds, globals);
   const modelCache = new Map<ClassInfo, ReturnType<typeof modelFacts>>();
   for (const cls of chosen) {
     const rerun = runFor(cls);
     const run = rerun(new Map());
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
     if (blockClasses.has(cls)) {
-      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache) });
+      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache, prebuilt) });
     } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
       blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
@@ -182,12 +192,11 @@ function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Co
 
 /** Whether some sum in the output adds a term directly to the input (a residual connection). */
 function addsToInput(output: Value, input: Value): boolean {
-  const key = keyOf(input);
   const seen = new Set<Value>();
   const visit = (v: Value, depth: number): boolean => {
     if (depth > 40 || seen.has(v)) return false;
     seen.add(v);
-    if (v.k === 'add' && v.terms.some((t) => keyOf(t) === key)) return true;
+    if (v.k === 'add' && v.terms.some((t) => sameKey(t, input))) return true;
     return childrenOf(v).some((c) => visit(c, depth + 1));
   };
   return visit(output, 0);
@@ -226,20 +235,20 @@ function ancestors(cls: ClassInfo, owners: Map<ClassInfo, Set<ClassInfo>>): Clas
 }
 
 /** Depth from the stacking loop, and whether the model normalises the last block's output before the head. */
-function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>, prebuilt: Map<ClassInfo, SurveyBuild>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
   const model = stacking.owner;
   const layers = countOf(stacking.repeat?.count);
   if (!model) return { model: null, layers, finalNorm: null, modelInstance: null };
   const cached = cache.get(model);
   if (cached) return { ...cached, layers };
-  const facts = computeModelFacts(module, globals, blockClasses, model);
+  const facts = computeModelFacts(module, globals, blockClasses, model, prebuilt.get(model) ?? null);
   cache.set(model, facts);
   return { ...facts, layers };
 }
 
-function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, prebuilt: SurveyBuild | null): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
   const layers = null;
-  const first = finalNormRun(module, globals, blockClasses, model, new Map());
+  const first = finalNormRun(module, globals, blockClasses, model, new Map(), prebuilt);
   let finalNorm = first.finalNorm;
   // A final norm that only exists under a flag with no default here (fairseq's normalize_before) is unknown.
   for (const flag of [...first.flags.values()].slice(0, 6)) {
@@ -250,9 +259,18 @@ function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, bloc
   return { model, layers, finalNorm, modelInstance: first.instance };
 }
 
-function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
+function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>, prebuilt: SurveyBuild | null = null): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
   const interp = new Interpreter(module, { blockClasses, flagValues, globals });
-  const instance = construct(interp, model, { positional: [], keywords: new Map() }, model.node);
+  let instance: Value;
+  // The survey's construction, copied, is this construction when it would run to the end within the
+  // budget (taking the same steps and meeting the same flags); with flags forced it is another one.
+  if (prebuilt && flagValues.size === 0 && module.steps.taken + prebuilt.steps <= module.steps.limit) {
+    module.steps.taken += prebuilt.steps;
+    for (const [name, flag] of prebuilt.flags) interp.flagsSeen.set(name, flag);
+    instance = prebuilt.instance;
+  } else {
+    instance = construct(interp, model, { positional: [], keywords: new Map() }, model.node);
+  }
   const forward = forwardOf(model);
   if (instance.k !== 'instance' || !forward) return { finalNorm: null, instance: instance.k === 'instance' ? instance : null, flags: interp.flagsSeen };
   const before = interp.normApplications.length;
@@ -279,6 +297,7 @@ function readsBlockOutput(value: Value): boolean {
 
 function collectBatchNorms(interp: Interpreter): string[] {
   const out: string[] = [];
+  if (!interp.batchNormsMade) return out;
   const visit = (value: Value, depth: number): void => {
     if (depth > 4) return;
     if (value.k === 'normModule' && value.batch) out.push(value.className);

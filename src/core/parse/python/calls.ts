@@ -3,7 +3,8 @@
 // classes such as BERT's add-and-norm), and the library calls model code leans on.
 
 import type { Frame, Interpreter } from './interpreter';
-import { customNormKind, functionalNormKind, libraryNormKind } from './norms';
+import { libraryName } from './libraryNames';
+import { customNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, named } from './syntax';
 import type { Builtin, Instance, NormModule, Value } from './values';
@@ -11,10 +12,14 @@ import { freshId, isTensorOfStream, numberOf } from './values';
 
 /** Tensor methods that change dtype, layout or view but not what the tensor means for the stream. */
 const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype']);
-const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropout|drop_path|identity)$/;
+/** Values that are modules (calling one applies it). */
+const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
 const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|settings)$/;
 
-interface Arguments { positional: Value[]; keywords: Map<string, Value> }
+interface Arguments { positional: Value[]; keywords: ReadonlyMap<string, Value> }
+
+/** The keywords of a call that passes none (most calls): shared, since no one writes to a call's keywords. */
+const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
 
 /** Classes whose forward was read once and found not to shape the residual path (per parsed file). */
 const OPAQUE_CLASSES = new WeakSet<ClassInfo>();
@@ -26,13 +31,13 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   if (fnNode.type === 'call' && fnNode.childForFieldName('function')?.text === 'super') return { k: 'none' };
   if (argsNode?.type === 'generator_expression') {
     const callee = interp.eval(fnNode, frame);
-    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: new Map() }, node);
+    return callValue(interp, callee, { positional: [interp.eval(argsNode, frame)], keywords: NO_KEYWORDS }, node);
   }
   const args = readArguments(interp, argsNode, frame);
   if (fnNode.type === 'attribute') {
     const owner = interp.eval(fnNode.childForFieldName('object')!, frame);
     const method = fnNode.childForFieldName('attribute')?.text ?? '';
-    if (owner.k === 'instance' && owner.cls.methods.has(method) && !['forward', '__call__'].includes(method)) {
+    if (owner.k === 'instance' && method !== 'forward' && method !== '__call__' && owner.cls.methods.has(method)) {
       return invoke(interp, owner.cls.methods.get(method)!, owner, args);
     }
     if (owner.k === 'list' && (method === 'append' || method === 'extend')) {
@@ -53,7 +58,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
         return (owner.k === 'config' ? owner.fields.get(key.v) : owner.entries.get(key.v)) ?? args.positional[1] ?? { k: 'none' };
       }
     }
-    if (['instance', 'builtin', 'normModule', 'seq', 'list'].includes(owner.k) && (method === 'forward' || method === '__call__')) {
+    if ((method === 'forward' || method === '__call__') && MODULE_KINDS.has(owner.k)) {
       return apply(interp, owner, args, node);
     }
     if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config') {
@@ -66,13 +71,13 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
 
 function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame): Arguments {
   const positional: Value[] = [];
-  const keywords = new Map<string, Value>();
-  if (!argsNode) return { positional, keywords };
+  let keywords: Map<string, Value> | null = null;
+  if (!argsNode) return { positional, keywords: NO_KEYWORDS };
   for (const arg of named(argsNode)) {
     if (arg.type === 'keyword_argument') {
       const name = arg.childForFieldName('name')?.text;
       const value = arg.childForFieldName('value');
-      if (name && value) keywords.set(name, interp.eval(value, frame));
+      if (name && value) (keywords ??= new Map()).set(name, interp.eval(value, frame));
     } else if (arg.type === 'list_splat') {
       const inner = arg.namedChild(0);
       const value = inner ? interp.eval(inner, frame) : { k: 'unknown' as const, why: 'splat' };
@@ -84,11 +89,15 @@ function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame)
       positional.push(interp.eval(arg, frame));
     }
   }
-  return { positional, keywords };
+  return { positional, keywords: keywords ?? NO_KEYWORDS };
 }
 
+/** The arguments that are tensors of the stream, positional first. */
 function tensorArgs(args: Arguments): Value[] {
-  return [...args.positional, ...args.keywords.values()].filter(isTensorOfStream);
+  const out: Value[] = [];
+  for (const value of args.positional) if (isTensorOfStream(value)) out.push(value);
+  if (args.keywords.size > 0) for (const value of args.keywords.values()) if (isTensorOfStream(value)) out.push(value);
+  return out;
 }
 
 function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node): Value {
@@ -100,7 +109,7 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
       if (tensorArgs(args).length === 0) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
-      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: new Map(), id: freshId() };
+      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId() };
       return { k: 'apply', module, args: tensorArgs(args), node };
     }
     default:
@@ -109,21 +118,23 @@ function callValue(interp: Interpreter, callee: Value, args: Arguments, node: No
 }
 
 function callLibrary(interp: Interpreter, name: string, args: Arguments, node: Node): Value {
-  const last = name.split('.').pop() ?? name;
+  const library = libraryName(name);
+  const last = library.last;
   const first = args.positional[0];
-  const normKind = libraryNormKind(name);
+  const normKind = library.normKind;
   if (normKind) {
+    if (normKind === 'batch') interp.batchNormsMade = true;
     const norm: NormModule = { k: 'normModule', className: name, type: normKind === 'batch' ? 'other' : normKind, name: last, node, batch: normKind === 'batch', width: widthOf(args) };
     return norm;
   }
-  const functional = functionalNormKind(name);
+  const functional = library.functional;
   if (functional && first) {
     const norm: NormModule = { k: 'normModule', className: name, type: functional, name, node };
     const applied: Value = { k: 'norm', norm, arg: first, node };
     interp.normApplications.push(applied);
     return applied;
   }
-  if (DROPOUT_LIKE.test(name) && first && isTensorOfStream(first)) return first;
+  if (library.dropoutLike && first && isTensorOfStream(first)) return first;
   if (last === 'ModuleList' || last === 'list') {
     if (first?.k === 'list') return { k: 'list', items: [...first.items], repeat: first.repeat };
     return { k: 'list', items: [], repeat: null };
@@ -136,7 +147,7 @@ function callLibrary(interp: Interpreter, name: string, args: Arguments, node: N
     if (first?.k === 'dict') return first;
     return { k: 'dict', entries: new Map(args.keywords) };
   }
-  if (['int', 'float', 'round', 'floor', 'ceil', 'sqrt', 'abs', 'max', 'min', 'bool'].includes(last)) {
+  if (library.numeric) {
     const numbers = args.positional.map(numberOf);
     if (numbers.length > 0 && numbers.every((n): n is number => n !== null)) {
       const [x] = numbers;
@@ -147,7 +158,7 @@ function callLibrary(interp: Interpreter, name: string, args: Arguments, node: N
     }
     if (first && (first.k === 'index' || first.k === 'indexCmp')) return first;
   }
-  if (/^[A-Z]/.test(last)) {
+  if (library.capitalised) {
     const builtin: Builtin = { k: 'builtin', className: name, name: last, node, args: args.positional, kwargs: args.keywords, id: freshId() };
     interp.builtins.push(builtin);
     return builtin;
@@ -167,16 +178,16 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
       return applied;
     }
     case 'builtin':
-      if (DROPOUT_LIKE.test(module.className)) return first;
+      if (libraryName(module.className).dropoutLike) return first;
       return { k: 'apply', module, args: tensors, node };
     case 'seq': {
       const structural = module.items.some((i) => i.k === 'normModule' || i.k === 'instance' || i.k === 'list');
       if (!structural) {
-        const asModule: Builtin = { k: 'builtin', className: 'nn.Sequential', name: module.name, node: module.node, args: [], kwargs: new Map(), id: module.id };
+        const asModule: Builtin = { k: 'builtin', className: 'nn.Sequential', name: module.name, node: module.node, args: [], kwargs: NO_KEYWORDS, id: module.id };
         return { k: 'apply', module: asModule, args: tensors, node };
       }
       let current = first;
-      for (const item of module.items) current = apply(interp, item, { positional: [current], keywords: new Map() }, node);
+      for (const item of module.items) current = apply(interp, item, { positional: [current], keywords: NO_KEYWORDS }, node);
       return current;
     }
     case 'list': {
@@ -189,6 +200,7 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
 }
 
 function applyInstance(interp: Interpreter, module: Instance, args: Arguments, node: Node, tensors: Value[], first: Value): Value {
+  interp.instanceApplications++;
   if (interp.blockClasses.has(module.cls) && !interp.callStack.includes(module.cls)) {
     return { k: 'apply', module: { k: 'block', cls: module.cls, name: module.name }, args: tensors, node };
   }
@@ -271,25 +283,27 @@ export function invoke(interp: Interpreter, fn: Node, self: Instance | null, arg
 function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, frame: Frame): void {
   const params = named(fn.childForFieldName('parameters') ?? fn);
   let position = 0;
-  params.forEach((param, i) => {
-    if (param.type === 'list_splat_pattern' || param.type === 'dictionary_splat_pattern' || param.type === 'keyword_separator' || param.type === 'positional_separator') return;
-    const nameNode = param.type === 'identifier' ? param : param.childForFieldName('name') ?? param.namedChild(0);
+  for (let i = 0; i < params.length; i++) {
+    const param = params[i];
+    const type = param.type;
+    if (type === 'list_splat_pattern' || type === 'dictionary_splat_pattern' || type === 'keyword_separator' || type === 'positional_separator') continue;
+    const nameNode = type === 'identifier' ? param : param.childForFieldName('name') ?? param.namedChild(0);
     const name = nameNode?.text ?? '';
-    if (i === 0 && self && name === 'self') { frame.env.set('self', self); return; }
+    if (i === 0 && self && name === 'self') { frame.env.set('self', self); continue; }
     const given = args.keywords.get(name) ?? args.positional[position++];
-    if (given) { frame.env.set(name, withOrigin(given, name)); return; }
+    if (given) { frame.env.set(name, withOrigin(given, name)); continue; }
     const defaultNode = param.childForFieldName('value');
-    if (defaultNode) { frame.env.set(name, withOrigin(interp.eval(defaultNode, { env: new Map(), returned: null }), name)); return; }
+    if (defaultNode) { frame.env.set(name, withOrigin(interp.eval(defaultNode, { env: new Map(), returned: null }), name)); continue; }
     const annotation = param.childForFieldName('type')?.text;
     const configClass = annotation ? interp.module.classes.get(annotation.replace(/['"]/g, '')) : undefined;
-    if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); return; }
+    if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); continue; }
     if (CONFIG_PARAM.test(name)) {
       const candidates = configClassesOf(interp.module);
       frame.env.set(name, candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name });
-      return;
+      continue;
     }
     frame.env.set(name, { k: 'param', name });
-  });
+  }
 }
 
 /** Constants that came in through a parameter remember it, so a branch on them is a reportable flag. */
@@ -315,20 +329,30 @@ function configClassesOf(module: ModuleInfo): ClassInfo[] {
 }
 
 const configCache = new WeakMap<ClassInfo, Map<string, Value>>();
+/** Each file's filled config caches: the values every construction shares (surveyBuilds keeps them shared). */
+const filledConfigs = new WeakMap<ModuleInfo, Array<ReadonlyMap<string, Value>>>();
+
+export function filledConfigFields(module: ModuleInfo): ReadonlyArray<ReadonlyMap<string, Value>> {
+  return filledConfigs.get(module) ?? [];
+}
 
 function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
   let fields = configCache.get(cls);
   if (!fields) {
+    interp.configFills++;
     fields = new Map();
     const empty: Frame = { env: new Map(), returned: null };
     for (const field of cls.fields) if (field.value) fields.set(field.name, withOrigin(interp.eval(field.value, empty), field.name));
     const init = cls.methods.get('__init__');
     if (init) {
       const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(fields), node: cls.node, id: freshId() };
-      invoke(interp, init, instance, { positional: [], keywords: new Map() });
+      invoke(interp, init, instance, { positional: [], keywords: NO_KEYWORDS });
       for (const [key, value] of instance.attrs) fields.set(key, withOrigin(value, key));
     }
     configCache.set(cls, fields);
+    let filled = filledConfigs.get(interp.module);
+    if (!filled) filledConfigs.set(interp.module, (filled = []));
+    filled.push(fields);
   }
   return { k: 'config', cls, fields, name };
 }
@@ -336,6 +360,7 @@ function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
 /** Constructs a same-file class: a norm class becomes a norm module; anything else an instance. */
 export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, node: Node): Value {
   const normKind = customNormKind(cls);
+  if (normKind === 'batch') interp.batchNormsMade = true;
   if (normKind) return { k: 'normModule', className: cls.name, type: normKind === 'batch' ? 'other' : normKind, name: cls.name, node, batch: normKind === 'batch', width: widthOf(args) };
   if (isConfigClass(cls)) return configValue(interp, cls, cls.name);
   const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(), node, id: freshId() };
@@ -346,16 +371,16 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   if (interp.callStack.includes(cls) || interp.callStack.length > 10) return instance;
   const init = cls.methods.get('__init__');
   // Dataclass-style modules (Flax) take their fields as constructor arguments.
-  const empty: Frame = { env: new Map(), returned: null };
+  // Defaults are read in an empty frame that no expression writes to: one serves every field, made when needed.
+  let empty: Frame | null = null;
   cls.fields.forEach((field, i) => {
     const given = args.keywords.get(field.name) ?? (init ? undefined : args.positional[i]);
-    const value = given ?? (field.value ? interp.eval(field.value, empty) : undefined);
+    const value = given ?? (field.value ? interp.eval(field.value, (empty ??= { env: new Map(), returned: null })) : undefined);
     if (value) instance.attrs.set(field.name, withOrigin(value, field.name));
   });
-  for (const method of ['__init__', 'setup']) {
-    const fn = cls.methods.get(method);
-    if (fn) invoke(interp, fn, instance, method === '__init__' ? args : { positional: [], keywords: new Map() });
-  }
+  if (init) invoke(interp, init, instance, args);
+  const setup = cls.methods.get('setup');
+  if (setup) invoke(interp, setup, instance, { positional: [], keywords: NO_KEYWORDS });
   return instance;
 }
 

@@ -4,7 +4,7 @@
 import type { Node } from './syntax';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
-import { firstOf, isTensorOfStream, keyOf } from './values';
+import { firstOf, isTensorOfStream, sameKey } from './values';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -44,8 +44,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   const sublayers: Sublayer[] = [];
   let streamScale: string | null = null;
   let finalNorm: NormApplication | null = null;
-  const inputKey = keyOf(input);
-  const isInput = (v: Value): boolean => keyOf(v) === inputKey;
+  const isInput = (v: Value): boolean => sameKey(v, input);
 
   // Walks from the output back to the input, collecting steps in reverse.
   const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
@@ -123,13 +122,12 @@ interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNor
 
 /** Follows a branch from its output back to the stream: output norms, the sublayer, input norms. */
 function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
-  const streamKey = keyOf(stream);
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let current = branch;
   let node: Node | null = null;
   for (let guard = 0; guard < 64; guard++) {
-    if (keyOf(current) === streamKey) break;
+    if (sameKey(current, stream)) break;
     if (current.k === 'norm') {
       sequence.push({ norm: { norm: current.norm, node: current.node } });
       current = current.arg;
@@ -145,10 +143,10 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const site = current.site ?? current.node;
       sequence.push({ op: { name, className, node: site } });
       node ??= site;
-      const readers = current.args.filter((a) => dependsOnKey(a, streamKey));
+      const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
-      const distinct = new Set(readers.map(keyOf));
-      if (distinct.size > 1) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
+      // Keys are an equivalence: the readers are one path exactly when each has the first one's key.
+      if (readers.some((r) => !sameKey(r, readers[0]))) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
       current = readers[0];
     } else if (current.k === 'opaque' && current.deps.length === 1 && sequence.some((s) => 'op' in s)) {
       current = current.deps[0];
@@ -156,7 +154,7 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       return { ok: false, reason: current.k === 'opaque' ? `a residual branch goes through \`${current.text}\`, which the analyzer does not follow` : `a residual branch ends in something the analyzer does not follow (${current.k})` };
     }
   }
-  if (keyOf(current) !== streamKey) return { ok: false, reason: 'a residual branch is too deep to follow' };
+  if (!sameKey(current, stream)) return { ok: false, reason: 'a residual branch is too deep to follow' };
   const firstOp = sequence.findIndex((s) => 'op' in s);
   if (firstOp < 0) return { ok: false, reason: 'a residual branch adds a normalised copy of the stream with no sublayer' };
   let lastOp = firstOp;
@@ -167,16 +165,16 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node } };
 }
 
-function dependsOnKey(value: Value, key: string, depth = 0): boolean {
-  if (keyOf(value) === key) return true;
+function dependsOnValue(value: Value, target: Value, depth = 0): boolean {
+  if (sameKey(value, target)) return true;
   if (depth > 60) return false;
   switch (value.k) {
-    case 'opaque': return value.deps.some((d) => dependsOnKey(d, key, depth + 1));
-    case 'add': return value.terms.some((d) => dependsOnKey(d, key, depth + 1));
-    case 'scale': return dependsOnKey(value.value, key, depth + 1);
-    case 'norm': return dependsOnKey(value.arg, key, depth + 1);
-    case 'apply': return value.args.some((d) => dependsOnKey(d, key, depth + 1));
-    case 'tuple': return value.items.some((d) => dependsOnKey(d, key, depth + 1));
+    case 'opaque': return value.deps.some((d) => dependsOnValue(d, target, depth + 1));
+    case 'add': return value.terms.some((d) => dependsOnValue(d, target, depth + 1));
+    case 'scale': return dependsOnValue(value.value, target, depth + 1);
+    case 'norm': return dependsOnValue(value.arg, target, depth + 1);
+    case 'apply': return value.args.some((d) => dependsOnValue(d, target, depth + 1));
+    case 'tuple': return value.items.some((d) => dependsOnValue(d, target, depth + 1));
     default: return false;
   }
 }

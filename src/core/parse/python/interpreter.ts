@@ -7,7 +7,7 @@ import { arithmetic, compare } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
-import { isIndexDependent, isTensorOfStream, keyOf, numberOf, truthy } from './values';
+import { isIndexDependent, isTensorOfStream, numberOf, sameKey, truthy } from './values';
 
 /** A branch on a flag the block's behaviour may depend on (`normalize_before`, a block-index test). */
 export interface FlagSeen {
@@ -41,6 +41,13 @@ export interface InterpreterOptions {
   globals?: Map<string, Value>;
 }
 
+/** Values that are modules. */
+const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
+/** Objects a condition finds present (true), as `if self.norm:` does. */
+const OBJECT_KINDS: ReadonlySet<Value['k']> = new Set([...MODULE_KINDS, 'config', 'dict']);
+const UNPACKING_TARGETS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list']);
+/** An integer literal Number() reads as written (no `_` separators, no Python 2 `L` suffix). */
+const PLAIN_DIGITS = /^\d+$/;
 
 export class Interpreter {
   readonly globals: Map<string, Value>;
@@ -49,6 +56,11 @@ export class Interpreter {
   /** Every norm application, in order (the model's final norm is found among these). */
   readonly normApplications: Value[] = [];
   readonly builtins: Value[] = [];
+  /** Whether this interpreter made a BatchNorm-like module (else a search for them finds none). */
+  batchNormsMade = false;
+  /** Same-file modules applied, and config caches filled: what makes a construction depend on when it ran. */
+  instanceApplications = 0;
+  configFills = 0;
   readonly loopStack: Array<{ count: Value; node: Node; depth: number }> = [];
   readonly blockClasses: Set<ClassInfo>;
   readonly flagValues: Map<string, boolean>;
@@ -140,7 +152,7 @@ export class Interpreter {
       const owner = this.eval(target.childForFieldName('object')!, frame);
       const name = target.childForFieldName('attribute')?.text ?? '';
       if (owner.k === 'instance') owner.attrs.set(name, nameModule(value, name, statement));
-    } else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list'].includes(target.type)) {
+    } else if (UNPACKING_TARGETS.has(target.type)) {
       const targets = named(target);
       targets.forEach((child, i) => {
         let item: Value;
@@ -188,9 +200,9 @@ export class Interpreter {
     // A branch that returns early is a guard (`if not self.training: return x`): keep the other side.
     if (thenFrame.returned && !elseFrame.returned) { copyInto(frame, elseFrame); return; }
     if (elseFrame.returned && !thenFrame.returned) { copyInto(frame, thenFrame); return; }
-    const why = `depends on the condition \`${condition.text.slice(0, 60)}\` at line ${lineOf(condition)}`;
     const pick = (a: Value, b: Value): Value =>
-      keyOf(a) === keyOf(b) || !(isTensorOfStream(a) || isTensorOfStream(b)) ? a : { k: 'opaque', deps: [a, b], text: why };
+      sameKey(a, b) || !(isTensorOfStream(a) || isTensorOfStream(b)) ? a
+        : { k: 'opaque', deps: [a, b], text: `depends on the condition \`${condition.text.slice(0, 60)}\` at line ${lineOf(condition)}` };
     for (const [name, value] of thenFrame.env) {
       const other = elseFrame.env.get(name);
       frame.env.set(name, other ? pick(value, other) : value);
@@ -218,15 +230,14 @@ export class Interpreter {
       }
     }
     const value = this.eval(node, frame);
-    const name = flagName(node);
-    if (isIndexDependent(value)) return this.flag(name, null, node, value);
+    if (isIndexDependent(value)) return this.flag(flagName(node), null, node, value);
     if ((value.k === 'bool' || value.k === 'num' || value.k === 'str' || value.k === 'none') && value.origin) {
-      return this.flag(name, value.k === 'none' ? null : value.v, node, null);
+      return this.flag(flagName(node), value.k === 'none' ? null : value.v, node, null);
     }
-    if (value.k === 'param') return this.flag(name, null, node, null);
+    if (value.k === 'param') return this.flag(flagName(node), null, node, null);
     const known = truthy(value);
     if (known !== null) return known;
-    if (['instance', 'builtin', 'normModule', 'seq', 'list', 'config', 'dict'].includes(value.k)) return true;
+    if (OBJECT_KINDS.has(value.k)) return true;
     return 'both';
   }
 
@@ -287,7 +298,10 @@ export class Interpreter {
     if (this.module.steps.taken++ > this.module.steps.limit) return { k: 'unknown', why: 'analysis budget exhausted' };
     switch (node.type) {
       case 'identifier': return this.lookup(node.text, frame);
-      case 'integer': return { k: 'num', v: Number(node.text.replace(/_/g, '').replace(/[lL]$/, '')), text: node.text };
+      case 'integer': {
+        const text = node.text;
+        return { k: 'num', v: Number(PLAIN_DIGITS.test(text) ? text : text.replace(/_/g, '').replace(/[lL]$/, '')), text };
+      }
       case 'float': return { k: 'num', v: Number(node.text.replace(/_/g, '')), text: node.text };
       case 'true': return { k: 'bool', v: true, text: 'True' };
       case 'false': return { k: 'bool', v: false, text: 'False' };
@@ -315,7 +329,7 @@ export class Interpreter {
       case 'boolean_operator': case 'comparison_operator': return this.logical(node, frame);
       case 'tuple': case 'expression_list': case 'list': case 'set': {
         const items = named(node).map((c) => this.eval(c, frame));
-        const modules = items.length > 0 && items.every((i) => ['instance', 'builtin', 'normModule', 'seq', 'list'].includes(i.k));
+        const modules = items.length > 0 && items.every((i) => MODULE_KINDS.has(i.k));
         return node.type === 'list' && (modules || items.length === 0) ? { k: 'list', items, repeat: null } : { k: 'tuple', items };
       }
       case 'dictionary': {
@@ -334,7 +348,7 @@ export class Interpreter {
         if (decision === 'both') {
           const a = this.eval(then, frame);
           const b = this.eval(otherwise, frame);
-          return keyOf(a) === keyOf(b) ? a : { k: 'opaque', deps: [a, b], text: `depends on \`${condition.text}\` at line ${lineOf(condition)}` };
+          return sameKey(a, b) ? a : { k: 'opaque', deps: [a, b], text: `depends on \`${condition.text}\` at line ${lineOf(condition)}` };
         }
         return this.eval(decision ? then : otherwise, frame);
       }

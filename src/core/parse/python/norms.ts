@@ -14,14 +14,20 @@ const LIBRARY_NORMS: ReadonlyArray<readonly [RegExp, NormKind]> = [
 
 /** A library norm class by its last dotted name (`nn.LayerNorm`, `torch.nn.RMSNorm`, Flax `nn.LayerNorm`). */
 export function libraryNormKind(dottedName: string): NormKind | null {
-  const last = dottedName.split('.').pop() ?? dottedName;
+  const last = lastName(dottedName);
   for (const [pattern, kind] of LIBRARY_NORMS) if (pattern.test(last)) return kind;
   return null;
 }
 
+/** The last dotted part of a name (`nn.LayerNorm` → `LayerNorm`), without splitting the whole name. */
+export function lastName(dottedName: string): string {
+  const dot = dottedName.lastIndexOf('.');
+  return dot < 0 ? dottedName : dottedName.slice(dot + 1);
+}
+
 /** A functional norm (`F.layer_norm`, `torch.nn.functional.rms_norm`, `torch.layer_norm`). */
 export function functionalNormKind(dottedName: string): NormType | null {
-  const last = dottedName.split('.').pop() ?? '';
+  const last = lastName(dottedName);
   if (last === 'layer_norm') return 'layernorm';
   if (last === 'rms_norm') return 'rmsnorm';
   return null;
@@ -51,13 +57,24 @@ function computeNormKind(cls: ClassInfo): NormKind | null {
   const code = bodies.join('\n');
   if (code.length === 0 || code.length > 4000) return null;
   // Attention and MLP code also take roots and means (1/√d scaling): a norm neither mixes tokens nor projects.
-  if (/softmax|matmul|einsum|[^@]@[^@\w]/.test(code)) return null;
-  // A norm owns a weight and a bias, never submodules: a class that builds layers is a model part.
-  if (/\b(Linear|Embedding|ModuleList|ModuleDict|Sequential|MultiheadAttention|Conv\w*|Dense|\w*Attention|\w*Layer)\s*\(/.test(cls.node.text)) return null;
+  if (code.includes('softmax') || code.includes('matmul') || code.includes('einsum') || (code.includes('@') && /[^@]@[^@\w]/.test(code))) return null;
+  const kind = normKindOfCode(code);
+  // A norm owns a weight and a bias, never submodules: a class that builds layers is a model part. This
+  // scan of the whole class is the costliest test and can only veto, so it runs only on a would-be norm.
+  if (kind && BUILDS_LAYERS.test(cls.node.text)) return null;
+  return kind;
+}
+
+const BUILDS_LAYERS = /\b(Linear|Embedding|ModuleList|ModuleDict|Sequential|MultiheadAttention|Conv\w*|Dense|\w*Attention|\w*Layer)\s*\(/;
+
+/** The norm a class's method code computes, before the check that the class builds no layers. */
+function normKindOfCode(code: string): NormKind | null {
   // Functional norms (`F.layer_norm(`, `torch.rms_norm(`), not a submodule's call (`self.layer_norm(`).
-  if (/(^|[^.\w]|(?<!self)\.)layer_norm\s*\(/.test(code)) return 'layernorm';
-  if (/(^|[^.\w]|(?<!self)\.)rms_norm\s*\(/.test(code)) return 'rmsnorm';
-  const hasMean = /\.mean\s*\(|\bmean\s*\(/.test(code);
+  // The patterns start with an alternation, which the regex engine scans for at every position: a plain
+  // substring search first rules out most classes (neither can match without its name in the code).
+  if (code.includes('layer_norm') && /(^|[^.\w]|(?<!self)\.)layer_norm\s*\(/.test(code)) return 'layernorm';
+  if (code.includes('rms_norm') && /(^|[^.\w]|(?<!self)\.)rms_norm\s*\(/.test(code)) return 'rmsnorm';
+  const hasMean = code.includes('mean') && /\.mean\s*\(|\bmean\s*\(/.test(code);
   const hasRoot = /rsqrt|sqrt|\.std\s*\(|\.var\s*\(|\bvar\s*\(/.test(code);
   if (!hasMean || !hasRoot) return null;
   const centres = /\.var\s*\(|\bvar\s*\(|\.std\s*\(|-\s*\(?\s*[\w.]*(mean|mu)\b|-\s*[\w.]+\.mean\s*\(/.test(code);

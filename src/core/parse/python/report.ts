@@ -142,8 +142,9 @@ function countPostBlocks(index: Value, layers: number | null, onTrue: Placement,
   return count;
 }
 
-const WIDTH_NAMES = /^(n_embd|d_model|hidden_size|hidden_dim|dim|embed_dim|emb_dim|n_embed|d_embed|width|embedding_dim|model_dim|d)$/;
-const HEAD_NAMES = /^(n_head|n_heads|num_heads|num_attention_heads|nhead|nheads|heads|n_attn_heads|attention_heads)$/;
+// Exact names, as sets: the search below asks of every attribute of a model and its parts.
+const WIDTH_NAMES: ReadonlySet<string> = new Set(['n_embd', 'd_model', 'hidden_size', 'hidden_dim', 'dim', 'embed_dim', 'emb_dim', 'n_embed', 'd_embed', 'width', 'embedding_dim', 'model_dim', 'd']);
+const HEAD_NAMES: ReadonlySet<string> = new Set(['n_head', 'n_heads', 'num_heads', 'num_attention_heads', 'nhead', 'nheads', 'heads', 'n_attn_heads', 'attention_heads']);
 
 function widthOf(instance: Instance, model: Instance | null): number | null {
   for (const value of instance.attrs.values()) {
@@ -166,16 +167,16 @@ function headsOf(instance: Instance, model: Instance | null): number | null {
 }
 
 /** A numeric attribute with one of the given names, in the instance, its config objects and submodules. */
-function findNumber(instance: Instance, names: RegExp, depth: number): number | null {
+function findNumber(instance: Instance, names: ReadonlySet<string>, depth: number): number | null {
   if (depth > 3) return null;
   for (const [name, value] of instance.attrs) {
-    if (!names.test(name)) continue;
+    if (!names.has(name)) continue;
     if (numberOf(value) !== null) return numberOf(value);
     // `self.heads = nn.ModuleList([Head(size) for _ in range(num_heads)])`: as many as the loop makes.
     if (value.k === 'list' && value.repeat && numberOf(value.repeat.count) !== null) return numberOf(value.repeat.count);
   }
   for (const value of instance.attrs.values()) {
-    if (value.k === 'config') for (const [name, field] of value.fields) if (names.test(name) && numberOf(field) !== null) return numberOf(field);
+    if (value.k === 'config') for (const [name, field] of value.fields) if (names.has(name) && numberOf(field) !== null) return numberOf(field);
   }
   for (const value of instance.attrs.values()) {
     const children = value.k === 'instance' ? [value] : value.k === 'list' || value.k === 'seq' ? value.items.flatMap((i) => (i.k === 'list' ? i.items : [i])) : [];

@@ -35,7 +35,7 @@ export interface Builtin {
   name: string;
   node: Node;
   args: Value[];
-  kwargs: Map<string, Value>;
+  kwargs: ReadonlyMap<string, Value>;
   id: number;
 }
 
@@ -113,20 +113,37 @@ export function keyOf(value: Value): string {
   return key;
 }
 
+/**
+ * Whether two values have the same key, without building keys that cannot match. Keys are fixed once a
+ * value exists (nothing a key reads is mutated), and their first characters tell kinds apart except
+ * within {instance, builtin} (`m<id>`, one numbering) and {index, indexCmp} (`i…` and `ic…` can meet).
+ */
+export function sameKey(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (a.k !== b.k && keySpace(a.k) !== keySpace(b.k)) return false;
+  return keyOf(a) === keyOf(b);
+}
+
+function keySpace(kind: Value['k']): string {
+  if (kind === 'instance' || kind === 'builtin') return 'm';
+  if (kind === 'index' || kind === 'indexCmp') return 'i';
+  return kind;
+}
+
 function moduleKey(module: Instance | Builtin | { k: 'block'; cls: ClassInfo; name: string }): string {
   return module.k === 'block' ? `B${module.name}` : `m${module.id}`;
 }
 
 /** Whether `value` is computed from `target` (by key); stops at module objects and constants. */
 export function dependsOn(value: Value, target: Value): boolean {
-  return dependsOnKey(value, keyOf(target), new Set());
+  return dependsOnValue(value, target, new Set());
 }
 
-function dependsOnKey(value: Value, key: string, seen: Set<Value>): boolean {
+function dependsOnValue(value: Value, target: Value, seen: Set<Value>): boolean {
   if (seen.has(value)) return false;
   seen.add(value);
-  if (keyOf(value) === key) return true;
-  for (const child of childrenOf(value)) if (dependsOnKey(child, key, seen)) return true;
+  if (sameKey(value, target)) return true;
+  for (const child of childrenOf(value)) if (dependsOnValue(child, target, seen)) return true;
   return false;
 }
 
