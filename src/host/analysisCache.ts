@@ -25,7 +25,7 @@ export type SiblingReader = (file: string) => { file: string; bytes: Uint8Array 
 
 /**
  * Analyses one source from the editor's text (which may be unsaved), never throwing. `trees` keeps each
- * document's last syntax tree, so the next version re-parses incrementally.
+ * document's last copied syntax tree, so the next version re-parses only what the edit touched.
  */
 export type Analyzer = (file: string, languageId: string, source: string, parser: () => Promise<PythonParser>, trees?: TreeStore) => Promise<FileReport>;
 
@@ -48,7 +48,7 @@ export function coreAnalyzer(readSibling: SiblingReader = () => undefined): Anal
 export class AnalysisCache {
   private readonly entries = new Map<string, { version: number; report: Promise<FileReport> }>();
   private parser: Promise<PythonParser> | undefined;
-  /** The last syntax tree of the most recently analysed documents, for incremental re-parses. */
+  /** The last copied syntax tree of the most recently analysed documents, for re-parsing only what an edit touched. */
   private readonly trees = new TreeStore(8);
 
   constructor(
@@ -85,7 +85,7 @@ export class AnalysisCache {
     return cached && cached.version === document.version ? cached.report : undefined;
   }
 
-  /** Drops a closed document's report and frees its kept tree. */
+  /** Drops a closed document's report and its kept tree. */
   forget(document: Pick<AnalysedDocument, 'uri' | 'fileName' | 'languageId'>): void {
     this.entries.delete(document.uri.toString());
     this.trees.forget(analysisName(document.fileName, document.languageId));

@@ -1,6 +1,6 @@
-// Incremental re-analysis: an edited file re-parsed from its kept tree must report exactly what a fresh
-// analysis reports, across the fixtures and seeded random edits (typing, deleting, pasting, breaking
-// the syntax and fixing it again, multi-byte characters); and editBetween's edit must be tree-sitter's.
+// Re-analysis from the kept tree: an edited file whose changed region alone is re-parsed must copy to the
+// very tree a fresh parse gives and report exactly what a fresh analysis reports, across the fixtures and
+// seeded edits (typing, deleting, pasting, breaking the syntax and fixing it again, multi-byte characters).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { analyzeFile } from '../../src/core/parse/analyze';
 import { createPythonParser } from '../../src/core/parse/treeSitter';
 import type { PythonParser } from '../../src/core/parse/treeSitter';
-import { editBetween, TreeStore } from '../../src/core/parse/treeStore';
+import { changedSpan, TreeStore } from '../../src/core/parse/treeStore';
+import { copyTree } from '../../src/core/parse/python/copyTree';
+import { reparseChanged } from '../../src/core/parse/python/reparse';
+import type { Node } from '../../src/core/parse/python/syntaxNode';
 import { readGrammarBinaries } from '../../src/node/grammars';
 
 let python: PythonParser;
@@ -20,33 +23,17 @@ const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const fixtures = join(process.cwd(), 'test', 'fixtures', 'python');
 const sources = readdirSync(fixtures).filter((f) => f.endsWith('.py')).sort().map((f) => ({ name: f, text: readFileSync(join(fixtures, f), 'utf8') }));
 
-/** Row and column of an offset counted the slow, obvious way. */
-function slowPoint(text: string, offset: number): { row: number; column: number } {
-  const lines = text.slice(0, offset).split('\n');
-  return { row: lines.length - 1, column: lines[lines.length - 1].length };
-}
-
-test('editBetween: the changed span between two texts, with rows and UTF-16 columns', () => {
-  assert.equal(editBetween('same', 'same'), null);
-  const before = 'class A:\n    x = 1\n    y = 2\n';
-  const after = 'class A:\n    x = 10\n    y = 2\n';
-  assert.deepEqual(editBetween(before, after), {
-    startIndex: 18, oldEndIndex: 18, newEndIndex: 19,
-    startPosition: { row: 1, column: 9 }, oldEndPosition: { row: 1, column: 9 }, newEndPosition: { row: 1, column: 10 },
-  });
-  // Deleting a whole line: the old end is on the next row.
-  const deleted = editBetween(before, 'class A:\n    y = 2\n')!;
-  assert.deepEqual([deleted.startIndex, deleted.oldEndIndex, deleted.newEndIndex], [13, 23, 13]);
-  assert.deepEqual([deleted.startPosition, deleted.oldEndPosition], [{ row: 1, column: 4 }, { row: 2, column: 4 }]);
-  // 😀 and 😃 share their high surrogate: the edit starts before the pair, never inside it.
-  const emoji = editBetween('s = "😀"\n', 's = "😃"\n')!;
-  assert.deepEqual([emoji.startIndex, emoji.oldEndIndex, emoji.newEndIndex], [5, 7, 7]);
+test('changedSpan: the changed span between two texts in UTF-16 units, never inside a surrogate pair', () => {
+  assert.equal(changedSpan('same', 'same'), null);
+  assert.deepEqual(changedSpan('class A:\n    x = 1\n', 'class A:\n    x = 10\n'), { start: 18, oldEnd: 18, newEnd: 19 });
+  assert.deepEqual(changedSpan('class A:\n    x = 1\n    y = 2\n', 'class A:\n    y = 2\n'), { start: 13, oldEnd: 23, newEnd: 13 });
+  // 😀 and 😃 share their high surrogate: the span starts before the pair.
+  assert.deepEqual(changedSpan('s = "😀"\n', 's = "😃"\n'), { start: 5, oldEnd: 7, newEnd: 7 });
   // Repeated text: prefix and suffix never overlap.
-  const grown = editBetween('aaaa', 'aaaaaa')!;
-  assert.deepEqual([grown.startIndex, grown.oldEndIndex, grown.newEndIndex], [4, 4, 6]);
+  assert.deepEqual(changedSpan('aaaa', 'aaaaaa'), { start: 4, oldEnd: 4, newEnd: 6 });
 });
 
-test('editBetween agrees with a slow reference on seeded random edits', () => {
+test('changedSpan reproduces the new text from the old on seeded random edits', () => {
   let seed = 7;
   const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const alphabet = ['a', ' ', '\n', 'é', '😀', 'x\ny', '('];
@@ -55,25 +42,27 @@ test('editBetween agrees with a slow reference on seeded random edits', () => {
     const at = Math.floor(random() * (base.length + 1));
     const cut = Math.floor(random() * (base.length - at + 1));
     const insert = Array.from({ length: Math.floor(random() * 4) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
-    let after = base.slice(0, at) + insert + base.slice(at + cut);
-    if (random() < 0.1) after = base;
-    const edit = editBetween(base, after);
+    const after = random() < 0.1 ? base : base.slice(0, at) + insert + base.slice(at + cut);
+    const span = changedSpan(base, after);
     if (base === after) {
-      assert.equal(edit, null);
+      assert.equal(span, null);
       continue;
     }
-    assert.ok(edit);
-    // The edit reproduces the new text from the old one.
-    assert.equal(base.slice(0, edit.startIndex) + after.slice(edit.startIndex, edit.newEndIndex) + base.slice(edit.oldEndIndex), after);
-    assert.deepEqual(edit.startPosition, slowPoint(base, edit.startIndex));
-    assert.deepEqual(edit.oldEndPosition, slowPoint(base, edit.oldEndIndex));
-    assert.deepEqual(edit.newEndPosition, slowPoint(after, edit.newEndIndex));
-    for (const cutAt of [edit.startIndex, edit.oldEndIndex]) {
+    assert.ok(span);
+    assert.equal(base.slice(0, span.start) + after.slice(span.start, span.newEnd) + base.slice(span.oldEnd), after);
+    for (const cutAt of [span.start, span.oldEnd]) {
       const unit = base.charCodeAt(cutAt);
-      assert.ok(!(unit >= 0xdc00 && unit <= 0xdfff), `edit boundary ${cutAt} splits a surrogate pair`);
+      assert.ok(!(unit >= 0xdc00 && unit <= 0xdfff), `span boundary ${cutAt} splits a surrogate pair`);
     }
   }
 });
+
+/** Every node of a copied tree as one line: what the analyzer can read of it. */
+function dump(node: Node, depth = 0, out: string[] = []): string[] {
+  out.push(`${depth} ${node.type} ${node.field} ${node.startIndex}-${node.endIndex} ${node.isNamed} ${node.isMissing} ${node.hasError} ${JSON.stringify(node.text.slice(0, 20))} ${node.parent?.type ?? '-'}`);
+  for (const child of node.children) dump(child, depth + 1, out);
+  return out;
+}
 
 /** A seeded edit of the kinds an editor sends: type a character, delete a range, paste a line, break a bracket. */
 function randomEdit(text: string, random: () => number): string {
@@ -113,6 +102,64 @@ test('re-analysing from the kept tree reports what a fresh analysis reports, ove
   }
   assert.ok(store.size <= 4, 'the store keeps at most its capacity');
   assert.equal(reparsed, sources.length * 12);
+});
+
+/** A seeded edit that usually keeps the syntax valid: a statement, a comment, a blank line, a new function, a digit. */
+function tidyEdit(text: string, random: () => number): string {
+  const lines = text.split('\n');
+  const at = 1 + Math.floor(random() * (lines.length - 1));
+  const line = lines[at];
+  const indent = /^\s*/.exec(line)![0];
+  const kind = Math.floor(random() * 5);
+  if (kind === 0 && line.trim() !== '') lines.splice(at, 0, `${indent}scale = 1.0`);
+  else if (kind === 1 && line.trim() !== '') lines[at] = `${line}  # note`;
+  else if (kind === 2) lines.splice(at, 0, '');
+  else if (kind === 3 && indent === '' && line.trim() !== '') lines.splice(at, 0, 'def helper(x):', '    return x', '', '');
+  else return text.replace(/\d/, String(Math.floor(random() * 10)));
+  return lines.join('\n');
+}
+
+test('a re-parsed region composes the very tree a fresh parse copies, and falls back where it must', () => {
+  let seed = 99;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  let composed = 0;
+  let fellBack = 0;
+  for (const { text: original } of sources) {
+    let text = original;
+    let tree = python.parser.parse(text)!;
+    let kept = { text, root: copyTree(tree, text) };
+    tree.delete();
+    for (let step = 0; step < 10; step++) {
+      const next = step % 3 === 2 ? randomEdit(text, random) : tidyEdit(text, random);
+      // Any share: the fixtures are small, and this test is about the composition, not the saving.
+      const root = reparseChanged(kept, next, python.parser, 1);
+      tree = python.parser.parse(next)!;
+      const fresh = copyTree(tree, next);
+      // tree-sitter's own flag: some recoveries leave no ERROR or MISSING node for the copy to see.
+      const broken = tree.rootNode.hasError;
+      tree.delete();
+      if (root) {
+        composed++;
+        assert.deepEqual(dump(root), dump(fresh));
+      } else {
+        fellBack++;
+        assert.ok(broken, `fell back on a valid edit of a valid tree: ${JSON.stringify(changedSpan(text, next))}`);
+      }
+      if (broken) {
+        // Back to the last valid text, so that every step starts from a tree the region path can use.
+        tree = python.parser.parse(text)!;
+        kept = { text, root: copyTree(tree, text) };
+        tree.delete();
+        continue;
+      }
+      text = next;
+      kept = { text, root: root ?? fresh };
+    }
+  }
+  // Most seeded edits keep the syntax valid and take the region path; the broken ones fall back.
+  assert.ok(composed > fellBack, `composed ${composed}, fell back ${fellBack}`);
+  assert.ok(fellBack > 0);
+  console.log(`# ${composed} edits composed from a region, ${fellBack} parsed whole`);
 });
 
 test('the store frees what it drops and re-analyses unchanged text without a parse', () => {

@@ -23,8 +23,9 @@ export interface AnalyzeOptions {
   /** Clock in milliseconds; tests pass a fake one. */
   now?: () => number;
   /**
-   * Where an editor keeps each file's last syntax tree, so re-analysing an edited file re-parses
-   * incrementally (keyed by `file`). Without it every analysis parses from scratch, as the CLI does.
+   * Where an editor keeps each file's last copied syntax tree (keyed by `file`), so re-analysing an
+   * edited file re-parses only the statements around the edit. Without it every analysis parses the
+   * whole file, as the CLI does.
    */
   trees?: TreeStore;
 }

@@ -1,32 +1,30 @@
-// Keeps the last syntax tree of each file an editor re-analyses, so the next analysis re-parses
-// incrementally: the change between the old and the new text becomes one tree-sitter edit, and
-// tree-sitter reuses every subtree the edit does not touch (a one-line edit of a 3,000-line file
-// re-parses in a few ms instead of ~45). The CLI, which reads each file once, has no store.
+// Keeps the last syntax tree of each file an editor re-analyses (as the plain-JS copy the analyzer reads),
+// so the next analysis re-parses only the top-level statements around the change and moves the others
+// (python/reparse.ts): a one-line edit of a 3,000-line file costs a few ms of parsing instead of ~45.
+// tree-sitter's own incremental re-parse was tried first and dropped: with tree-sitter-python, an edit
+// that adds a line or a comment re-lexes everything after it (23-74 ms on the bench file). The CLI,
+// which reads each file once, has no store.
 
-import type { Edit, Point, Tree } from 'web-tree-sitter';
+import type { Node } from './python/syntaxNode';
 
-interface Kept {
+/** A file's text and the copied tree of exactly that text. */
+export interface KeptTree {
   text: string;
-  tree: Tree;
+  root: Node;
 }
 
-/** The row and UTF-16 column of `offset` in `text`, counting rows from 0 as tree-sitter does. */
-function pointAt(text: string, offset: number): Point {
-  let row = 0;
-  let lineStart = 0;
-  for (let at = text.indexOf('\n'); at >= 0 && at < offset; at = text.indexOf('\n', at + 1)) {
-    row++;
-    lineStart = at + 1;
-  }
-  return { row, column: offset - lineStart };
+/** Where `before` and `after` differ: [start, oldEnd) of `before` became [start, newEnd) of `after`. */
+export interface ChangedSpan {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
 }
 
 /**
- * The single edit that turns `before` into `after`: everything between their common prefix and their
- * common suffix, in UTF-16 code units (web-tree-sitter's unit for text given as a string). Null when
- * the texts are equal. Several edits far apart become one wide edit: correct, with less reuse.
+ * The span between the common prefix and the common suffix of two texts, in UTF-16 code units (never
+ * inside a surrogate pair); null when they are equal. Edits far apart become one wide span.
  */
-export function editBetween(before: string, after: string): Edit | null {
+export function changedSpan(before: string, after: string): ChangedSpan | null {
   if (before === after) return null;
   const shorter = Math.min(before.length, after.length);
   let start = 0;
@@ -36,17 +34,7 @@ export function editBetween(before: string, after: string): Edit | null {
   // Never split a surrogate pair: tree-sitter decodes the text as UTF-16 code points.
   if (start > 0 && isHighSurrogate(after.charCodeAt(start - 1))) start--;
   if (suffix > 0 && isLowSurrogate(after.charCodeAt(after.length - suffix))) suffix--;
-  const oldEndIndex = before.length - suffix;
-  const newEndIndex = after.length - suffix;
-  const startPosition = pointAt(before, start);
-  return {
-    startIndex: start,
-    oldEndIndex,
-    newEndIndex,
-    startPosition,
-    oldEndPosition: pointAt(before, oldEndIndex),
-    newEndPosition: pointAt(after, newEndIndex),
-  };
+  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
 }
 
 function isHighSurrogate(unit: number): boolean {
@@ -58,48 +46,34 @@ function isLowSurrogate(unit: number): boolean {
 }
 
 /**
- * The last tree per file, least recently used first, at most `capacity` of them: each holds wasm
- * memory (a few MiB for a 3,000-line file), freed when it is replaced, evicted or cleared.
+ * The last copied tree per file, least recently used first, at most `capacity` of them (a 3,000-line
+ * file's copy is ~3.5 MB of JS heap, collected once dropped).
  */
 export class TreeStore {
-  private readonly kept = new Map<string, Kept>();
+  private readonly kept = new Map<string, KeptTree>();
 
   constructor(private readonly capacity = 8) {}
 
-  /**
-   * Removes and returns the tree kept for `file`, already edited to match `text` (tree-sitter's
-   * precondition for reusing it), or null when none is kept. The caller owns the returned tree.
-   */
-  take(file: string, text: string): { tree: Tree; unchanged: boolean } | null {
-    const kept = this.kept.get(file);
-    if (!kept) return null;
+  /** Removes and returns what is kept for `file`: the caller may reuse its nodes, so it is kept no more. */
+  take(file: string): KeptTree | null {
+    const kept = this.kept.get(file) ?? null;
     this.kept.delete(file);
-    const edit = editBetween(kept.text, text);
-    if (edit) kept.tree.edit(edit);
-    return { tree: kept.tree, unchanged: edit === null };
+    return kept;
   }
 
-  /** Keeps `tree` as the parse of `text` for the next analysis of `file`; the store now owns it. */
-  put(file: string, text: string, tree: Tree): void {
-    const previous = this.kept.get(file);
-    if (previous && previous.tree !== tree) previous.tree.delete();
+  /** Keeps `root`, the copied tree of `text`, for the next analysis of `file`. */
+  put(file: string, text: string, root: Node): void {
     this.kept.delete(file);
-    this.kept.set(file, { text, tree });
-    while (this.kept.size > this.capacity) {
-      const [oldest, entry] = this.kept.entries().next().value as [string, Kept];
-      this.kept.delete(oldest);
-      entry.tree.delete();
-    }
+    this.kept.set(file, { text, root });
+    while (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value as string);
   }
 
-  /** Frees the tree kept for `file`, if any (the document closed). */
+  /** Drops what is kept for `file` (the document closed). */
   forget(file: string): void {
-    this.kept.get(file)?.tree.delete();
     this.kept.delete(file);
   }
 
   clear(): void {
-    for (const entry of this.kept.values()) entry.tree.delete();
     this.kept.clear();
   }
 

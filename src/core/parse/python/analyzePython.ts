@@ -1,36 +1,39 @@
 // The Python analyzer's entry: parse once, interpret the model code symbolically, report each block.
 
 import type { FileReport } from '../../ir/model';
+import type { Tree } from 'web-tree-sitter';
 import type { PythonParser } from '../treeSitter';
 import type { TreeStore } from '../treeStore';
 import { scanBlocks } from './blocks';
+import { readsTree } from './copyTree';
+import { reparseChanged } from './reparse';
 import { blockReport } from './report';
 import { collectModule, copyTree, syntaxErrors } from './syntax';
+import type { Node } from './syntaxNode';
 import { torchBuiltinBlocks } from './torchBuiltins';
 
 /**
  * Classifies every transformer block in a Python source. Never throws. With a store, the file's last
- * tree (if kept) seeds an incremental re-parse, and this parse is kept for the next one.
+ * copied tree (if kept) spares parsing and copying what an edit left alone, and this copy is kept.
  */
 export function analyzePython(file: string, source: string, parser: PythonParser, store?: TreeStore): FileReport {
   const report: FileReport = { file, language: 'python', blocks: [], diagnostics: [] };
-  let tree;
-  const previous = store?.take(file, source) ?? null;
+  let tree: Tree | null = null;
+  let root: Node | null = null;
   try {
-    // Unchanged text needs no parse at all; otherwise tree-sitter reuses what the edit left intact.
-    tree = previous?.unchanged ? previous.tree : parser.parser.parse(source, previous?.tree);
+    const kept = store?.take(file) ?? null;
+    if (kept) root = reparseChanged(kept, source, parser.parser);
+    if (!root) tree = parser.parser.parse(source);
   } catch (error) {
     report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: `tree-sitter could not parse the file (${String(error)}).` });
     return report;
-  } finally {
-    if (previous && previous.tree !== tree) previous.tree.delete();
   }
-  if (!tree) {
+  if (!root && !tree) {
     report.diagnostics.push({ severity: 'error', code: 'parse-failed', line: 0, message: 'tree-sitter returned no tree.' });
     return report;
   }
   try {
-    const root = copyTree(tree, source);
+    root ??= copyTree(tree!, source);
     report.diagnostics.push(...syntaxErrors(root));
     const module = collectModule(root, source);
     const scan = scanBlocks(module);
@@ -49,8 +52,11 @@ export function analyzePython(file: string, source: string, parser: PythonParser
   } catch (error) {
     report.diagnostics.push({ severity: 'error', code: 'analyzer-error', line: 0, message: `the analyzer failed on this file (${error instanceof Error ? error.message : String(error)}); please report it with the file.` });
   } finally {
-    if (store) store.put(file, source, tree);
-    else tree.delete();
+    // Kept only when clean: a copy that may still read its tree (the fallback copy's lazy bodies) must
+    // not outlive it, and the region path needs a tree without syntax errors (tree-sitter's own flag:
+    // some recoveries leave no ERROR node in the copy).
+    if (store && root && !readsTree(root) && !tree?.rootNode.hasError) store.put(file, source, root);
+    tree?.delete();
   }
   return report;
 }

@@ -55,6 +55,27 @@ export function copyTree(tree: Tree, source: string, runtime = treeSitterRuntime
   return root;
 }
 
+/**
+ * Copies `tree`, parsed from the slice of `file`'s text that starts at `base`, as nodes of the whole
+ * file (offsets moved by `base`): an edited region, re-parsed alone (reparse.ts).
+ * Null where the raw walk is not trusted: the region path is an optimisation, the caller parses all.
+ */
+export function copyRegion(tree: Tree, file: SourceText, base: number, runtime = treeSitterRuntime()): Node | null {
+  const raw = trustedRawWalk(tree, runtime, { reference: () => tree.walk() });
+  if (!raw) return null;
+  try {
+    const types = typeTable(tree, runtime);
+    const top = raw.walker.root(raw.pointer);
+    const root = new Node(types.names[top.typeId] ?? 'ERROR', true, null, top.start + base, top.end + base, false, file);
+    const copy = new RawCopy(root, top.typeId, file, types, tree.rootNode.hasError, base);
+    raw.walker.walk(raw.pointer, copy);
+    copy.finish();
+    return root;
+  } catch {
+    return null;
+  }
+}
+
 /** Roots copied with function bodies left to be copied from their tree when first read. */
 const lazyRoots = new WeakSet<Node>();
 
@@ -181,7 +202,7 @@ class RawCopy implements RawVisitor {
   private readonly fields: (string | null)[];
   private readonly grammar: GrammarTable;
 
-  constructor(root: Node, rootId: number, private readonly file: SourceText, types: TypeTable, private readonly keepTokens: boolean) {
+  constructor(root: Node, rootId: number, private readonly file: SourceText, types: TypeTable, private readonly keepTokens: boolean, private readonly base = 0) {
     this.open = [root];
     this.openIds = [rootId];
     this.length = file.text.length;
@@ -193,6 +214,8 @@ class RawCopy implements RawVisitor {
   enter(typeId: number, fieldId: number, start: number, end: number, isMissing: boolean): boolean {
     const grammar = this.grammar;
     const known = typeId < grammar.named.length;
+    start += this.base;
+    end += this.base;
     if ((!known && typeId !== ERROR_TYPE_ID) || end < start || end > this.length) throw new Error('raw tree walk: a node no tree has');
     const isNamed = known ? grammar.named[typeId] === 1 : grammar.errorIsNamed;
     if (!isNamed && !this.keepTokens && grammar.keepsTokens[this.openIds[this.openIds.length - 1]] !== 1) return false;

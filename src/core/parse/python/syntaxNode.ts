@@ -23,10 +23,11 @@ export class Node {
     readonly type: string,
     isNamed: boolean,
     readonly field: string | null,
-    readonly startIndex: number,
-    readonly endIndex: number,
+    // Mutable only for rebase(): an editor's re-analysis moves unchanged statements instead of re-copying them.
+    public startIndex: number,
+    public endIndex: number,
     isMissing: boolean,
-    private readonly file: SourceText,
+    private file: SourceText,
   ) {
     this.flags = (isNamed ? NAMED : 0) | (isMissing ? MISSING : 0);
   }
@@ -78,6 +79,21 @@ export class Node {
   setChildren(children: Node[]): void { this.kids = children; }
   /** The children copied so far, without loading: copyTree's walk must not start another walk. */
   get copiedChildren(): readonly Node[] { return this.kids; }
+
+  /**
+   * Moves this subtree by `delta` code units into `file`, the edited text it now belongs to (reparse.ts).
+   * Only for fully copied subtrees: a lazy body would be copied from the old tree at old offsets.
+   */
+  rebase(delta: number, file: SourceText): void {
+    const stack: Node[] = [this];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      node.startIndex += delta;
+      node.endIndex += delta;
+      node.file = file;
+      for (const child of node.kids) stack.push(child);
+    }
+  }
 }
 
 /** The source with a line table, so rows and UTF-16 columns come from offsets without asking tree-sitter. */
