@@ -54,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     }),
     vscode.workspace.onDidCloseTextDocument((document) => {
       cache.forget(document);
+      codeLens.forget(document);
       diagnostics.collection.delete(document.uri);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {

@@ -1,7 +1,7 @@
 // Hover, CodeLens and diagnostics: thin adapters from the pure text modules to vscode objects.
 
 import * as vscode from 'vscode';
-import { codeLensSpecs } from './codeLensText';
+import { codeLensSpecs, type LensSpec } from './codeLensText';
 import type { Controller } from './controller';
 import { diagnosticFindings, type RuleFinding } from './diagnosticRules';
 import { hoverMarkdown, hoverTargetAt } from './hoverText';
@@ -28,8 +28,14 @@ export class NormScopeHover implements vscode.HoverProvider {
   }
 }
 
+/** The lenses' titles as one string, to tell whether a report changes what the lenses say (VS Code moves them with the text itself). */
+function lensTitles(specs: readonly LensSpec[]): string {
+  return specs.map((spec) => spec.title).join('\n');
+}
+
 export class NormScopeCodeLens implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
+  private readonly shown = new Map<string, string>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
   constructor(private readonly controller: Controller) {}
@@ -38,10 +44,23 @@ export class NormScopeCodeLens implements vscode.CodeLensProvider {
     this.changed.fire();
   }
 
+  forget(document: vscode.TextDocument): void {
+    this.shown.delete(document.uri.toString());
+  }
+
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled()) return [];
     const report = await this.controller.cache.analyze(document);
-    return codeLensSpecs(report).map((spec) => new vscode.CodeLens(lineToRange(spec.line), {
+    const specs = codeLensSpecs(report);
+    // VS Code asks again after an edit, but with the panel open beside the editor it draws the new titles
+    // only once the editor scrolls (seen in code-server 4.139); a change event makes it redraw them. So
+    // when what the lenses say changed since the last answer for this document, one event follows.
+    const key = document.uri.toString();
+    const titles = lensTitles(specs);
+    const before = this.shown.get(key);
+    this.shown.set(key, titles);
+    if (before !== undefined && before !== titles) setTimeout(() => this.refresh(), 50);
+    return specs.map((spec) => new vscode.CodeLens(lineToRange(spec.line), {
       title: spec.title,
       command: spec.action === 'diagram' ? COMMANDS.showDiagram.id : COMMANDS.probe.id,
       arguments: [{ uri: document.uri, blockIndex: spec.blockIndex }],

@@ -1,9 +1,9 @@
-// The six things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
+// The seven things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
 import type { BrowserContext, Page } from 'playwright-core';
 import { check } from './check';
 import { compareScenario, probeScenario, themeScenario } from './panelScenarios';
 import { BROKEN_FILE, EXAMPLES, brokenLine } from './workspace';
-import { editorLine, hoverWord, notifications, openFile, plainText, SLOW_MS, waitForCodeLens } from './workbench';
+import { editorLine, hoverWord, notifications, openFile, plainText, runCommand, SLOW_MS, waitForCodeLens } from './workbench';
 
 export interface ScenarioContext {
   page: Page;
@@ -96,4 +96,39 @@ const syntaxError: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario];
+/** Selects `text` in the active editor (the find widget leaves it selected) and types `replacement` over it. */
+async function replaceText(page: Page, text: string, replacement: string): Promise<void> {
+  await editorLine(page, text);
+  // insertText types as an input method would: no auto-closed brackets doubling the ones typed.
+  await page.keyboard.insertText(replacement);
+}
+
+const editScenario: Scenario = {
+  slug: 'edit-follows',
+  title: 'edit a Pre-LN block into Post-LN: the CodeLens follows the unsaved edit, and the revert',
+  async run({ page, note, screenshotPath }) {
+    const example = EXAMPLES.preLn;
+    await openFile(page, example.file);
+    await editorLine(page, example.classLine);
+    await waitForCodeLens(page, example.lens);
+    // Move each norm from the sublayer's input to after the residual add: Post-LN, N(x + F(x)).
+    await replaceText(page, 'x = x + self.attn(self.ln_1(x))', 'x = self.ln_1(x + self.attn(x))');
+    await replaceText(page, 'x = x + self.mlp(self.ln_2(x))', 'x = self.ln_2(x + self.mlp(x))');
+    await editorLine(page, example.classLine);
+    const postLn = new RegExp(example.lens.source.replace('Pre-LN', 'Post-LN'));
+    const edited = await waitForCodeLens(page, postLn);
+    note(`CodeLenses after the edit: ${JSON.stringify(edited)}`);
+    check(!edited.some((text) => /Pre-LN/.test(text)), `a lens still says Pre-LN after the edit: ${JSON.stringify(edited)}`);
+    const dirty = await page.locator('.tabs-container .tab.active.dirty').count();
+    check(dirty === 1, 'the edited file should be unsaved: NormScope reads the editor, not the disk');
+    await page.screenshot({ path: screenshotPath });
+    // Leave the workspace as it was: the revert must bring the Pre-LN lens back.
+    await runCommand(page, 'File: Revert File');
+    await editorLine(page, example.classLine);
+    const reverted = await waitForCodeLens(page, example.lens);
+    note(`CodeLenses after the revert: ${JSON.stringify(reverted)}`);
+    check(!reverted.some((text) => /Post-LN/.test(text)), `a lens still says Post-LN after the revert: ${JSON.stringify(reverted)}`);
+  },
+};
+
+export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario, editScenario];

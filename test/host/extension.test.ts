@@ -68,3 +68,29 @@ test('through the real analyzer: CodeLens and hover on a nanoGPT-style file', as
   assert.equal(hover.range?.start.line, use.line - 1);
   assert.equal(await registered.hovers[0].provideHover(document, new api.Position(0, 0)), null);
 });
+
+test('a CodeLens whose title an edit changes asks VS Code to redraw, once; unchanged titles ask nothing', async () => {
+  const { api, registered } = createFakeVscode();
+  const extension = requireWithFakeVscode<ExtensionModule>(resolve('dist/extension.js'), api);
+  extension.activate({ subscriptions: [], extensionUri: api.Uri.file(process.cwd()) });
+  const provider = registered.codeLenses[0];
+  let redraws = 0;
+  provider.onDidChangeCodeLenses?.(() => redraws++);
+  const settle = () => new Promise((done) => setTimeout(done, 120));
+  const titles = async (version: number, text: string) => (await provider.provideCodeLenses(fakeDocument('/nonexistent/models/gpt.py', text, 'python', version))).map((l) => l.command?.title ?? '');
+  assert.match((await titles(1, GPT_SOURCE))[0], /Pre-LN/);
+  await settle();
+  assert.equal(redraws, 0, 'the first answer for a document needs no redraw');
+  // An edit that only adds a comment line keeps every title: no redraw.
+  await titles(2, `# a comment\n${GPT_SOURCE}`);
+  await settle();
+  assert.equal(redraws, 0);
+  const postLn = GPT_SOURCE.replace('x = x + self.attn(self.ln_1(x))', 'x = self.ln_1(x + self.attn(x))').replace('x = x + self.mlp(self.ln_2(x))', 'x = self.ln_2(x + self.mlp(x))');
+  assert.notEqual(postLn, GPT_SOURCE);
+  assert.match((await titles(3, postLn))[0], /Post-LN/);
+  await settle();
+  assert.equal(redraws, 1, 'changed titles ask for one redraw');
+  await titles(3, postLn);
+  await settle();
+  assert.equal(redraws, 1, 'the redraw itself asks for nothing more');
+});

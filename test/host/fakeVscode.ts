@@ -44,7 +44,7 @@ class Diagnostic {
 export interface Registrations {
   commands: Map<string, (...args: unknown[]) => unknown>;
   hovers: { provideHover(document: unknown, position: Position): Promise<Hover | null> }[];
-  codeLenses: { provideCodeLenses(document: unknown): Promise<CodeLens[]> }[];
+  codeLenses: { provideCodeLenses(document: unknown): Promise<CodeLens[]>; onDidChangeCodeLenses?: (listener: () => void) => unknown }[];
   serializers: string[];
   diagnostics: Map<string, Diagnostic[]>;
 }
