@@ -21,15 +21,19 @@ export interface Scenario {
   run(ctx: ScenarioContext): Promise<void>;
 }
 
+/** The lenses above a class, once one of them matches `lens`: the lens sits above the class, which may be far down the file. */
+async function lensesAbove(page: Page, classLine: string, lens: RegExp): Promise<string[]> {
+  await editorLine(page, classLine);
+  return waitForCodeLens(page, lens);
+}
+
 const codeLens: Scenario = {
   slug: 'codelens-pre-ln',
   title: 'open a Pre-LN model: the CodeLens shows its placement and depth',
   async run({ page, note, screenshotPath }) {
     const example = EXAMPLES.preLn;
     await openFile(page, example.file);
-    // The lens sits above the block class, which may be far down the file: go there first.
-    await editorLine(page, example.classLine);
-    const lenses = await waitForCodeLens(page, example.lens);
+    const lenses = await lensesAbove(page, example.classLine, example.lens);
     note(`CodeLenses: ${JSON.stringify(lenses)}`);
     check(lenses.some((text) => example.lens.test(text)), `no CodeLens reads ${example.lens}: ${JSON.stringify(lenses)}`);
     check(lenses.some((text) => /Probe/.test(text)), `no Probe CodeLens beside the placement: ${JSON.stringify(lenses)}`);
@@ -109,14 +113,11 @@ const editScenario: Scenario = {
   async run({ page, note, screenshotPath }) {
     const example = EXAMPLES.preLn;
     await openFile(page, example.file);
-    await editorLine(page, example.classLine);
-    await waitForCodeLens(page, example.lens);
+    await lensesAbove(page, example.classLine, example.lens);
     // Move each norm from the sublayer's input to after the residual add: Post-LN, N(x + F(x)).
     await replaceText(page, 'x = x + self.attn(self.ln_1(x))', 'x = self.ln_1(x + self.attn(x))');
     await replaceText(page, 'x = x + self.mlp(self.ln_2(x))', 'x = self.ln_2(x + self.mlp(x))');
-    await editorLine(page, example.classLine);
-    const postLn = new RegExp(example.lens.source.replace('Pre-LN', 'Post-LN'));
-    const edited = await waitForCodeLens(page, postLn);
+    const edited = await lensesAbove(page, example.classLine, new RegExp(example.lens.source.replace('Pre-LN', 'Post-LN')));
     note(`CodeLenses after the edit: ${JSON.stringify(edited)}`);
     check(!edited.some((text) => /Pre-LN/.test(text)), `a lens still says Pre-LN after the edit: ${JSON.stringify(edited)}`);
     const dirty = await page.locator('.tabs-container .tab.active.dirty').count();
@@ -124,8 +125,7 @@ const editScenario: Scenario = {
     await page.screenshot({ path: screenshotPath });
     // Leave the workspace as it was: the revert must bring the Pre-LN lens back.
     await runCommand(page, 'File: Revert File');
-    await editorLine(page, example.classLine);
-    const reverted = await waitForCodeLens(page, example.lens);
+    const reverted = await lensesAbove(page, example.classLine, example.lens);
     note(`CodeLenses after the revert: ${JSON.stringify(reverted)}`);
     check(!reverted.some((text) => /Post-LN/.test(text)), `a lens still says Post-LN after the revert: ${JSON.stringify(reverted)}`);
   },
