@@ -5,9 +5,9 @@
 import { evalCall } from './calls';
 import { arithmetic, compare } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
-import { lineOf, named } from './syntax';
+import { flagName, lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
-import { isIndexDependent, isTensorOfStream, numberOf, sameKey, truthy } from './values';
+import { isIndexDependent, isTensorOfStream, nameModule, numberOf, sameKey, truthy } from './values';
 
 /** A branch on a flag the block's behaviour may depend on (`normalize_before`, a block-index test). */
 export interface FlagSeen {
@@ -435,19 +435,4 @@ export class Interpreter {
 
 function copyInto(target: Frame, source: Frame): void {
   for (const [name, value] of source.env) target.env.set(name, value);
-}
-
-/** `self.normalize_before` → `normalize_before`; `config.use_parallel_residual` → `use_parallel_residual`. */
-function flagName(node: Node): string {
-  const text = node.text.replace(/\s+/g, ' ').trim();
-  if (node.type === 'attribute' || node.type === 'identifier') return text.split('.').pop() ?? text;
-  return text;
-}
-
-/** A module assigned to an attribute is named by that attribute from then on (`self.ln_1 = …` → `ln_1`). */
-function nameModule(value: Value, name: string, statement: Node): Value {
-  if (value.k === 'normModule') return { ...value, name, node: statement };
-  if (value.k === 'instance' || value.k === 'builtin') { value.name = name; return value; }
-  if (value.k === 'seq') return { ...value, name };
-  return value;
 }

@@ -132,3 +132,10 @@ export function syntaxErrors(root: Node): Diagnostic[] {
   visit(root);
   return out;
 }
+
+/** `self.normalize_before` → `normalize_before`; `config.use_parallel_residual` → `use_parallel_residual`. */
+export function flagName(node: Node): string {
+  const text = node.text.replace(/\s+/g, ' ').trim();
+  if (node.type === 'attribute' || node.type === 'identifier') return text.split('.').pop() ?? text;
+  return text;
+}

@@ -194,3 +194,11 @@ export function numberOf(value: Value | undefined): number | null {
   if (value.k === 'bool') return value.v ? 1 : 0;
   return null;
 }
+
+/** A module assigned to an attribute is named by that attribute from then on (`self.ln_1 = …` → `ln_1`). */
+export function nameModule(value: Value, name: string, statement: Node): Value {
+  if (value.k === 'normModule') return { ...value, name, node: statement };
+  if (value.k === 'instance' || value.k === 'builtin') { value.name = name; return value; }
+  if (value.k === 'seq') return { ...value, name };
+  return value;
+}
