@@ -11,6 +11,7 @@ import { blockReport } from './report';
 import { collectModule, copyTree, syntaxErrors } from './syntax';
 import type { Node } from './syntaxNode';
 import { torchBuiltinBlocks } from './torchBuiltins';
+import { applyDilutionCures } from './variants';
 
 /**
  * Classifies every transformer block in a Python source. Never throws. With a store, the file's last
@@ -37,7 +38,7 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     report.diagnostics.push(...syntaxErrors(root));
     const module = collectModule(root, source);
     const scan = scanBlocks(module);
-    report.blocks.push(...scan.blocks.map(blockReport), ...torchBuiltinBlocks(scan.builtins));
+    report.blocks.push(...applyDilutionCures(module, [...scan.blocks.map(blockReport), ...torchBuiltinBlocks(scan.builtins)]));
     report.blocks.sort((a, b) => a.span.offset - b.span.offset);
     for (const block of report.blocks) {
       if (block.placement === 'unknown') {

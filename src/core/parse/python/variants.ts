@@ -1,0 +1,217 @@
+// Recognises the cures for Pre-LN dilution (DESIGN.md's second table) from the dataflow of a block's
+// forward, after the placement pass: LayerNorm Scaling (a norm output times a 1/√l of the layer index),
+// nGPT (a step between unit-sphere tensors, normalised again), Admin (a Post-LN sum whose residual is
+// scaled by ω, learned or constant), ResiDual (a Post-LN stream beside an un-normalised dual stream),
+// and, in variantsDepth.ts, DenseFormer, Attention Residuals and hyper-connections. A block that matches
+// none keeps the placement it had: the cures never overwrite pre, post, sandwich or the others.
+
+import type { BlockIR, DilutionCure, VariantIR } from '../../ir/model';
+import type { ClassInfo, ModuleInfo, Node } from './syntax';
+import { lineOf, spanOf } from './syntax';
+import { Bindings, callArguments, calleeText, descendants, isSphereNormalised, methodOf, selfAttribute, sphereNormalisers } from './variantFlow';
+import { depthCure, hyperCure } from './variantsDepth';
+
+export interface Cure {
+  placement: DilutionCure;
+  variant: VariantIR;
+  reason: string;
+}
+
+/** A call that applies one of the block's norm modules: `self.input_norm(x)`, `self.attention_norm(h)`. */
+function isNormCall(node: Node): boolean {
+  const callee = calleeText(node);
+  return callee !== null && /^self\.\w*(?:norm|ln)\w*$/i.test(callee);
+}
+
+const SQRT = /\bsqrt\(|\brsqrt\(|\*\*\s*\(?\s*-?\s*0?\.5\b|\*\*\s*\(?\s*-?\s*1\s*\/\s*2/;
+const LAYER_INDEX = /\b(?:layer_idx|layer_id|layer_index|layer_num|block_idx|block_id|block_index|depth|layer|idx|l)\b/;
+
+/** LayerNorm Scaling: `norm(x) * s` with s a square root of the layer index (through locals, __init__ and buffers). */
+function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
+  const forward = methodOf(module, cls, 'forward');
+  if (!forward) return null;
+  const bindings = new Bindings(module, cls, forward);
+  for (const node of descendants(forward)) {
+    if (node.type !== 'binary_operator' || !['*', '/'].includes(node.childForFieldName('operator')?.text ?? '')) continue;
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right) continue;
+    const other = isNormCall(left) ? right : isNormCall(right) && node.childForFieldName('operator')?.text === '*' ? left : null;
+    if (!other) continue;
+    const expanded = bindings.expand(other);
+    if (!SQRT.test(expanded)) continue;
+    const written = definingText(other, bindings);
+    // The cure is the dependence on depth: a norm output times a constant 1/√d is not LayerNorm Scaling.
+    const layerDependent = LAYER_INDEX.test(expanded.replace(/\bself\.\w+/g, ''));
+    if (!layerDependent) continue;
+    return {
+      placement: 'layernorm-scaling',
+      variant: { scale: { expression: written, layerDependent }, span: spanOf(node) },
+      reason: `the norm output is scaled by ${written}, a function of the layer index (line ${lineOf(node)}): LayerNorm Scaling`,
+    };
+  }
+  return null;
+}
+
+/** The expression that holds the square root, followed back through the names that carry it. */
+function definingText(node: Node, bindings: Bindings): string {
+  let current = node;
+  for (let step = 0; step < 6; step++) {
+    if (SQRT.test(current.text)) return current.text;
+    const name = descendants(current).find((n) => (n.type === 'identifier' || selfAttribute(n) !== null) && bindings.valuesOf(n.text).length > 0);
+    if (!name) return node.text;
+    const values = bindings.valuesOf(name.text);
+    current = values[values.length - 1];
+  }
+  return node.text;
+}
+
+/** nGPT: `unit(h + α·(unit(F(h)) − h))` or `unit(torch.lerp(h, unit(F(h)), α))`. */
+function normalisedStep(module: ModuleInfo, cls: ClassInfo): Cure | null {
+  const forward = methodOf(module, cls, 'forward');
+  if (!forward) return null;
+  const bindings = new Bindings(module, cls, forward);
+  const normalisers = sphereNormalisers(module, cls);
+  for (const node of descendants(forward)) {
+    if (node.type !== 'call' || !isSphereNormalised(node, normalisers, bindings)) continue;
+    const inner = unwrap(resolveOnce(callArguments(node)[0] ?? null, bindings));
+    const alpha = inner ? stepSize(inner, normalisers, bindings) : null;
+    if (alpha === null) continue;
+    return {
+      placement: 'ngpt',
+      variant: { alpha, span: spanOf(node) },
+      reason: `the stream is renormalised after a step of ${alpha} toward the normalised sublayer output (line ${lineOf(node)}): nGPT`,
+    };
+  }
+  return null;
+}
+
+function unwrap(node: Node | null): Node | null {
+  let current = node;
+  while (current?.type === 'parenthesized_expression') current = current.namedChild(0);
+  return current;
+}
+
+function resolveOnce(node: Node | null, bindings: Bindings): Node | null {
+  if (node?.type !== 'identifier') return node;
+  const values = bindings.valuesOf(node.text);
+  return values[values.length - 1] ?? node;
+}
+
+/** α of `torch.lerp(a, b, α)` or of `a + α * (b - a)` when b is on the unit sphere; null otherwise. */
+function stepSize(node: Node, normalisers: Set<string>, bindings: Bindings): string | null {
+  if (/(?:^|\.)lerp$/.test(calleeText(node) ?? '')) {
+    const [, towards, weight] = callArguments(node);
+    return towards && weight && isSphereNormalised(unwrap(towards)!, normalisers, bindings) ? weight.text : null;
+  }
+  if (node.type !== 'binary_operator' || node.childForFieldName('operator')?.text !== '+') return null;
+  for (const side of [node.childForFieldName('right'), node.childForFieldName('left')]) {
+    const product = unwrap(resolveOnce(side, bindings));
+    if (product?.type !== 'binary_operator' || product.childForFieldName('operator')?.text !== '*') continue;
+    const factors = [product.childForFieldName('left'), product.childForFieldName('right')].map(unwrap);
+    for (let i = 0; i < 2; i++) {
+      const difference = factors[i];
+      if (difference?.type !== 'binary_operator' || difference.childForFieldName('operator')?.text !== '-') continue;
+      const towards = unwrap(difference.childForFieldName('left'));
+      if (towards && isSphereNormalised(towards, normalisers, bindings)) return factors[1 - i]?.text ?? null;
+    }
+  }
+  return null;
+}
+
+/** Admin: what the placement pass read as DeepNorm's α is a learned ω, or a constant named for it, not (2L)^¼. */
+function adminScale(block: BlockIR): Cure | null {
+  if (block.placement !== 'deepnorm') return null;
+  const alpha = block.deepnormAlpha ?? '';
+  const learned = /\bParameter\(/.test(alpha);
+  const named = /omega|ratio|admin/i.test(alpha) && !/\b(?:num_layers|n_layers|n_layer|layers|depth)\b/.test(alpha);
+  if (!learned && !named) return null;
+  return {
+    placement: 'admin',
+    variant: { omega: learned ? 'learned' : 'constant', span: block.span },
+    reason: `Post-LN whose residual is scaled by ω = ${alpha} (${learned ? 'a learned parameter' : 'a constant'}), not by DeepNorm's (2L)^¼: Admin`,
+  };
+}
+
+/** ResiDual: the block returns a Post-LN stream and a dual stream that only accumulates the same sublayer outputs. */
+function dualStream(module: ModuleInfo, cls: ClassInfo): Cure | null {
+  const forward = methodOf(module, cls, 'forward');
+  if (!forward) return null;
+  const returned = descendants(forward).find((n) => n.type === 'return_statement')?.namedChild(0);
+  const names = returned && ['expression_list', 'tuple'].includes(returned.type) ? returned.namedChildren.map((c) => c.text) : [];
+  if (names.length !== 2) return null;
+  const assignments = descendants(forward).filter((n) => n.type === 'assignment' || n.type === 'augmented_assignment');
+  for (const [dual, post] of [[names[1], names[0]], [names[0], names[1]]]) {
+    const terms = assignments.flatMap((a) => {
+      if (a.childForFieldName('left')?.text !== dual) return [];
+      const right = a.childForFieldName('right');
+      if (a.type === 'augmented_assignment') return right ? [right.text] : [];
+      if (right?.type !== 'binary_operator' || right.childForFieldName('operator')?.text !== '+') return [];
+      const sides = [right.childForFieldName('left')?.text, right.childForFieldName('right')?.text];
+      return sides.includes(dual) ? [sides.find((s) => s !== dual) ?? ''] : [];
+    });
+    const normed = assignments.some((a) => a.childForFieldName('left')?.text === post && isNormCall(a.childForFieldName('right') ?? a) && terms.some((t) => t && a.childForFieldName('right')!.text.includes(t)));
+    if (terms.length > 0 && normed) {
+      return { placement: 'residual', variant: { span: spanOf(returned!) }, reason: `${cls.name} returns a Post-LN stream (${post}) and a dual stream (${dual}) that accumulates the same sublayer outputs un-normalised: ResiDual` };
+    }
+  }
+  return null;
+}
+
+/** The cure a class's own code shows, most specific first. */
+function classCure(module: ModuleInfo, cls: ClassInfo, block: BlockIR | null): Cure | null {
+  const model = block?.model ? module.classes.get(block.model.name) ?? null : stackingModel(module, cls);
+  return normalisedStep(module, cls) ?? dualStream(module, cls) ?? layerNormScaling(module, cls) ?? (block ? adminScale(block) : null) ?? hyperCure(module, cls) ?? depthCure(module, cls, model);
+}
+
+/** The class whose __init__ builds `cls` in a loop or comprehension (the model), when the placement pass found none. */
+function stackingModel(module: ModuleInfo, cls: ClassInfo): ClassInfo | null {
+  const built = new RegExp(`\\b${cls.name}\\(`);
+  for (const other of module.classes.values()) {
+    const init = other.methods.get('__init__');
+    if (other !== cls && init && built.test(init.text) && /\bfor\b/.test(init.text)) return other;
+  }
+  return null;
+}
+
+function withCure(block: BlockIR, cure: Cure): BlockIR {
+  const sublayers = block.sublayers.map((s) => ({ ...s, placement: cure.placement, reason: cure.reason }));
+  const norm = cure.placement === 'ngpt' ? 'other' : block.norm;
+  return { ...block, placement: cure.placement, reason: cure.reason, sublayers, norm, variant: cure.variant, deepnormAlpha: null, flag: null, mixed: null };
+}
+
+/** A class the placement pass did not report, shown for its cure when it looks like a block (stacked, or named so). */
+function newBlock(module: ModuleInfo, cls: ClassInfo, cure: Cure): BlockIR {
+  const model = stackingModel(module, cls);
+  return {
+    name: cls.name, line: lineOf(cls.node), span: spanOf(cls.node), placement: cure.placement, reason: cure.reason, sublayers: [],
+    norm: cure.placement === 'ngpt' ? 'other' : null, finalNorm: null, layers: null, dModel: null, heads: null, flag: null,
+    model: model ? { name: model.name, span: spanOf(model.node) } : null, normDefinitions: [], normUses: [], variant: cure.variant,
+  };
+}
+
+/**
+ * Re-reads every reported block for a dilution cure, and reports the classes that are one but that the
+ * placement pass could not classify or did not find. Never throws: a failure leaves the blocks as they were.
+ */
+export function applyDilutionCures(module: ModuleInfo, blocks: BlockIR[]): BlockIR[] {
+  try {
+    const reported = new Set(blocks.map((b) => b.name));
+    const out = blocks.map((block) => {
+      const cls = module.classes.get(block.name);
+      const cure = cls ? classCure(module, cls, block) : null;
+      return cure ? withCure(block, cure) : block;
+    });
+    for (const cls of module.classes.values()) {
+      if (reported.has(cls.name) || !/Block|Layer/.test(cls.name) || (!stackingModel(module, cls) && !/Block$|Layer$/.test(cls.name))) continue;
+      const cure = classCure(module, cls, null);
+      if (!cure) continue;
+      // A depth-mixing cure belongs to the blocks a model stacks: a class nobody stacks is not reported for it.
+      const acrossDepth = cure.placement === 'denseformer' || cure.placement === 'attention-residuals';
+      if (!acrossDepth || stackingModel(module, cls)) out.push(newBlock(module, cls, cure));
+    }
+    return out;
+  } catch {
+    return blocks;
+  }
+}
