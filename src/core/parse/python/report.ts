@@ -66,6 +66,11 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
       definitions.push({ name: value.name, type: value.type, className: value.className, span: spanOf(value.node) });
     }
   }
+  const inferred = [...new Set(applications.flatMap((a) => (a.app.norm.inferred ? [a.app.norm.inferred] : [])))];
+  if (inferred.length > 0) {
+    block.confidence = 'low';
+    block.reason = `${block.reason}; lower confidence: ${inferred.join('; ')}`;
+  }
   block.normDefinitions = definitions.sort((a, b) => a.span.offset - b.span.offset);
   block.normUses.sort((a, b) => a.span.offset - b.span.offset);
   const types = new Set<NormType>(applications.map((a) => a.app.norm.type));
