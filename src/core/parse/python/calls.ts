@@ -165,11 +165,14 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId(), unresolved: true };
       return { k: 'apply', module, args: tensorArgs(args), node };
     }
+    // Calling None never runs: the branch it sits in is one the file does not take here.
+    case 'none': return { k: 'opaque', deps: tensorArgs(args), text: node.text.slice(0, 80) };
     default: {
       // Something was called that the analyzer could not resolve: if it is on a residual branch, a
       // norm may hide in it, so the branch must not read as having none.
       const tensors = tensorArgs(args);
-      return { k: 'opaque', deps: tensors, text: node.text.slice(0, 80), unresolved: tensors.length > 0 || undefined };
+      // A norm takes one tensor: a call on several (`flash_attn_func(q, k, v)`) is part of a sublayer.
+      return { k: 'opaque', deps: tensors, text: node.text.slice(0, 80), unresolved: tensors.length === 1 || undefined };
     }
   }
 }
@@ -253,7 +256,8 @@ export function isStructural(value: Value, inputs: Set<Value>): boolean {
     switch (v.k) {
       case 'norm': return true;
       // A residual sum carries an input itself (`x + f(x)`), not a computation of it (an MoE's `out + expert(x)`).
-      case 'add': return v.terms.some((t) => carriesInput(t, inputs, 0)) && v.terms.some(isTensorOfStream);
+      // A bias or shift added to one tensor (`x * (1 + scale) + shift`) is no residual sum.
+      case 'add': return v.terms.some((t) => carriesInput(t, inputs, 0)) && v.terms.filter(isTensorOfStream).length >= 2;
       case 'scale': return visit(v.value, depth + 1);
       case 'apply': return v.args.some((a) => visit(a, depth + 1));
       case 'tuple': return v.items.length > 0 && visit(v.items[0], depth + 1);

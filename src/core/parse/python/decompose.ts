@@ -56,6 +56,8 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   }
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
+    // A constant rescale of the block output (`(x + F(x)) / rescale_factor`) moves no norm.
+    if (current.k === 'scale' && (current.value.k === 'add' || current.value.k === 'norm')) current = current.value;
     let sumNorm: NormApplication | null = null;
     let sum = current;
     if (current.k === 'norm') {
@@ -141,6 +143,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
       current = current.items[0];
+    } else if (current.k === 'add' && current.terms.filter((t) => dependsOnValue(t, stream)).length === 1) {
+      // A shift or bias added inside the branch (adaLN's `norm(x) * (1 + scale) + shift`).
+      current = current.terms.find((t) => dependsOnValue(t, stream))!;
     } else if (current.k === 'apply') {
       const module = current.module;
       const name = module.name;
@@ -153,7 +158,8 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
       // Keys are an equivalence: the readers are one path exactly when each has the first one's key.
-      if (readers.some((r) => !sameKey(r, readers[0]))) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
+      // Inside a sublayer (rotary embeddings on q and k) the first reader is followed; the sublayer itself must read one path.
+      if (readers.some((r) => !sameKey(r, readers[0])) && sequence.filter((s) => 'op' in s).length < 2) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
       current = readers[0];
     } else if (current.k === 'opaque' && sequence.some((s) => 'op' in s) && current.deps.some((d) => dependsOnValue(d, stream))) {
       // Inside a sublayer (`sdpa(q, k, v)` with q, k, v split from one projection): follow the first input.

@@ -33,6 +33,8 @@ export interface Construction {
 export interface Frame {
   env: Map<string, Value>;
   returned: Value | null;
+  /** Set when the frame ended in `raise`: a branch that raises is not a way through. */
+  raised?: boolean;
 }
 
 export interface InterpreterOptions {
@@ -111,6 +113,7 @@ export class Interpreter {
         frame.returned = value ? this.eval(value, frame) : { k: 'none' };
         return;
       }
+      case 'raise_statement': frame.returned = { k: 'unknown', why: 'raise' }; frame.raised = true; return;
       case 'if_statement': this.execIf(node, frame); return;
       case 'for_statement': this.execFor(node, frame); return;
       case 'with_statement': case 'try_statement': {
@@ -204,6 +207,13 @@ export class Interpreter {
     const elseFrame: Frame = { env: new Map(frame.env), returned: null };
     runThen(thenFrame);
     runElse(elseFrame);
+    // A branch that raises is no way through (`else: raise NotImplementedError`): keep the other side.
+    if (thenFrame.raised !== elseFrame.raised) {
+      const kept = thenFrame.raised ? elseFrame : thenFrame;
+      copyInto(frame, kept);
+      frame.returned = kept.returned;
+      return;
+    }
     // A branch that returns early is a guard (`if not self.training: return x`): keep the other side.
     if (thenFrame.returned && !elseFrame.returned) { copyInto(frame, elseFrame); return; }
     if (elseFrame.returned && !thenFrame.returned) { copyInto(frame, thenFrame); return; }

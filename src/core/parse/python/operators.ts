@@ -16,6 +16,10 @@ export function compare(op: string, operands: Value[], node: Node): Value {
       const v = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : x !== y;
       return { k: 'bool', v, text: node.text };
     }
+    // `self.q_norm is not None`: known once the attribute is known (None, or a module).
+    if ((op === 'is' || op === 'is not') && b.k === 'none' && (a.k === 'none' || OBJECT_KINDS.has(a.k))) {
+      return { k: 'bool', v: (a.k === 'none') === (op === 'is'), text: node.text };
+    }
     if (a.k === 'index' || b.k === 'index') {
       return { k: 'indexCmp', op, bound: a.k === 'index' ? y : x, indexOnLeft: a.k === 'index', text: node.text };
     }
