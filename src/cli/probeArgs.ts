@@ -1,6 +1,7 @@
 // `normscope probe` arguments: parsing and validation into one typed object, with messages that say
 // which flag was wrong and what it expects.
 
+import { PROBE_PLACEMENTS, isProbePlacement } from '../core/probe/types';
 import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
 
 export const PROBE_USAGE = `Usage: normscope probe [FILE] [options]
@@ -30,7 +31,7 @@ Options:
   -h, --help          show this help
 `;
 
-export const PROBE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+export { PROBE_PLACEMENTS };
 
 export interface ProbeArgs {
   file: string | null;
@@ -89,7 +90,7 @@ export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: st
     }
     switch (flag) {
       case '--placement':
-        if (!(PROBE_PLACEMENTS as readonly string[]).includes(raw)) return { error: `--placement expects one of ${PROBE_PLACEMENTS.join(', ')}; got '${raw}'` };
+        if (!isProbePlacement(raw)) return { error: `--placement expects one of ${PROBE_PLACEMENTS.join(', ')}; got '${raw}'` };
         args.placement = raw as ProbePlacement;
         break;
       case '--layers': {

@@ -9,7 +9,7 @@ import { exportJson } from './exportResults';
 import { NormScopePanel } from './panel';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
 import { counterparts } from '../core/probe/probeConfig';
-import { PROBE_PLACEMENTS } from './probeConfig';
+import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { runKey } from './runStore';
 
 export const COMMANDS = {
@@ -41,7 +41,7 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
 
     vscode.commands.registerCommand(COMMANDS.compare.id, withModel(async (model) => {
       const own = effectivePlacement(model.block);
-      const defaults = new Set<ProbePlacement>(own === 'conditional' || own === 'unknown' ? ['pre', 'post'] : counterparts(own));
+      const defaults = new Set<ProbePlacement>(isProbePlacement(own) ? counterparts(own) : ['pre', 'post']);
       const picked = await vscode.window.showQuickPick(
         PROBE_PLACEMENTS.filter((p) => p !== own).map((placement) => ({
           label: PLACEMENT_LABEL[placement],

@@ -16,6 +16,13 @@ export const PLACEMENT_LABEL: Record<Placement, string> = {
   mixed: 'Mix-LN',
   conditional: 'Conditional',
   unknown: 'Unknown placement',
+  'layernorm-scaling': 'LayerNorm Scaling',
+  'attention-residuals': 'Attention Residuals',
+  denseformer: 'DenseFormer',
+  'hyper-connections': 'Hyper-Connections',
+  residual: 'ResiDual',
+  admin: 'Admin',
+  ngpt: 'nGPT',
 };
 
 export const PLACEMENT_EQUATION: Record<Placement, string> = {
@@ -29,6 +36,13 @@ export const PLACEMENT_EQUATION: Record<Placement, string> = {
   mixed: 'Post-LN for the first ⌊ρL⌋ blocks, Pre-LN after (ρ = 0.25)',
   conditional: 'depends on a flag: one reading per value',
   unknown: 'not determined from the source',
+  'layernorm-scaling': 'x ← x + F(N(x)/√l), l the 1-based block index',
+  'attention-residuals': 'block l reads Σ_{i<l} softmax_i(w_lᵀ·RMS(v_i))·v_i over earlier outputs',
+  denseformer: 'after block l: x_l ← Σ_{i≤l} a_{l,i}·y_i',
+  'hyper-connections': 'n residual streams mixed by learned width and depth connections',
+  residual: 'x_post ← N(x_post + F), x_dual ← x_dual + F, joined by a final N',
+  admin: 'x ← N(ω·x + F(x)), ω set from the model\'s output-variance profile',
+  ngpt: 'h ← unit(h + α ⊙ (unit(F(h)) − h)), weights on the unit sphere',
 };
 
 /** The placement a probe can train for this block, resolving `conditional` by its flag's default. */

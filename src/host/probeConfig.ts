@@ -4,6 +4,7 @@
 
 import type { BlockIR } from '../core/ir/model';
 import { probeConfigFor as engineConfigFor } from '../core/probe/probeConfig';
+import { PROBE_PLACEMENTS, isProbePlacement } from '../core/probe/types';
 import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
 import { PLACEMENT_LABEL, effectivePlacement } from './placementText';
 
@@ -25,7 +26,7 @@ export const DEFAULT_PROBE_SETTINGS: ProbeSettings = {
 };
 
 /** The placements the probe can train; the comparison quick pick offers these. */
-export const PROBE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+export { PROBE_PLACEMENTS, isProbePlacement };
 
 export type ProbePlan = { ok: true; config: ProbeConfig; label: string; notes: string[] } | { ok: false; reason: string };
 
@@ -38,6 +39,12 @@ export function probeConfigFor(block: BlockIR, settings: ProbeSettings, override
       reason: resolved === 'unknown'
         ? `The placement of ${block.name} is unknown (${block.reason}); pick one with “NormScope: Compare Placements”.`
         : `${block.name} is conditional on \`${block.flag?.name ?? 'a flag'}\` with no literal default; pick a reading with “NormScope: Compare Placements”.`,
+    };
+  }
+  if (!isProbePlacement(resolved)) {
+    return {
+      ok: false,
+      reason: `The probe cannot train ${PLACEMENT_LABEL[resolved]} yet; pick a placement it can with “NormScope: Compare Placements”.`,
     };
   }
   const notes: string[] = [];

@@ -3,6 +3,8 @@
 // `ipc.ts` (typed messages with `is…` guards): direction is in the name, snapshots are whole, never deltas.
 
 import type { BlockIR } from '../core/ir/model';
+import { PLACEMENTS } from '../core/ir/model';
+import { isProbePlacement } from '../core/probe/types';
 import type { ProbeConfig, ProbeSnapshot } from '../core/probe/types';
 
 /** The model the panel shows: one block of one file, with where it came from so clicks can reveal it. */
@@ -94,7 +96,7 @@ function isMatrix(value: unknown): boolean {
   return Array.isArray(value) && value.every(isNumberArray);
 }
 
-const PLACEMENT_NAMES = new Set(['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed', 'conditional', 'unknown']);
+const PLACEMENT_NAMES: ReadonlySet<string> = new Set<string>(PLACEMENTS);
 
 function isSpan(value: unknown): boolean {
   return isObject(value) && isInt(value.line) && isInt(value.column) && isInt(value.endLine) && isInt(value.endColumn)
@@ -118,7 +120,7 @@ export function isPanelModel(value: unknown): value is PanelModel {
 export function isProbeConfig(value: unknown): value is ProbeConfig {
   if (!isObject(value)) return false;
   const ints = ['layers', 'dModel', 'heads', 'seq', 'batch', 'vocab', 'steps', 'recordEvery', 'warmup', 'seed'];
-  return isString(value.placement) && PLACEMENT_NAMES.has(value.placement) && value.placement !== 'conditional' && value.placement !== 'unknown'
+  return isString(value.placement) && isProbePlacement(value.placement)
     && (value.norm === 'layernorm' || value.norm === 'rmsnorm')
     && ints.every((key) => isInt(value[key]))
     && typeof value.lr === 'number' && Number.isFinite(value.lr)

@@ -8,31 +8,12 @@ import { analyzeHfConfig } from '../../src/core/parse/hfConfig';
 import { createPythonParser } from '../../src/core/parse/treeSitter';
 import type { PythonParser } from '../../src/core/parse/treeSitter';
 import { readGrammarBinaries } from '../../src/node/grammars';
+import { damage, random } from './fuzzMutators';
 
 let python: PythonParser;
 before(async () => {
   python = await createPythonParser(readGrammarBinaries(process.cwd()));
 });
-
-/** A seeded generator, so a failure names a case that can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
-}
-
-function damage(text: string, round: number, next: () => number): string {
-  const at = Math.floor(next() * text.length);
-  switch (round % 4) {
-    case 0: return text.slice(0, at);
-    case 1: return text.slice(0, at) + '()[]{}:=+,"\n  \\'.charAt(Math.floor(next() * 16)) + text.slice(at);
-    case 2: {
-      const lines = text.split('\n');
-      lines.splice(Math.floor(next() * lines.length), 1 + Math.floor(next() * 4));
-      return lines.join('\n');
-    }
-    default: return text.slice(at) + text.slice(0, at);
-  }
-}
 
 function fixtures(dir: string, extension: string): string[] {
   try {

@@ -13,6 +13,13 @@ export const PLACEMENT_TITLES: Record<Placement, string> = {
   mixed: 'Mix-LN',
   conditional: 'Conditional',
   unknown: 'Unknown',
+  'layernorm-scaling': 'LayerNorm Scaling',
+  'attention-residuals': 'Attention Residuals',
+  denseformer: 'DenseFormer',
+  'hyper-connections': 'Hyper-Connections',
+  residual: 'ResiDual',
+  admin: 'Admin',
+  ngpt: 'nGPT',
 };
 
 export const PLACEMENT_EQUATIONS: Record<Placement, string> = {
@@ -26,6 +33,13 @@ export const PLACEMENT_EQUATIONS: Record<Placement, string> = {
   mixed: 'post for the first ⌊ρL⌋ blocks, pre after (ρ = 0.25)',
   conditional: 'depends on a flag',
   unknown: 'not recognised',
+  'layernorm-scaling': 'x ← x + F(N(x)/√l), l the 1-based block index',
+  'attention-residuals': 'h_l = Σ_{i<l} softmax_i(w_lᵀ·RMS(v_i))·v_i over the embedding and earlier outputs',
+  denseformer: 'x_l ← Σ_{i≤l} a_{l,i}·y_i (learned depth-weighted average)',
+  'hyper-connections': 'n streams H; F reads Σ aᵢHᵢ; H ← M·H + b ⊗ F(·)',
+  residual: 'a Post-LN stream and an un-normalised Pre-LN stream, joined by a final N',
+  admin: 'x ← N(ω·x + F(x)), ω from the output-variance profile',
+  ngpt: 'h ← unit(h + α ⊙ (unit(F(h)) − h))',
 };
 
 /** Placements that end the model with a final norm before the head. */

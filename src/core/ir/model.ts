@@ -13,11 +13,48 @@ export type Placement =
   | 'none'
   | 'mixed'
   | 'conditional'
-  | 'unknown';
+  | 'unknown'
+  | DilutionCure;
+
+/** The cures for Pre-LN dilution (DESIGN.md's second table). */
+export type DilutionCure =
+  | 'layernorm-scaling'
+  | 'attention-residuals'
+  | 'denseformer'
+  | 'hyper-connections'
+  | 'residual'
+  | 'admin'
+  | 'ngpt';
 
 export const PLACEMENTS: readonly Placement[] = [
   'pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed', 'conditional', 'unknown',
+  'layernorm-scaling', 'attention-residuals', 'denseformer', 'hyper-connections', 'residual', 'admin', 'ngpt',
 ];
+
+/** The dilution cures: placements that change how the stream is carried across depth, not only where N sits. */
+export const DILUTION_CURES: readonly DilutionCure[] = [
+  'layernorm-scaling', 'attention-residuals', 'denseformer', 'hyper-connections', 'residual', 'admin', 'ngpt',
+];
+
+/**
+ * The parameters a dilution cure is defined by, as read from the source (each only for its placement).
+ * Expressions are kept as written; numbers where the source states them as literals.
+ */
+export interface VariantIR {
+  /** layernorm-scaling: the scale applied to the norm's output as written (`1 / math.sqrt(layer_id + 1)`), and whether it depends on the layer index. */
+  scale?: { expression: string; layerDependent: boolean } | null;
+  /** attention-residuals: the number of groups N of Block AttnRes; null for the full (per-layer) form. */
+  groups?: number | null;
+  /** hyper-connections: the number of parallel streams n; whether the connections depend on the input (dynamic). */
+  streams?: number | null;
+  dynamic?: boolean | null;
+  /** admin: whether ω is a learned parameter or a constant (buffer, float). */
+  omega?: 'learned' | 'constant' | null;
+  /** ngpt: the step size α as written (`self.alpha_attn`), and denseformer's weights' name. */
+  alpha?: string | null;
+  /** Where the construct that decided the variant is written. */
+  span?: Span | null;
+}
 
 export type NormType = 'layernorm' | 'rmsnorm' | 'other';
 export type SublayerKind = 'attention' | 'mlp' | 'other';
@@ -97,6 +134,8 @@ export interface BlockIR {
   deepnormAlpha?: string | null;
   /** Mix-LN: how many leading blocks are post-norm, and the expression that decides it. */
   mixed?: { postBlocks: number | null; expression: string } | null;
+  /** A dilution cure's parameters (N groups, n streams, ω, α, the 1/√l scale), when placement is one of DILUTION_CURES. */
+  variant?: VariantIR | null;
   /** The class that stacks the blocks (the model), where found. */
   model?: { name: string; span: Span } | null;
   normDefinitions: NormDefinition[];

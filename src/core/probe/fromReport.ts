@@ -3,9 +3,8 @@
 
 import type { BlockIR, FileReport } from '../ir/model';
 import type { AnalysedModel } from './probeConfig';
+import { isProbePlacement } from './types';
 import type { ProbePlacement } from './types';
-
-const TRAINABLE: readonly string[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
 
 /** Flag values are keyed as Python writes them (`True`, `False`, `0.25`). */
 function flagKey(value: boolean | number | string): string {
@@ -14,12 +13,12 @@ function flagKey(value: boolean | number | string): string {
 }
 
 function resolvePlacement(block: BlockIR): { placement: ProbePlacement; note?: string } | null {
-  if (TRAINABLE.includes(block.placement)) return { placement: block.placement as ProbePlacement };
+  if (isProbePlacement(block.placement)) return { placement: block.placement };
   if (block.placement === 'conditional' && block.flag && block.flag.default !== null) {
     const key = flagKey(block.flag.default);
     const placement = block.flag.placements[key];
-    if (placement && TRAINABLE.includes(placement)) {
-      return { placement: placement as ProbePlacement, note: `${block.name}: ${block.flag.name} defaults to ${key}, probing that reading (${placement})` };
+    if (placement && isProbePlacement(placement)) {
+      return { placement, note: `${block.name}: ${block.flag.name} defaults to ${key}, probing that reading (${placement})` };
     }
   }
   return null;

@@ -1,10 +1,20 @@
 // The probe's configuration and results: the metrics of ../shared/DESIGN.md ("Metrics"), one definition,
 // shared by the engine, the CLI report, the webview and the hover.
 
-import type { Placement } from '../ir/model';
+import type { DilutionCure, Placement } from '../ir/model';
 
-/** The placements the probe can train; `conditional` and `unknown` must be resolved first. */
-export type ProbePlacement = Exclude<Placement, 'conditional' | 'unknown'>;
+/**
+ * The placements the probe can train; `conditional` and `unknown` must be resolved first. The dilution
+ * cures join this set one by one as the engine learns to train them.
+ */
+export type ProbePlacement = Exclude<Placement, 'conditional' | 'unknown' | DilutionCure>;
+
+/** Every placement the probe can train, in the order pickers list them; the one list all callers share. */
+export const PROBE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+
+export function isProbePlacement(placement: string): placement is ProbePlacement {
+  return (PROBE_PLACEMENTS as readonly string[]).includes(placement);
+}
 
 export type ProbeNorm = 'layernorm' | 'rmsnorm';
 
