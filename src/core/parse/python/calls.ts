@@ -23,6 +23,8 @@ const CHECKPOINTS: ReadonlySet<string> = new Set(['checkpoint', 'checkpoint_sequ
 const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype',
   'transpose', 'permute', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'reshape_as', 'swapaxes', 'movedim', 'expand_as']);
 const TENSOR_NORM_METHODS: ReadonlyMap<string, NormType> = new Map([['layernorm', 'layernorm'], ['layer_norm', 'layernorm'], ['rms_norm', 'rmsnorm'], ['rmsnorm', 'rmsnorm']]);
+/** String methods that keep what a name says (`norm_type.lower()`). */
+const STRING_CASES: ReadonlySet<string> = new Set(['lower', 'upper', 'strip', 'casefold']);
 /** Values that are tensors even when computed from no stream (a block applied to `torch.zeros(…)`). */
 const TENSOR_KINDS: ReadonlySet<Value['k']> = new Set(['apply', 'norm', 'add', 'scale']);
 /** Values that are modules (calling one applies it). */
@@ -56,6 +58,10 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
     if (owner.k === 'instance' && method !== 'forward' && method !== '__call__' && owner.cls.methods.has(method)) {
       return invoke(interp, owner.cls.methods.get(method)!, owner, args);
     }
+    if (owner.k === 'instance' && (method === 'register_buffer' || method === 'register_parameter') && args.positional[0]?.k === 'str' && args.positional[1]) {
+      owner.attrs.set(args.positional[0].v, args.positional[1]);
+      return { k: 'none' };
+    }
     // A class method or factory of a same-file class (`LayerNorm.build(config)`, `Block.from_config(cfg)`).
     if (owner.k === 'classref' && owner.cls.methods.has(method)) return invoke(interp, owner.cls.methods.get(method)!, null, args, owner);
     if (owner.k === 'list' && (method === 'append' || method === 'extend')) {
@@ -66,6 +72,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       return { k: 'none' };
     }
     if (isTensorOfStream(owner)) return tensorMethod(interp, owner, method, args, node);
+    if (owner.k === 'str' && STRING_CASES.has(method)) return owner;
     if (owner.k === 'ref') return callValue(interp, { k: 'ref', name: `${owner.name}.${method}` }, args, node);
     if (owner.k === 'config' || owner.k === 'dict') {
       const key = args.positional[0];
@@ -191,6 +198,8 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
     }
     case 'builtin':
       if (libraryName(module.className).dropoutLike) return first;
+      // An imported residual helper applied to the stream and a branch (`ResidualStream(x, f(x))`): their sum.
+      if (/Residual/.test(module.className) && tensors.length === 2) return arithmetic('+', tensors[0], tensors[1], node, node);
       return { k: 'apply', module, args: tensors, node };
     case 'seq': {
       const structural = module.items.some((i) => i.k === 'normModule' || i.k === 'instance' || i.k === 'list');

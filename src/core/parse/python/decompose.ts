@@ -131,6 +131,7 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let unresolved: string | null = null;
+  let inputScale: string | null = null;
   let current = branch;
   let node: Node | null = null;
   for (let guard = 0; guard < 64; guard++) {
@@ -139,7 +140,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       sequence.push({ norm: { norm: current.norm, node: current.node } });
       current = current.arg;
     } else if (current.k === 'scale') {
-      scale = current.text;
+      // A scale between a norm and its sublayer (`attn(norm(x) * s)`) changes what the norm delivers.
+      if (sequence.some((s) => 'op' in s)) inputScale ??= current.text;
+      else scale = current.text;
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
       current = current.items[0];
@@ -178,6 +181,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   const inputNorms = sequence.slice(lastOp + 1).map((s) => (s as { norm: NormApplication }).norm);
   const ops = sequence.slice(firstOp, lastOp + 1).filter((s): s is { op: BranchOp } => 'op' in s).map((s) => s.op);
   // A call the analyzer could not resolve between the stream and the sublayer may be the missing norm.
+  if (inputScale && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale)) {
+    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale}\` (LayerNorm scaling?), which plain placements do not describe` };
+  }
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }
 

@@ -13,7 +13,7 @@ const NORM_WORD = /norm|(^|_)ln(_?\d+|_?[a-z])?$|^ln/i;
 
 /** The name's parts (`config.norm.build` → config, norm, build; `NORM_REGISTRY[]` → NORM_REGISTRY). */
 function parts(name: string): string[] {
-  return name.replace(/\[\]$/, '').split('.').filter((p) => p.length > 0);
+  return name.replace(/\[[^\]]*\]$/, '').split('.').filter((p) => p.length > 0);
 }
 
 /** Whether one part of a name calls it a norm (`norm1`, `ln_2`, `attn_norm`, `get_norm_layer`, `RMSNorm`). */
@@ -21,7 +21,7 @@ function partSaysNorm(part: string): boolean {
   return NORM_WORD.test(part) && !NOT_A_NORM.test(part);
 }
 
-/** The norm type a name states, where it states one. */
+/** The norm type a name states, where it states one (a registry key counts: `NORMS[low_precision_layernorm]`). */
 export function normTypeOfName(name: string): NormType {
   if (/rms/i.test(name)) return 'rmsnorm';
   if (/layer_?norm|(^|_)ln(_|\d|$)/i.test(name)) return 'layernorm';

@@ -383,7 +383,7 @@ export class Interpreter {
     }
     if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
     // An imported table (`NORM_REGISTRY[name]`): an entry of it, known by the table's name.
-    if (value.k === 'ref') return { k: 'ref', name: `${value.name}[]` };
+    if (value.k === 'ref') return { k: 'ref', name: `${value.name}[${index.k === 'str' ? index.v : ''}]` };
     if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
     if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
     // `self.attn(x)[0]`: the sublayer's first output is the tensor.

@@ -5,7 +5,7 @@
 import type { Interpreter } from './interpreter';
 import type { Arguments } from './calls';
 import { tensorArgs } from './calls';
-import { builderSaysNorm, inferredNorm } from './inferredNorms';
+import { builderSaysNorm, inferredNorm, normTypeOfName } from './inferredNorms';
 import { libraryName } from './libraryNames';
 import { arithmetic } from './operators';
 import type { Node } from './syntax';
@@ -60,7 +60,13 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
   if (idiom) return idiom;
   if (builderSaysNorm(name)) {
     const tensors = tensorArgs(args);
-    if (tensors.length === 0) return inferredNorm(name, last, node, `${name} is not in this file; its name says it builds a norm`);
+    if (tensors.length === 0) {
+      // A string argument may name the kind (`build_norm(name='low_precision_layernorm', …)`).
+      const named = [...args.positional, ...args.keywords.values()].flatMap((a) => (a.k === 'str' ? [a.v] : []));
+      const norm = inferredNorm(name, last, node, `${name} is not in this file; its name says it builds a norm`);
+      const stated = named.map(normTypeOfName).find((t) => t !== 'other');
+      return stated ? { ...norm, type: stated } : norm;
+    }
     // An imported functional norm (`rms_norm_fn(x, weight)`): a norm of its first tensor.
     const norm = inferredNorm(name, name, node, `${name} is not in this file; its name says it normalises`);
     const applied: Value = { k: 'norm', norm, arg: tensors[0], node };

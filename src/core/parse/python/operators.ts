@@ -33,6 +33,8 @@ export function compare(op: string, operands: Value[], node: Node): Value {
         return inferredNorm(a.origin, a.origin, node, `${a.origin} defaults to None (an identity) but is the norm the caller passes in`);
       }
       if (op === 'or' && (p === false || (p === null && !OBJECT_KINDS.has(a.k) && OBJECT_KINDS.has(b.k)))) return b;
+      // `get_norm_layer(norm_layer) or partial(nn.LayerNorm, …)`: the fallback the file shows beats a guess.
+      if (op === 'or' && a.k === 'normModule' && a.inferred && (b.k === 'ref' || b.k === 'classref' || (b.k === 'normModule' && !b.inferred))) return b;
       if (op === 'or' && OBJECT_KINDS.has(a.k)) return a;
       if (op === 'and' && p === true) return b;
     }
