@@ -27,6 +27,8 @@ export interface JsonBlock {
   deepnormAlpha: string | null;
   mixed: BlockIR['mixed'] | null;
   configKeys: BlockIR['configKeys'] | null;
+  /** 'low' when a norm was recognised by its name only (the reason says which). */
+  confidence: 'low' | null;
 }
 
 export interface JsonDiagnostic {
@@ -64,6 +66,7 @@ export function toJsonFile(report: FileReport): JsonFile {
       deepnormAlpha: block.deepnormAlpha ?? null,
       mixed: block.mixed ?? null,
       configKeys: block.configKeys ?? null,
+      confidence: block.confidence ?? null,
     })),
     diagnostics: report.diagnostics.map((d) => ({ severity: d.severity, message: d.message, line: d.line, column: d.column ?? null, code: d.code ?? null })),
   };
@@ -99,7 +102,7 @@ function rows(report: FileReport): string[][] {
     report.file,
     block.name,
     String(block.line),
-    block.placement === 'deepnorm' && block.deepnormAlpha ? `deepnorm α=${block.deepnormAlpha}` : block.placement,
+    (block.placement === 'deepnorm' && block.deepnormAlpha ? `deepnorm α=${block.deepnormAlpha}` : block.placement) + (block.confidence === 'low' ? ' (low confidence)' : ''),
     describeSublayers(block),
     block.norm ?? '?',
     block.finalNorm === null ? '?' : block.finalNorm ? 'yes' : 'no',

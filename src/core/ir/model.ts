@@ -140,6 +140,11 @@ export interface BlockIR {
   model?: { name: string; span: Span } | null;
   normDefinitions: NormDefinition[];
   normUses: NormUse[];
+  /**
+   * 'low' when the reading rests on a norm recognised by its name only (an imported class, a builder or
+   * an argument the analyzer cannot see); the reason says which. Absent when every norm was seen.
+   */
+  confidence?: 'low' | null;
   /** For a config.json (or a .py resolved by one): the keys read, with their lines, so hovers can point at them. */
   configKeys?: ConfigKeyIR[] | null;
 }

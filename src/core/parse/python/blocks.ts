@@ -3,7 +3,8 @@
 // (Mix-LN), and reads depth, width, heads and the final norm off the model that stacks them.
 
 import type { Placement } from '../../ir/model';
-import { construct, invoke, isConfigClass } from './calls';
+import { construct, invoke } from './calls';
+import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import type { Construction, FlagSeen } from './interpreter';
@@ -176,6 +177,12 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   return { result, instance, flags: interp.flagsSeen, stacking };
 }
 
+/**
+ * Sublayer classes built in a loop are parts of one block (parallel attentions, MoE experts), not a
+ * stack of blocks: the class that builds them stays a candidate block, not a model.
+ */
+const SUBLAYER_PART = /^(?!.*(Block|Layer|Stage))\w*(Attention|Attn|Mlp|MLP|FeedForward|FFN|Ffn|Expert|Experts|Head)$/;
+
 /** Which classes are built in a loop (stacked), by whom, and who builds whom. */
 function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Construction>; owners: Map<ClassInfo, Set<ClassInfo>> } {
   const stacked = new Map<ClassInfo, Construction>();
@@ -185,7 +192,7 @@ function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Co
       if (!owners.has(c.cls)) owners.set(c.cls, new Set());
       owners.get(c.cls)!.add(c.owner);
     }
-    if (c.repeat && c.owner && !stacked.has(c.cls)) stacked.set(c.cls, c);
+    if (c.repeat && c.owner && !stacked.has(c.cls) && !SUBLAYER_PART.test(c.cls.name)) stacked.set(c.cls, c);
   }
   return { stacked, owners };
 }

@@ -2,21 +2,36 @@
 // __init__ / Flax fields + setup), applying them to tensors (norms, opaque sublayers, inlined helper
 // classes such as BERT's add-and-norm), and the library calls model code leans on.
 
+import type { NormType } from '../../ir/model';
+import { configClassesOf, configValue, isConfigClass, withOrigin } from './configs';
+import { callFunction } from './functions';
+import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
+import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { customNormKind } from './norms';
-import type { ClassInfo, ModuleInfo, Node } from './syntax';
-import { forwardOf, named } from './syntax';
-import type { Builtin, Instance, NormModule, Value } from './values';
-import { freshId, isTensorOfStream, numberOf } from './values';
+import { arithmetic } from './operators';
+import type { ClassInfo, Node } from './syntax';
+import { definerOf, forwardOf, named } from './syntax';
+import type { Builtin, Instance, Value } from './values';
+import { freshId, isTensorOfStream } from './values';
+
+/** Wrappers that call their first argument on the rest (activation checkpointing, rematerialisation). */
+const CHECKPOINTS: ReadonlySet<string> = new Set(['checkpoint', 'checkpoint_sequential', 'remat', 'activation_checkpoint', 'checkpoint_wrapper']);
 
 /** Tensor methods that change dtype, layout or view but not what the tensor means for the stream. */
-const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype']);
+const TRANSPARENT_METHODS = new Set(['to', 'float', 'half', 'bfloat16', 'double', 'type', 'type_as', 'contiguous', 'clone', 'view', 'reshape', 'view_as', 'cuda', 'cpu', 'astype',
+  'transpose', 'permute', 'flatten', 'unflatten', 'squeeze', 'unsqueeze', 'reshape_as', 'swapaxes', 'movedim', 'expand_as']);
+const TENSOR_NORM_METHODS: ReadonlyMap<string, NormType> = new Map([['layernorm', 'layernorm'], ['layer_norm', 'layernorm'], ['rms_norm', 'rmsnorm'], ['rmsnorm', 'rmsnorm']]);
+/** String methods that keep what a name says (`norm_type.lower()`). */
+const STRING_CASES: ReadonlySet<string> = new Set(['lower', 'upper', 'strip', 'casefold']);
+/** Values that are tensors even when computed from no stream (a block applied to `torch.zeros(…)`). */
+const TENSOR_KINDS: ReadonlySet<Value['k']> = new Set(['apply', 'norm', 'add', 'scale']);
 /** Values that are modules (calling one applies it). */
 const MODULE_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list']);
 const CONFIG_PARAM = /^(config|cfg|conf|args|params|hparams|hp|model_args|opt|settings)$/;
 
-interface Arguments { positional: Value[]; keywords: ReadonlyMap<string, Value> }
+export interface Arguments { positional: Value[]; keywords: ReadonlyMap<string, Value> }
 
 /** The keywords of a call that passes none (most calls): shared, since no one writes to a call's keywords. */
 const NO_KEYWORDS: ReadonlyMap<string, Value> = new Map();
@@ -35,11 +50,20 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
   }
   const args = readArguments(interp, argsNode, frame);
   if (fnNode.type === 'attribute') {
-    const owner = interp.eval(fnNode.childForFieldName('object')!, frame);
+    const objectNode = fnNode.childForFieldName('object')!;
     const method = fnNode.childForFieldName('attribute')?.text ?? '';
+    // `super().__init__(...)`, `super().forward(x)`: the same-file base's method on this instance.
+    if (objectNode.type === 'call' && objectNode.childForFieldName('function')?.text === 'super') return callSuper(interp, frame, method, args);
+    const owner = interp.eval(objectNode, frame);
     if (owner.k === 'instance' && method !== 'forward' && method !== '__call__' && owner.cls.methods.has(method)) {
       return invoke(interp, owner.cls.methods.get(method)!, owner, args);
     }
+    if (owner.k === 'instance' && (method === 'register_buffer' || method === 'register_parameter') && args.positional[0]?.k === 'str' && args.positional[1]) {
+      owner.attrs.set(args.positional[0].v, args.positional[1]);
+      return { k: 'none' };
+    }
+    // A class method or factory of a same-file class (`LayerNorm.build(config)`, `Block.from_config(cfg)`).
+    if (owner.k === 'classref' && owner.cls.methods.has(method)) return invoke(interp, owner.cls.methods.get(method)!, null, args, owner);
     if (owner.k === 'list' && (method === 'append' || method === 'extend')) {
       const items = method === 'append' ? args.positional.slice(0, 1) : args.positional[0]?.k === 'list' ? args.positional[0].items : [];
       owner.items.push(...items);
@@ -47,10 +71,8 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       if (loop && loop.depth === interp.callStack.length && !owner.repeat) owner.repeat = { count: loop.count, node: loop.node };
       return { k: 'none' };
     }
-    if (isTensorOfStream(owner)) {
-      if (TRANSPARENT_METHODS.has(method)) return owner;
-      return { k: 'opaque', deps: [owner, ...tensorArgs(args)], text: `.${method}()` };
-    }
+    if (isTensorOfStream(owner)) return tensorMethod(interp, owner, method, args, node);
+    if (owner.k === 'str' && STRING_CASES.has(method)) return owner;
     if (owner.k === 'ref') return callValue(interp, { k: 'ref', name: `${owner.name}.${method}` }, args, node);
     if (owner.k === 'config' || owner.k === 'dict') {
       const key = args.positional[0];
@@ -61,12 +83,41 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
     if ((method === 'forward' || method === '__call__') && MODULE_KINDS.has(owner.k)) {
       return apply(interp, owner, args, node);
     }
-    if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config') {
+    if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config' || owner.k === 'param') {
       return callValue(interp, interp.attributeOf(owner, method, fnNode), args, node);
     }
     return { k: 'opaque', deps: tensorArgs(args), text: fnNode.text.slice(0, 80) };
   }
   return callValue(interp, interp.eval(fnNode, frame), args, node);
+}
+
+/** A method called on a tensor of the stream: layout-only methods keep it, in-place and plain adds sum. */
+function tensorMethod(interp: Interpreter, owner: Value, method: string, args: Arguments, node: Node): Value {
+  if (TRANSPARENT_METHODS.has(method)) return owner;
+  // tinygrad's `x.layernorm()`, `x.rms_norm()`: the tensor normalised.
+  const normType = TENSOR_NORM_METHODS.get(method);
+  if (normType) {
+    const applied: Value = { k: 'norm', norm: { k: 'normModule', className: `.${method}()`, type: normType, name: method, node }, arg: owner, node };
+    interp.normApplications.push(applied);
+    return applied;
+  }
+  const other = args.positional[0];
+  if ((method === 'add' || method === 'add_') && other && isTensorOfStream(other)) return arithmetic('+', owner, other, node, node);
+  // `torch.stack([branch(x) for branch in self.branches]).sum(0)`: the stacked branches, summed.
+  if (method === 'sum' && owner.k === 'opaque' && owner.text === STACKED) return owner.deps.length === 1 ? owner.deps[0] : { k: 'add', terms: owner.deps, node };
+  return { k: 'opaque', deps: [owner, ...tensorArgs(args)], text: `.${method}()` };
+}
+
+/** `super().method(...)` inside a method: the nearest same-file base that has it, on the same instance. */
+function callSuper(interp: Interpreter, frame: Frame, method: string, args: Arguments): Value {
+  const self = frame.env.get('self');
+  const definer = interp.definingStack[interp.definingStack.length - 1];
+  if (!self || self.k !== 'instance' || !definer) return { k: 'none' };
+  const base = definer.parents.find((p) => p.methods.has(method));
+  if (!base) return { k: 'none' };
+  const fn = base.methods.get(method)!;
+  if (method === 'forward' || method === '__call__') interp.instanceApplications++;
+  return invoke(interp, fn, self, args);
 }
 
 function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame): Arguments {
@@ -93,78 +144,44 @@ function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame)
 }
 
 /** The arguments that are tensors of the stream, positional first. */
-function tensorArgs(args: Arguments): Value[] {
+export function tensorArgs(args: Arguments): Value[] {
   const out: Value[] = [];
   for (const value of args.positional) if (isTensorOfStream(value)) out.push(value);
   if (args.keywords.size > 0) for (const value of args.keywords.values()) if (isTensorOfStream(value)) out.push(value);
   return out;
 }
 
-function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node): Value {
+export function callValue(interp: Interpreter, callee: Value, args: Arguments, node: Node): Value {
   switch (callee.k) {
     case 'classref': return construct(interp, callee.cls, args, node);
-    case 'ref': return callLibrary(interp, callee.name, args, node);
-    case 'funcref': return invoke(interp, callee.fn, null, args);
+    case 'ref': {
+      const last = libraryName(callee.name).last;
+      // `checkpoint(self.block, x)`, `partial(nn.LayerNorm, eps=1e-6)`: what the wrapped callable does.
+      if (CHECKPOINTS.has(last) && args.positional.length > 0) return callValue(interp, args.positional[0], { positional: args.positional.slice(1), keywords: NO_KEYWORDS }, node);
+      if (last === 'partial' && args.positional.length > 0) return args.positional[0];
+      return callLibrary(interp, callee.name, args, node);
+    }
+    case 'funcref': return callFunction(interp, callee, args, node);
     case 'instance': case 'builtin': case 'normModule': case 'seq': case 'list': return apply(interp, callee, args, node);
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
-      if (tensorArgs(args).length === 0) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
-      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId() };
+      if (tensorArgs(args).length === 0) {
+        if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`);
+        return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+      }
+      const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId(), unresolved: true };
       return { k: 'apply', module, args: tensorArgs(args), node };
     }
-    default:
-      return { k: 'opaque', deps: tensorArgs(args), text: node.text.slice(0, 80) };
-  }
-}
-
-function callLibrary(interp: Interpreter, name: string, args: Arguments, node: Node): Value {
-  const library = libraryName(name);
-  const last = library.last;
-  const first = args.positional[0];
-  const normKind = library.normKind;
-  if (normKind) {
-    if (normKind === 'batch') interp.batchNormsMade = true;
-    const norm: NormModule = { k: 'normModule', className: name, type: normKind === 'batch' ? 'other' : normKind, name: last, node, batch: normKind === 'batch', width: widthOf(args) };
-    return norm;
-  }
-  const functional = library.functional;
-  if (functional && first) {
-    const norm: NormModule = { k: 'normModule', className: name, type: functional, name, node };
-    const applied: Value = { k: 'norm', norm, arg: first, node };
-    interp.normApplications.push(applied);
-    return applied;
-  }
-  if (library.dropoutLike && first && isTensorOfStream(first)) return first;
-  if (last === 'ModuleList' || last === 'list') {
-    if (first?.k === 'list') return { k: 'list', items: [...first.items], repeat: first.repeat };
-    return { k: 'list', items: [], repeat: null };
-  }
-  if (last === 'Sequential') {
-    if (args.positional.length === 1 && first?.k === 'list' && first.repeat) return first;
-    return { k: 'seq', items: args.positional, name: 'Sequential', node, id: freshId() };
-  }
-  if (last === 'ModuleDict' || last === 'dict') {
-    if (first?.k === 'dict') return first;
-    return { k: 'dict', entries: new Map(args.keywords) };
-  }
-  if (library.numeric) {
-    const numbers = args.positional.map(numberOf);
-    if (numbers.length > 0 && numbers.every((n): n is number => n !== null)) {
-      const [x] = numbers;
-      const v = last === 'int' ? Math.trunc(x) : last === 'round' ? Math.round(x) : last === 'floor' ? Math.floor(x) : last === 'ceil' ? Math.ceil(x)
-        : last === 'sqrt' ? Math.sqrt(x) : last === 'abs' ? Math.abs(x) : last === 'max' ? Math.max(...numbers) : last === 'min' ? Math.min(...numbers) : x;
-      if (last === 'bool') return { k: 'bool', v: x !== 0, text: node.text };
-      return { k: 'num', v, text: node.text };
+    // Calling None never runs: the branch it sits in is one the file does not take here.
+    case 'none': return { k: 'opaque', deps: tensorArgs(args), text: node.text.slice(0, 80) };
+    default: {
+      // Something was called that the analyzer could not resolve: if it is on a residual branch, a
+      // norm may hide in it, so the branch must not read as having none.
+      const tensors = tensorArgs(args);
+      // A norm takes one tensor: a call on several (`flash_attn_func(q, k, v)`) is part of a sublayer.
+      return { k: 'opaque', deps: tensors, text: node.text.slice(0, 80), unresolved: tensors.length === 1 || undefined };
     }
-    if (first && (first.k === 'index' || first.k === 'indexCmp')) return first;
   }
-  if (library.capitalised) {
-    const builtin: Builtin = { k: 'builtin', className: name, name: last, node, args: args.positional, kwargs: args.keywords, id: freshId() };
-    interp.builtins.push(builtin);
-    return builtin;
-  }
-  const tensors = tensorArgs(args);
-  return { k: 'opaque', deps: tensors, text: node.text.slice(0, 80) };
 }
 
 /** Applies a module value to arguments: what the call computes, symbolically. */
@@ -173,12 +190,16 @@ export function apply(interp: Interpreter, module: Value, args: Arguments, node:
   const first = args.positional[0] ?? tensors[0] ?? { k: 'unknown' as const, why: 'no input' };
   switch (module.k) {
     case 'normModule': {
+      // `norm_layer(dim)` where norm_layer is a norm class (passed in, built by a helper): a norm module.
+      if (tensors.length === 0 && !args.positional.some((a) => TENSOR_KINDS.has(a.k))) return module;
       const applied: Value = { k: 'norm', norm: module, arg: first, node };
       interp.normApplications.push(applied);
       return applied;
     }
     case 'builtin':
       if (libraryName(module.className).dropoutLike) return first;
+      // An imported residual helper applied to the stream and a branch (`ResidualStream(x, f(x))`): their sum.
+      if (/Residual/.test(module.className) && tensors.length === 2) return arithmetic('+', tensors[0], tensors[1], node, node);
       return { k: 'apply', module, args: tensors, node };
     case 'seq': {
       const structural = module.items.some((i) => i.k === 'normModule' || i.k === 'instance' || i.k === 'list');
@@ -237,13 +258,15 @@ function markSite(value: Value, inputs: Set<Value>, site: Node): void {
   visit(value, 0);
 }
 
-/** Whether a result's spine (the path back to its inputs, not through arithmetic) holds a norm or a sum. */
-function isStructural(value: Value, inputs: Set<Value>): boolean {
+/** Whether a result's spine (the path back to its inputs, not through arithmetic) holds a norm or a residual sum. */
+export function isStructural(value: Value, inputs: Set<Value>): boolean {
   const visit = (v: Value, depth: number): boolean => {
     if (inputs.has(v) || depth > 40) return false;
     switch (v.k) {
       case 'norm': return true;
-      case 'add': return v.terms.filter((t) => reachesInput(t, inputs)).length > 0 && v.terms.some(isTensorOfStream);
+      // A residual sum carries an input itself (`x + f(x)`), not a computation of it (an MoE's `out + expert(x)`).
+      // A bias or shift added to one tensor (`x * (1 + scale) + shift`) is no residual sum.
+      case 'add': return v.terms.some((t) => carriesInput(t, inputs, 0)) && v.terms.filter(isTensorOfStream).length >= 2;
       case 'scale': return visit(v.value, depth + 1);
       case 'apply': return v.args.some((a) => visit(a, depth + 1));
       case 'tuple': return v.items.length > 0 && visit(v.items[0], depth + 1);
@@ -253,34 +276,37 @@ function isStructural(value: Value, inputs: Set<Value>): boolean {
   return visit(value, 0);
 }
 
-function reachesInput(value: Value, inputs: Set<Value>): boolean {
+/** An input itself, scaled, or an earlier residual sum (normalised or not) that carries one. */
+function carriesInput(value: Value, inputs: Set<Value>, depth: number): boolean {
   if (inputs.has(value)) return true;
-  switch (value.k) {
-    case 'norm': return reachesInput(value.arg, inputs);
-    case 'scale': return reachesInput(value.value, inputs);
-    case 'apply': return value.args.some((a) => reachesInput(a, inputs));
-    case 'add': return value.terms.some((t) => reachesInput(t, inputs));
-    case 'tuple': return value.items.length > 0 && reachesInput(value.items[0], inputs);
-    default: return false;
-  }
+  if (depth > 40) return false;
+  if (value.k === 'scale') return carriesInput(value.value, inputs, depth + 1);
+  if (value.k === 'norm') return carriesInput(value.arg, inputs, depth + 1);
+  if (value.k === 'add') return value.terms.some((t) => carriesInput(t, inputs, depth + 1));
+  return false;
 }
 
 /** Runs a function or method body with its parameters bound; returns what it returns. */
-export function invoke(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments): Value {
+export function invoke(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, receiver?: Value): Value {
   const frame: Frame = { env: new Map(), returned: null };
-  bindParameters(interp, fn, self, args, frame);
+  // A class method's first parameter (`cls`) is the class it was called on.
+  if (receiver) frame.env.set('cls', receiver);
+  bindParameters(interp, fn, self, args, frame, receiver !== undefined);
   const body = fn.childForFieldName('body');
+  const definer = self ? definerOf(fn) ?? self.cls : null;
   if (self) interp.callStack.push(self.cls);
+  if (definer) interp.definingStack.push(definer);
   try {
     if (body) interp.execBlock(body, frame);
   } finally {
     if (self) interp.callStack.pop();
+    if (definer) interp.definingStack.pop();
   }
   return frame.returned ?? { k: 'none' };
 }
 
 /** Binds self, positional and keyword arguments, then defaults; unbound config-like parameters resolve to the file's config class. */
-function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, frame: Frame): void {
+function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, args: Arguments, frame: Frame, classMethod: boolean): void {
   const params = named(fn.childForFieldName('parameters') ?? fn);
   let position = 0;
   for (let i = 0; i < params.length; i++) {
@@ -290,6 +316,7 @@ function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, ar
     const nameNode = type === 'identifier' ? param : param.childForFieldName('name') ?? param.namedChild(0);
     const name = nameNode?.text ?? '';
     if (i === 0 && self && name === 'self') { frame.env.set('self', self); continue; }
+    if (i === 0 && classMethod && (name === 'cls' || name === 'self')) { frame.env.set(name, frame.env.get('cls')!); continue; }
     const given = args.keywords.get(name) ?? args.positional[position++];
     if (given) { frame.env.set(name, withOrigin(given, name)); continue; }
     const defaultNode = param.childForFieldName('value');
@@ -304,57 +331,6 @@ function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, ar
     }
     frame.env.set(name, { k: 'param', name });
   }
-}
-
-/** Constants that came in through a parameter remember it, so a branch on them is a reportable flag. */
-function withOrigin(value: Value, name: string): Value {
-  if ((value.k === 'bool' || value.k === 'num' || value.k === 'str' || value.k === 'none') && !value.origin) return { ...value, origin: name };
-  return value;
-}
-
-/** A config class: fields or an __init__ that only stores constants, and no forward. */
-export function isConfigClass(cls: ClassInfo): boolean {
-  if (forwardOf(cls)) return false;
-  if (/config|args|params|hparams|settings/i.test(cls.name)) return true;
-  return cls.decorators.some((d) => d.includes('dataclass')) && cls.fields.length > 0;
-}
-
-const configClassCache = new WeakMap<ModuleInfo, ClassInfo[]>();
-
-/** The module's config classes, found once per file: every config-like parameter of every call asks. */
-function configClassesOf(module: ModuleInfo): ClassInfo[] {
-  let found = configClassCache.get(module);
-  if (!found) configClassCache.set(module, (found = [...module.classes.values()].filter(isConfigClass)));
-  return found;
-}
-
-const configCache = new WeakMap<ClassInfo, Map<string, Value>>();
-/** Each file's filled config caches: the values every construction shares (surveyBuilds keeps them shared). */
-const filledConfigs = new WeakMap<ModuleInfo, Array<ReadonlyMap<string, Value>>>();
-
-export function filledConfigFields(module: ModuleInfo): ReadonlyArray<ReadonlyMap<string, Value>> {
-  return filledConfigs.get(module) ?? [];
-}
-
-function configValue(interp: Interpreter, cls: ClassInfo, name: string): Value {
-  let fields = configCache.get(cls);
-  if (!fields) {
-    interp.configFills++;
-    fields = new Map();
-    const empty: Frame = { env: new Map(), returned: null };
-    for (const field of cls.fields) if (field.value) fields.set(field.name, withOrigin(interp.eval(field.value, empty), field.name));
-    const init = cls.methods.get('__init__');
-    if (init) {
-      const instance: Instance = { k: 'instance', cls, name: cls.name, attrs: new Map(fields), node: cls.node, id: freshId() };
-      invoke(interp, init, instance, { positional: [], keywords: NO_KEYWORDS });
-      for (const [key, value] of instance.attrs) fields.set(key, withOrigin(value, key));
-    }
-    configCache.set(cls, fields);
-    let filled = filledConfigs.get(interp.module);
-    if (!filled) filledConfigs.set(interp.module, (filled = []));
-    filled.push(fields);
-  }
-  return { k: 'config', cls, fields, name };
 }
 
 /** Constructs a same-file class: a norm class becomes a norm module; anything else an instance. */
@@ -382,15 +358,4 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   const setup = cls.methods.get('setup');
   if (setup) invoke(interp, setup, instance, { positional: [], keywords: NO_KEYWORDS });
   return instance;
-}
-
-/** The normalised width a norm constructor was given (`nn.LayerNorm(config.n_embd)`), where known. */
-function widthOf(args: Arguments): number | null {
-  for (const key of ['normalized_shape', 'dim', 'hidden_size', 'd_model', 'ndim', 'num_features']) {
-    const value = numberOf(args.keywords.get(key));
-    if (value !== null) return value;
-  }
-  const first = args.positional[0];
-  if (first?.k === 'tuple' || first?.k === 'list') return numberOf(first.items[0]);
-  return numberOf(first);
 }

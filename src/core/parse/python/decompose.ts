@@ -56,6 +56,8 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   }
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
+    // A constant rescale of the block output (`(x + F(x)) / rescale_factor`) moves no norm.
+    if (current.k === 'scale' && (current.value.k === 'add' || current.value.k === 'norm')) current = current.value;
     let sumNorm: NormApplication | null = null;
     let sum = current;
     if (current.k === 'norm') {
@@ -87,7 +89,11 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
     for (const branch of step.branches) {
       const read = readBranch(branch, step.stream);
       if (!read.ok) return read;
-      const { ops, inputNorms, outputNorms, scale } = read.value;
+      const { ops, inputNorms, outputNorms, scale, unresolved } = read.value;
+      // A call the analyzer could not resolve on an un-normalised branch may be the missing norm.
+      if (unresolved && !step.sumNorm && inputNorms.length === 0) {
+        return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
+      }
       const kind = kindOf(ops);
       // The innermost matching op names the sublayer (`intermediate`, not BERT's output `dense`).
       const main = [...ops].reverse().find((o) => (kind === 'attention' ? ATTENTION : MLP).test(`${o.name} ${o.className}`)) ?? ops[ops.length - 1];
@@ -118,12 +124,14 @@ function onStream(term: Value, isInput: (v: Value) => boolean): boolean {
   return false;
 }
 
-interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node }
+interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node; unresolved: string | null }
 
 /** Follows a branch from its output back to the stream: output norms, the sublayer, input norms. */
 function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
+  let unresolved: string | null = null;
+  let inputScale: string | null = null;
   let current = branch;
   let node: Node | null = null;
   for (let guard = 0; guard < 64; guard++) {
@@ -132,24 +140,34 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       sequence.push({ norm: { norm: current.norm, node: current.node } });
       current = current.arg;
     } else if (current.k === 'scale') {
-      scale = current.text;
+      // A scale between a norm and its sublayer (`attn(norm(x) * s)`) changes what the norm delivers.
+      if (sequence.some((s) => 'op' in s)) inputScale ??= current.text;
+      else scale = current.text;
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
       current = current.items[0];
+    } else if (current.k === 'add' && current.terms.filter((t) => dependsOnValue(t, stream)).length === 1) {
+      // A shift or bias added inside the branch (adaLN's `norm(x) * (1 + scale) + shift`).
+      current = current.terms.find((t) => dependsOnValue(t, stream))!;
     } else if (current.k === 'apply') {
       const module = current.module;
       const name = module.name;
       const className = module.k === 'instance' ? module.cls.name : module.k === 'block' ? module.cls.name : module.className;
       const site = current.site ?? current.node;
       sequence.push({ op: { name, className, node: site } });
+      // A module the analyzer cannot see, not named as a sublayer, may be a norm (`self.prepare(x)`).
+      if (module.k === 'builtin' && module.unresolved && !ATTENTION.test(name) && !MLP.test(name)) unresolved ??= `${name}(…)`;
       node ??= site;
       const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
       // Keys are an equivalence: the readers are one path exactly when each has the first one's key.
-      if (readers.some((r) => !sameKey(r, readers[0]))) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
+      // Inside a sublayer (rotary embeddings on q and k) the first reader is followed; the sublayer itself must read one path.
+      if (readers.some((r) => !sameKey(r, readers[0])) && sequence.filter((s) => 'op' in s).length < 2) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
       current = readers[0];
-    } else if (current.k === 'opaque' && current.deps.length === 1 && sequence.some((s) => 'op' in s)) {
-      current = current.deps[0];
+    } else if (current.k === 'opaque' && sequence.some((s) => 'op' in s) && current.deps.some((d) => dependsOnValue(d, stream))) {
+      // Inside a sublayer (`sdpa(q, k, v)` with q, k, v split from one projection): follow the first input.
+      if (current.unresolved) unresolved ??= current.text;
+      current = current.deps.find((d) => dependsOnValue(d, stream))!;
     } else {
       return { ok: false, reason: current.k === 'opaque' ? `a residual branch goes through \`${current.text}\`, which the analyzer does not follow` : `a residual branch ends in something the analyzer does not follow (${current.k})` };
     }
@@ -162,7 +180,11 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   const outputNorms = sequence.slice(0, firstOp).map((s) => (s as { norm: NormApplication }).norm);
   const inputNorms = sequence.slice(lastOp + 1).map((s) => (s as { norm: NormApplication }).norm);
   const ops = sequence.slice(firstOp, lastOp + 1).filter((s): s is { op: BranchOp } => 'op' in s).map((s) => s.op);
-  return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node } };
+  // A call the analyzer could not resolve between the stream and the sublayer may be the missing norm.
+  if (inputScale && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale)) {
+    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale}\` (LayerNorm scaling?), which plain placements do not describe` };
+  }
+  return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }
 
 function dependsOnValue(value: Value, target: Value, depth = 0): boolean {

@@ -3,7 +3,8 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
-import { arithmetic, compare } from './operators';
+import { comprehension, iterate } from './loops';
+import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { flagName, lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
@@ -32,6 +33,8 @@ export interface Construction {
 export interface Frame {
   env: Map<string, Value>;
   returned: Value | null;
+  /** Set when the frame ended in `raise`: a branch that raises is not a way through. */
+  raised?: boolean;
 }
 
 export interface InterpreterOptions {
@@ -66,6 +69,10 @@ export class Interpreter {
   readonly flagValues: Map<string, boolean>;
   /** The classes whose methods are running, innermost last (to stop recursion). */
   readonly callStack: ClassInfo[] = [];
+  /** The classes that define the running methods (an inherited method runs as its base's, for `super()`). */
+  readonly definingStack: ClassInfo[] = [];
+  /** The file's functions running (called on tensors), innermost last (to stop recursion). */
+  readonly functionStack: Node[] = [];
 
   constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
     this.blockClasses = options.blockClasses ?? new Set();
@@ -106,6 +113,7 @@ export class Interpreter {
         frame.returned = value ? this.eval(value, frame) : { k: 'none' };
         return;
       }
+      case 'raise_statement': frame.returned = { k: 'unknown', why: 'raise' }; frame.raised = true; return;
       case 'if_statement': this.execIf(node, frame); return;
       case 'for_statement': this.execFor(node, frame); return;
       case 'with_statement': case 'try_statement': {
@@ -158,6 +166,8 @@ export class Interpreter {
         let item: Value;
         if (value.k === 'tuple' || value.k === 'list') item = value.items[i] ?? { k: 'unknown', why: 'unpacking' };
         else if (i === 0) item = value; // `out, weights = self.attn(x)`: the first output is the tensor.
+        // `q, k, v = qkv.split(d, -1)`: every part of a split tensor is computed from it.
+        else if (value.k === 'opaque' && isTensorOfStream(value)) item = { k: 'opaque', deps: [value], text: `${child.text} (part of ${value.text})` };
         else item = { k: 'opaque', deps: [], text: `${child.text} (side output)` };
         this.assign(child.type === 'list_splat_pattern' ? child.namedChild(0) ?? child : child, item, frame, statement);
       });
@@ -197,6 +207,13 @@ export class Interpreter {
     const elseFrame: Frame = { env: new Map(frame.env), returned: null };
     runThen(thenFrame);
     runElse(elseFrame);
+    // A branch that raises is no way through (`else: raise NotImplementedError`): keep the other side.
+    if (thenFrame.raised !== elseFrame.raised) {
+      const kept = thenFrame.raised ? elseFrame : thenFrame;
+      copyInto(frame, kept);
+      frame.returned = kept.returned;
+      return;
+    }
     // A branch that returns early is a guard (`if not self.training: return x`): keep the other side.
     if (thenFrame.returned && !elseFrame.returned) { copyInto(frame, elseFrame); return; }
     if (elseFrame.returned && !thenFrame.returned) { copyInto(frame, thenFrame); return; }
@@ -255,43 +272,11 @@ export class Interpreter {
     const right = node.childForFieldName('right');
     const body = node.childForFieldName('body');
     if (!left || !right || !body) return;
-    const { element, count } = this.iterate(right, left, frame);
+    const { element, count } = iterate(this, right, left, frame);
     this.assign(left, element, frame, node);
     if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
     this.execBlock(body, frame);
     if (count) this.loopStack.pop();
-  }
-
-  /** One representative element of an iterable, and the loop's trip count where it is a range or stack. */
-  iterate(iterable: Node, target: Node, frame: Frame): { element: Value; count: Value | null } {
-    if (iterable.type === 'call') {
-      const fn = iterable.childForFieldName('function')?.text;
-      const args = named(iterable.childForFieldName('arguments') ?? iterable).filter((a) => a.type !== 'keyword_argument');
-      if (fn === 'range' && args.length > 0) {
-        const values = args.map((a) => this.eval(a, frame));
-        let count: Value = values[values.length === 1 ? 0 : 1];
-        if (values.length >= 2) {
-          const lo = numberOf(values[0]);
-          const hi = numberOf(values[1]);
-          count = lo !== null && hi !== null ? { k: 'num', v: hi - lo } : { k: 'opaque', deps: [], text: iterable.text };
-        }
-        return { element: { k: 'index', text: target.text }, count };
-      }
-      if (fn === 'enumerate' && args.length > 0) {
-        const inner = this.iterate(args[0], target, frame);
-        return { element: { k: 'tuple', items: [{ k: 'index', text: target.text }, inner.element] }, count: inner.count };
-      }
-      if (fn === 'zip') {
-        const parts = args.map((a) => this.iterate(a, target, frame));
-        return { element: { k: 'tuple', items: parts.map((p) => p.element) }, count: parts[0]?.count ?? null };
-      }
-    }
-    const value = this.eval(iterable, frame);
-    if (value.k === 'list' || value.k === 'seq' || value.k === 'tuple') {
-      const repeat = value.k === 'list' ? value.repeat : null;
-      return { element: value.items[0] ?? { k: 'unknown', why: 'empty list' }, count: repeat ? repeat.count : { k: 'num', v: value.items.length } };
-    }
-    return { element: { k: 'opaque', deps: [], text: `element of ${iterable.text}` }, count: null };
   }
 
   eval(node: Node, frame: Frame): Value {
@@ -340,15 +325,13 @@ export class Interpreter {
         }
         return { k: 'dict', entries };
       }
-      case 'list_comprehension': case 'generator_expression': return this.comprehension(node, frame);
+      case 'list_comprehension': case 'generator_expression': return comprehension(this, node, frame);
       case 'conditional_expression': {
         const [then, condition, otherwise] = named(node);
         if (!then || !condition || !otherwise) return { k: 'unknown', why: node.text };
         const decision = this.decide(condition, frame);
         if (decision === 'both') {
-          const a = this.eval(then, frame);
-          const b = this.eval(otherwise, frame);
-          return sameKey(a, b) ? a : { k: 'opaque', deps: [a, b], text: `depends on \`${condition.text}\` at line ${lineOf(condition)}` };
+          return either(this.eval(then, frame), this.eval(otherwise, frame), condition);
         }
         return this.eval(decision ? then : otherwise, frame);
       }
@@ -378,7 +361,7 @@ export class Interpreter {
       case 'config': return owner.fields.get(name) ?? { k: 'param', name };
       case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
       case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };
-      case 'param': return { k: 'param', name };
+      case 'param': return { k: 'param', name: `${owner.name}.${name}` };
       default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
   }
@@ -399,6 +382,8 @@ export class Interpreter {
       return value.items[at] ?? (value.k === 'list' && value.repeat ? value.items[0] : undefined) ?? { k: 'unknown', why: node.text };
     }
     if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
+    // An imported table (`NORM_REGISTRY[name]`): an entry of it, known by the table's name.
+    if (value.k === 'ref') return { k: 'ref', name: `${value.name}[${index.k === 'str' ? index.v : ''}]` };
     if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
     if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
     // `self.attn(x)[0]`: the sublayer's first output is the tensor.
@@ -410,22 +395,6 @@ export class Interpreter {
   private logical(node: Node, frame: Frame): Value {
     const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
     return compare(operators.join(' '), named(node).map((c) => this.eval(c, frame)), node);
-  }
-
-  private comprehension(node: Node, frame: Frame): Value {
-    const body = node.childForFieldName('body');
-    const clause = named(node).find((c) => c.type === 'for_in_clause');
-    if (!body || !clause) return { k: 'unknown', why: node.text };
-    const left = clause.childForFieldName('left');
-    const right = clause.childForFieldName('right');
-    if (!left || !right) return { k: 'unknown', why: node.text };
-    const inner: Frame = { env: new Map(frame.env), returned: null };
-    const { element, count } = this.iterate(right, left, inner);
-    this.assign(left, element, inner, node);
-    if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
-    const item = this.eval(body, inner);
-    if (count) this.loopStack.pop();
-    return { k: 'list', items: [item], repeat: { count: count ?? { k: 'opaque', deps: [], text: right.text }, node } };
   }
 
   binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {

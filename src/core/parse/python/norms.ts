@@ -2,7 +2,7 @@
 // by what their forward computes (mean and variance → LayerNorm; mean of squares and rsqrt → RMSNorm).
 
 import type { NormType } from '../../ir/model';
-import type { ClassInfo } from './syntax';
+import type { ClassInfo, Node } from './syntax';
 
 export type NormKind = NormType | 'batch';
 
@@ -65,6 +65,26 @@ function computeNormKind(cls: ClassInfo): NormKind | null {
   return kind;
 }
 
+const fnCache = new WeakMap<Node, NormKind | null>();
+
+/** A function of the file that normalises its input (TensorFlow / JAX `def norm(x, scope)`), by the same reading. */
+export function functionNormKind(fn: Node): NormKind | null {
+  if (fnCache.has(fn)) return fnCache.get(fn) ?? null;
+  const code = fn.text;
+  let kind: NormKind | null = null;
+  if (code.length <= 4000 && !(code.includes('softmax') || code.includes('matmul') || code.includes('einsum'))) kind = normKindOfCode(code);
+  fnCache.set(fn, kind);
+  return kind;
+}
+
+/** `u = reduce_mean(x); … (x - u)`: the input minus a name that holds its mean. */
+function subtractsAMean(code: string): boolean {
+  for (const match of code.matchAll(/(\w+)\s*=\s*[\w.]*mean\s*\(/g)) {
+    if (new RegExp(`-\\s*${match[1]}\\b`).test(code)) return true;
+  }
+  return false;
+}
+
 const BUILDS_LAYERS = /\b(Linear|Embedding|ModuleList|ModuleDict|Sequential|MultiheadAttention|Conv\w*|Dense|\w*Attention|\w*Layer)\s*\(/;
 
 /** The norm a class's method code computes, before the check that the class builds no layers. */
@@ -74,11 +94,11 @@ function normKindOfCode(code: string): NormKind | null {
   // substring search first rules out most classes (neither can match without its name in the code).
   if (code.includes('layer_norm') && /(^|[^.\w]|(?<!self)\.)layer_norm\s*\(/.test(code)) return 'layernorm';
   if (code.includes('rms_norm') && /(^|[^.\w]|(?<!self)\.)rms_norm\s*\(/.test(code)) return 'rmsnorm';
-  const hasMean = code.includes('mean') && /\.mean\s*\(|\bmean\s*\(/.test(code);
+  const hasMean = code.includes('mean') && /\.mean\s*\(|\b(reduce_)?mean\s*\(/.test(code);
   const hasRoot = /rsqrt|sqrt|\.std\s*\(|\.var\s*\(|\bvar\s*\(/.test(code);
   if (!hasMean || !hasRoot) return null;
   const centres = /\.var\s*\(|\bvar\s*\(|\.std\s*\(|-\s*\(?\s*[\w.]*(mean|mu)\b|-\s*[\w.]+\.mean\s*\(/.test(code);
-  if (centres) return 'layernorm';
+  if (centres || subtractsAMean(code)) return 'layernorm';
   const squares = /pow\s*\(\s*2|\*\*\s*2|square|(\b\w+)\s*\*\s*\1\b/.test(code);
   return squares ? 'rmsnorm' : null;
 }

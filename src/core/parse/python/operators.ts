@@ -1,9 +1,10 @@
 // The operator algebra of the symbolic interpreter: constant folding, block-index comparisons, and
 // the tensor sums and scalings a residual stream is made of.
 
+import { attributeSaysNorm, inferredNorm } from './inferredNorms';
 import type { Node } from './syntax';
 import type { Value } from './values';
-import { dependsOn, isIndexDependent, isTensorOfStream, numberOf, truthy } from './values';
+import { dependsOn, isIndexDependent, isTensorOfStream, numberOf, sameKey, truthy } from './values';
 
 /** Comparisons and boolean operators: constants fold, the block index becomes an index comparison. */
 export function compare(op: string, operands: Value[], node: Node): Value {
@@ -15,6 +16,10 @@ export function compare(op: string, operands: Value[], node: Node): Value {
       const v = op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : op === '>=' ? x >= y : op === '==' ? x === y : x !== y;
       return { k: 'bool', v, text: node.text };
     }
+    // `self.q_norm is not None`: known once the attribute is known (None, or a module).
+    if ((op === 'is' || op === 'is not') && b.k === 'none' && (a.k === 'none' || OBJECT_KINDS.has(a.k))) {
+      return { k: 'bool', v: (a.k === 'none') === (op === 'is'), text: node.text };
+    }
     if (a.k === 'index' || b.k === 'index') {
       return { k: 'indexCmp', op, bound: a.k === 'index' ? y : x, indexOnLeft: a.k === 'index', text: node.text };
     }
@@ -22,9 +27,41 @@ export function compare(op: string, operands: Value[], node: Node): Value {
       const p = truthy(a);
       const q = truthy(b);
       if (p !== null && q !== null) return { k: 'bool', v: op === 'and' ? p && q : p || q, text: node.text };
+      // `norm_layer or partial(nn.LayerNorm, eps=1e-6)`: Python's `or` and `and` return an operand.
+      // `sa_norm or nn.Identity()` with sa_norm defaulting to None: the block is written for a norm there.
+      if (op === 'or' && a.k === 'none' && a.origin && attributeSaysNorm(a.origin) && isPassThrough(b)) {
+        return inferredNorm(a.origin, a.origin, node, `${a.origin} defaults to None (an identity) but is the norm the caller passes in`);
+      }
+      if (op === 'or' && (p === false || (p === null && !OBJECT_KINDS.has(a.k) && OBJECT_KINDS.has(b.k)))) return b;
+      // `get_norm_layer(norm_layer) or partial(nn.LayerNorm, …)`: the fallback the file shows beats a guess.
+      if (op === 'or' && a.k === 'normModule' && a.inferred && (b.k === 'ref' || b.k === 'classref' || (b.k === 'normModule' && !b.inferred))) return b;
+      if (op === 'or' && OBJECT_KINDS.has(a.k)) return a;
+      if (op === 'and' && p === true) return b;
     }
   }
   return { k: 'opaque', deps: operands.filter((o) => isTensorOfStream(o) || isIndexDependent(o)), text: node.text.slice(0, 80) };
+}
+
+/** Values that are objects (modules, classes, callables, configs): always true in a condition. */
+const OBJECT_KINDS: ReadonlySet<Value['k']> = new Set(['instance', 'builtin', 'normModule', 'seq', 'list', 'classref', 'ref', 'funcref', 'config', 'dict']);
+const CHOOSABLE: ReadonlySet<Value['k']> = new Set([...OBJECT_KINDS, 'none']);
+
+/**
+ * Either side of a condition that cannot be decided. Tensors that differ become explicitly unknown;
+ * of two modules, the one that does something (`DropPath(p) if p > 0 else nn.Identity()`) stands for
+ * both, since an identity, a dropout or None changes no placement.
+ */
+export function either(a: Value, b: Value, condition: Node): Value {
+  if (sameKey(a, b)) return a;
+  if (CHOOSABLE.has(a.k) && CHOOSABLE.has(b.k)) return isPassThrough(a) && !isPassThrough(b) ? b : a;
+  return { k: 'opaque', deps: [a, b], text: `depends on \`${condition.text}\` at line ${condition.startPosition.row + 1}` };
+}
+
+function isPassThrough(value: Value): boolean {
+  if (value.k === 'none') return true;
+  if (value.k === 'builtin') return /(^|\.)(Identity|Dropout\w*|DropPath)$/.test(value.className);
+  if (value.k === 'ref') return /(^|\.)(Identity|Dropout\w*|DropPath)$/.test(value.name);
+  return false;
 }
 
 /** Arithmetic on constants, and the tensor algebra of residual streams: sums and scalings. */

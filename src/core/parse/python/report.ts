@@ -27,8 +27,10 @@ export function blockReport(found: FoundBlock): BlockIR {
   }
   const decomposition = run.result.value;
   fillFromDecomposition(base, decomposition, run.instance, found.modelInstance);
-  const branching = findBranchingFlag(found, run);
+  const unread: string[] = [];
+  const branching = findBranchingFlag(found, run, unread);
   if (branching) applyBranching(base, branching, found);
+  else if (unread.length > 0) base.reason = `${base.reason}; ${unread.join('; ')}`;
   return base;
 }
 
@@ -66,6 +68,11 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
       definitions.push({ name: value.name, type: value.type, className: value.className, span: spanOf(value.node) });
     }
   }
+  const inferred = [...new Set(applications.flatMap((a) => (a.app.norm.inferred ? [a.app.norm.inferred] : [])))];
+  if (inferred.length > 0) {
+    block.confidence = 'low';
+    block.reason = `${block.reason}; lower confidence: ${inferred.join('; ')}`;
+  }
   block.normDefinitions = definitions.sort((a, b) => a.span.offset - b.span.offset);
   block.normUses.sort((a, b) => a.span.offset - b.span.offset);
   const types = new Set<NormType>(applications.map((a) => a.app.norm.type));
@@ -78,16 +85,29 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
 interface Branching { flag: FlagSeen; whenTrue: BlockRun; whenFalse: BlockRun }
 
 /** The first flag whose two values give the block different placements. */
-function findBranchingFlag(found: FoundBlock, run: BlockRun): Branching | null {
+function findBranchingFlag(found: FoundBlock, run: BlockRun, unread: string[]): Branching | null {
   let tried = 0;
   for (const flag of run.flags.values()) {
+    // Call-time switches (`return_attention`, `use_cache`) change what is returned, not the architecture.
+    if (RUNTIME_FLAG.test(flag.name)) continue;
     if (tried++ >= MAX_FLAGS) break;
     const whenTrue = found.rerun(new Map([[flag.name, true]]));
     const whenFalse = found.rerun(new Map([[flag.name, false]]));
-    if (signature(whenTrue) !== signature(whenFalse)) return { flag, whenTrue, whenFalse };
+    if (signature(whenTrue) === signature(whenFalse)) continue;
+    // One value the analyzer cannot follow (rotary embeddings under `rope`): no placement depends on
+    // the flag that it can show, so the block keeps the reading it has and says what it could not read.
+    const failed = !whenTrue.result.ok ? whenTrue : !whenFalse.result.ok ? whenFalse : null;
+    const other = failed === whenTrue ? whenFalse : whenTrue;
+    if (failed && !failed.result.ok && other.result.ok && run.result.ok && signature(other) === signature(run)) {
+      unread.push(`with ${flag.name} ${failed === whenTrue ? 'true' : 'false'} the forward could not be followed (${failed.result.reason})`);
+      continue;
+    }
+    return { flag, whenTrue, whenFalse };
   }
   return null;
 }
+
+const RUNTIME_FLAG = /^(return_\w+|output_\w+|use_cache|need_weights|training|is_causal|layer_past|past_key_values?)$/;
 
 function signature(run: BlockRun): string {
   if (!run.result.ok) return `unknown:${run.result.reason}`;

@@ -9,7 +9,7 @@
 // module-level or config value holds an instance, a library module or a list). Otherwise the model is
 // constructed again.
 
-import { filledConfigFields } from './calls';
+import { filledConfigFields } from './configs';
 import type { FlagSeen, Interpreter } from './interpreter';
 import type { ClassInfo, ModuleInfo } from './syntax';
 import type { Instance, Value } from './values';

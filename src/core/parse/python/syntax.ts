@@ -16,6 +16,8 @@ export interface ClassInfo {
   /** Class-level assignments (dataclass / Flax fields, class attributes), in order. */
   fields: Array<{ name: string; value: Node | null }>;
   decorators: string[];
+  /** Base classes defined in the same file, nearest first; their methods and fields are inherited above. */
+  parents: ClassInfo[];
 }
 
 export interface ModuleInfo {
@@ -68,7 +70,35 @@ export function collectModule(root: Node, source: string): ModuleInfo {
     }
   };
   visit(root);
+  for (const cls of info.classes.values()) inherit(cls, info.classes, new Set());
   return info;
+}
+
+/** Which class defines each method node (inherited methods keep their defining class, for `super()`). */
+const definers = new WeakMap<Node, ClassInfo>();
+
+export function definerOf(method: Node): ClassInfo | null {
+  return definers.get(method) ?? null;
+}
+
+/**
+ * Copies the methods and fields of same-file base classes that a class does not define itself, in
+ * Python's order for single inheritance (the nearest base first), so a subclass that keeps its base's
+ * forward is read with it. Library bases (`nn.Module`) are not in the file and add nothing.
+ */
+function inherit(cls: ClassInfo, classes: Map<string, ClassInfo>, visiting: Set<ClassInfo>): void {
+  if (cls.parents.length > 0 || visiting.has(cls)) return;
+  visiting.add(cls);
+  for (const base of cls.bases) {
+    const parent = classes.get(base.split('.').pop() ?? base);
+    if (!parent || parent === cls || visiting.has(parent)) continue;
+    inherit(parent, classes, visiting);
+    cls.parents.push(parent);
+    for (const [name, method] of parent.methods) if (!cls.methods.has(name)) cls.methods.set(name, method);
+    const own = new Set(cls.fields.map((f) => f.name));
+    cls.fields.unshift(...parent.fields.filter((f) => !own.has(f.name)));
+  }
+  visiting.delete(cls);
 }
 
 function unwrapDecorated(statement: Node): { definition: Node; decorators: string[] } {
@@ -83,12 +113,15 @@ function readClass(node: Node, decorators: string[]): ClassInfo | null {
   if (!name || !body) return null;
   const superclasses = node.childForFieldName('superclasses');
   const bases = superclasses ? named(superclasses).filter((c) => c.type !== 'keyword_argument').map((c) => c.text) : [];
-  const cls: ClassInfo = { name, node, bases, methods: new Map(), fields: [], decorators };
+  const cls: ClassInfo = { name, node, bases, methods: new Map(), fields: [], decorators, parents: [] };
   for (const statement of named(body)) {
     const { definition, decorators: methodDecorators } = unwrapDecorated(statement);
     if (definition.type === 'function_definition') {
       const methodName = definition.childForFieldName('name')?.text;
-      if (methodName && !cls.methods.has(methodName)) cls.methods.set(methodName, definition);
+      if (methodName && !cls.methods.has(methodName)) {
+        cls.methods.set(methodName, definition);
+        definers.set(definition, cls);
+      }
       if (methodName === '__call__' && methodDecorators.some((d) => d.endsWith('compact'))) cls.decorators.push('compact');
     } else if (definition.type === 'expression_statement') {
       const assignment = definition.namedChild(0);

@@ -2,6 +2,7 @@
 // module objects as what constructed them, and constants where the source fixes them.
 
 import type { NormType } from '../../ir/model';
+import { attributeSaysNorm, inferredNorm } from './inferredNorms';
 import type { ClassInfo, Node } from './syntax';
 
 /** A norm module (or functional norm), as defined; `node` is where it is defined. */
@@ -16,6 +17,8 @@ export interface NormModule {
   batch?: boolean;
   /** The width it was constructed for, where the source fixes it. */
   width?: number | null;
+  /** Set when the class could not be seen and the name says norm: what the inference rests on. */
+  inferred?: string;
 }
 
 /** A same-file class instance: its attributes as its constructor (or Flax fields/setup) left them. */
@@ -37,6 +40,8 @@ export interface Builtin {
   args: Value[];
   kwargs: ReadonlyMap<string, Value>;
   id: number;
+  /** Set for a module the analyzer cannot see (an argument, an unresolved builder's result). */
+  unresolved?: boolean;
 }
 
 export type Value =
@@ -47,7 +52,7 @@ export type Value =
   | { k: 'str'; v: string; origin?: string }
   | { k: 'none'; origin?: string }
   /** A value we do not model, with what it was computed from. */
-  | { k: 'opaque'; deps: Value[]; text: string }
+  | { k: 'opaque'; deps: Value[]; text: string; unresolved?: boolean }
   /** A sum of tensors (nested sums are flattened). */
   | { k: 'add'; terms: Value[]; node: Node }
   /** value × factor where the factor does not depend on any tensor we follow. */
@@ -200,5 +205,14 @@ export function nameModule(value: Value, name: string, statement: Node): Value {
   if (value.k === 'normModule') return { ...value, name, node: statement };
   if (value.k === 'instance' || value.k === 'builtin') { value.name = name; return value; }
   if (value.k === 'seq') return { ...value, name };
+  // A module we cannot see (an argument, an unresolved builder's result) stored under a norm's name.
+  if ((value.k === 'param' || (value.k === 'opaque' && value.deps.length === 0 && value.text.includes('('))) && attributeSaysNorm(name)) {
+    const built = value.k === 'param' ? `the argument ${value.name}` : `\`${value.text}\``;
+    return inferredNorm(value.k === 'param' ? value.name : value.text.split('(')[0], name, statement, `${name} is built from ${built}, which the analyzer cannot see; its name says norm`);
+  }
+  // `self.mlp = make_mlp(args)`: a module from a builder the analyzer cannot see, named by its attribute.
+  if (value.k === 'opaque' && value.deps.length === 0 && value.text.includes('(')) {
+    return { k: 'builtin', className: value.text.split('(')[0], name, node: statement, args: [], kwargs: new Map(), id: freshId(), unresolved: true };
+  }
   return value;
 }
