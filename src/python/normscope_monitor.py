@@ -199,7 +199,7 @@ class Monitor:
 
     def __init__(self, model, out, every=10, block_class=None, optimizer=None, name=None, model_file=None,
                  placement=None, norm=None, heads=None, residual_scale=1.0, grad_params=None, config=None,
-                 source="monitor"):
+                 source="monitor", last_step=None):
         if _is_compiled(model):
             raise TypeError(
                 "normscope_monitor: this model is torch.compile'd; forward hooks cannot record from inside a "
@@ -211,6 +211,7 @@ class Monitor:
         self.model = model
         self.out = str(out)
         self.every = int(every)
+        self.last_step = None if last_step is None else int(last_step)
         self.optimizer = optimizer
         self.residual_scale = float(residual_scale)
         self.blocks = find_blocks(model, block_class)
@@ -241,17 +242,20 @@ class Monitor:
     @property
     def recording(self):
         """True when the next forward pass belongs to a step that will be recorded."""
-        return self._next_step is None or self._next_step % self.every == 0
+        return self._next_step is None or self._will_record(self._next_step)
+
+    def _will_record(self, step):
+        return step % self.every == 0 or step == self.last_step
 
     def step(self, step, loss=None, lr=None):
-        """Records step `step` if step % every == 0. Call after backward() and before optimizer.step():
+        """Records step `step` if step % every == 0 (or it is last_step). Call after backward(), before optimizer.step():
         activations come from the forward passes since the last call, gradients from .grad now."""
         step = int(step)
         stats, self._stats = self._stats, None
         self._pending.clear()
         self._next_step = step + 1
         self._last_step = step
-        if step % self.every != 0:
+        if not self._will_record(step):
             return None
         if stats is None:
             self._warn_once("no-forward", "normscope_monitor: step %d has no forward pass of the blocks since the "
