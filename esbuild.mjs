@@ -33,6 +33,8 @@ function copyWasm() {
   mkdirSync('dist', { recursive: true });
   copyFileSync('node_modules/web-tree-sitter/tree-sitter.wasm', 'dist/tree-sitter.wasm');
   copyFileSync('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm');
+  // The PyTorch training monitor ships as the user will run it: one Python file beside the CLI.
+  copyFileSync('src/python/normscope_monitor.py', 'dist/normscope_monitor.py');
 }
 
 const common = {

@@ -1,13 +1,16 @@
 // The `normscope` command line: the same core as the extension, headless.
 //   normscope inspect FILE... [--json]
 //   normscope probe FILE [options]
+//   normscope monitor --print-path
 
 import { runInspect } from './inspect';
+import { runMonitor } from './monitor';
 import { runProbe } from './probe';
 
 const USAGE = `Usage:
   normscope inspect FILE... [--json]      where every norm sits, per transformer block
   normscope probe FILE [options]          a short probe training of the same placement and depth
+  normscope monitor --print-path          where the PyTorch training monitor (normscope_monitor.py) is
   normscope --help
 `;
 
@@ -18,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'probe':
       return runProbe(rest);
+    case 'monitor':
+      return runMonitor(rest);
     case undefined:
     case '-h':
     case '--help':

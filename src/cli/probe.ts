@@ -12,6 +12,7 @@ import type { AnalysedModel } from '../core/probe/probeConfig';
 import type { BackendName, ProbeConfig, ProbeResult } from '../core/probe/types';
 import { renderReportHtml } from '../report/html';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
+import { exportTorch } from './exportTorch';
 import { inspectPaths } from './inspect';
 import { PROBE_USAGE, parseProbeArgs } from './probeArgs';
 import type { ProbeArgs } from './probeArgs';
@@ -70,6 +71,11 @@ export async function runProbe(argv: string[]): Promise<number> {
   if ('error' in resolved) {
     process.stderr.write(`normscope probe: ${resolved.error}\n`);
     return 2;
+  }
+  if (args.exportTorch !== null) {
+    const overrides: Partial<ProbeConfig> = { ...args.overrides };
+    if (resolved.model.placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
+    return exportTorch(args.exportTorch, resolved.model, overrides, resolved.source?.file ?? null);
   }
   const created = createNodeBackend(args.backend);
   const { backend } = created;

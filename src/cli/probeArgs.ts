@@ -28,6 +28,8 @@ Options:
   --backend B         auto | cpu | gpujs (default auto)
   --json              print the results as JSON ({runs: [...]} with --compare)
   --out FILE.html     write the self-contained HTML report
+  --export-torch F.py write the probe as a standalone PyTorch script (full width; torchrun/DDP; records
+                      through normscope_monitor.py, written beside it) instead of running it
   -h, --help          show this help
 `;
 
@@ -42,6 +44,8 @@ export interface ProbeArgs {
   compare: boolean;
   json: boolean;
   out: string | null;
+  /** --export-torch: the script to write instead of running the probe. */
+  exportTorch: string | null;
   backend: 'auto' | 'cpu' | 'gpujs';
   /** Explicit overrides of the probe config (only the flags given). */
   overrides: Partial<ProbeConfig>;
@@ -60,7 +64,7 @@ const INTEGER_FLAGS: Record<string, { key: keyof ProbeConfig; min: number }> = {
 
 export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: string } | { help: true } {
   const args: ProbeArgs = {
-    file: null, placement: null, layers: null, norm: null, rezero: false, compare: false, json: false, out: null, backend: 'auto', overrides: {},
+    file: null, placement: null, layers: null, norm: null, rezero: false, compare: false, json: false, out: null, exportTorch: null, backend: 'auto', overrides: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -116,6 +120,10 @@ export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: st
       case '--out':
         if (!/\.html?$/i.test(raw)) return { error: `--out expects an .html file name, got '${raw}'` };
         args.out = raw;
+        break;
+      case '--export-torch':
+        if (!/\.py$/i.test(raw)) return { error: `--export-torch expects a .py file name, got '${raw}'` };
+        args.exportTorch = raw;
         break;
       default:
         return { error: `unknown option '${flag}'` };

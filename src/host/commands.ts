@@ -6,6 +6,7 @@ import type { ProbePlacement } from '../core/probe/types';
 import type { Controller, ModelRef } from './controller';
 import { renderReportHtml } from '../report/html';
 import { exportJson } from './exportResults';
+import { registerMonitorCommands } from './monitorCommands';
 import { NormScopePanel } from './panel';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
 import { counterparts } from '../core/probe/probeConfig';
@@ -61,6 +62,7 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
 
     vscode.commands.registerCommand(COMMANDS.exportJson.id, () => exportResults(controller, 'json')),
     vscode.commands.registerCommand(COMMANDS.exportHtml.id, () => exportResults(controller, 'html')),
+    ...registerMonitorCommands(controller),
   ];
 }
 
