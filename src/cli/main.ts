@@ -1,13 +1,16 @@
 // The `normscope` command line: the same core as the extension, headless.
 //   normscope inspect FILE... [--json]
 //   normscope probe FILE [options]
+//   normscope view RUN.jsonl... [--out report.html] [--json]
 
 import { runInspect } from './inspect';
 import { runProbe } from './probe';
+import { runView } from './view';
 
 const USAGE = `Usage:
   normscope inspect FILE... [--json]      where every norm sits, per transformer block
   normscope probe FILE [options]          a short probe training of the same placement and depth
+  normscope view RUN.jsonl... [options]   the same views from training runs recorded by the monitor
   normscope --help
 `;
 
@@ -18,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'probe':
       return runProbe(rest);
+    case 'view':
+      return runView(rest);
     case undefined:
     case '-h':
     case '--help':
