@@ -13,6 +13,7 @@ import { registerCommands } from './host/commands';
 import { Controller } from './host/controller';
 import { PANEL_VIEW_TYPE } from './host/panel';
 import { NormScopeCodeLens, NormScopeDiagnostics, NormScopeHover, SELECTOR } from './host/providers';
+import { TrainingRuns } from './host/trainingRuns';
 
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const started = performance.now();
@@ -23,6 +24,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const controller = new Controller(context.extensionUri, cache, runHostProbe);
   const codeLens = new NormScopeCodeLens(controller);
   const diagnostics = new NormScopeDiagnostics(controller);
+  // Recorded trainings: the Open Training Run command and the watcher on *.normscope.jsonl files.
+  const trainingRuns = new TrainingRuns(controller);
 
   // Typing changes the version on every keystroke: analyse once the user pauses, not per key.
   const pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -38,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
     controller,
     codeLens,
     diagnostics,
-    ...registerCommands(controller),
+    trainingRuns,
+    ...registerCommands(controller, trainingRuns),
     vscode.languages.registerHoverProvider(SELECTOR, new NormScopeHover(controller)),
     vscode.languages.registerCodeLensProvider(SELECTOR, codeLens),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {

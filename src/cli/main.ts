@@ -2,15 +2,18 @@
 //   normscope inspect FILE... [--json]
 //   normscope probe FILE [options]
 //   normscope monitor --print-path
+//   normscope view RUN.jsonl... [--out report.html] [--json]
 
 import { runInspect } from './inspect';
 import { runMonitor } from './monitor';
 import { runProbe } from './probe';
+import { runView } from './view';
 
 const USAGE = `Usage:
   normscope inspect FILE... [--json]      where every norm sits, per transformer block
   normscope probe FILE [options]          a short probe training of the same placement and depth
   normscope monitor --print-path          where the PyTorch training monitor (normscope_monitor.py) is
+  normscope view RUN.jsonl... [options]   the same views from training runs recorded by the monitor
   normscope --help
 `;
 
@@ -23,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
       return runProbe(rest);
     case 'monitor':
       return runMonitor(rest);
+    case 'view':
+      return runView(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -12,6 +12,7 @@ import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './place
 import { counterparts } from '../core/probe/probeConfig';
 import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { runKey } from './runStore';
+import type { TrainingRuns } from './trainingRuns';
 
 export const COMMANDS = {
   showDiagram: { id: 'normscope.showDiagram', title: 'Show Architecture Diagram' },
@@ -20,11 +21,12 @@ export const COMMANDS = {
   cancel: { id: 'normscope.cancelProbe', title: 'Cancel Running Probe' },
   exportHtml: { id: 'normscope.exportHtml', title: 'Export Results as HTML Report' },
   exportJson: { id: 'normscope.exportJson', title: 'Export Results as JSON' },
+  openRun: { id: 'normscope.openRun', title: 'Open Training Run…' },
 } as const;
 
 const NO_MODEL = 'NormScope: no transformer block found under the cursor. Open a model file (Python or config.json) and place the cursor in a block class.';
 
-export function registerCommands(controller: Controller): vscode.Disposable[] {
+export function registerCommands(controller: Controller, trainingRuns?: TrainingRuns): vscode.Disposable[] {
   const withModel = (action: (model: NonNullable<Awaited<ReturnType<Controller['resolveModel']>>>) => Promise<unknown> | unknown) =>
     async (ref?: ModelRef) => {
       const model = await controller.resolveModel(ref);
@@ -63,6 +65,10 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
     vscode.commands.registerCommand(COMMANDS.exportJson.id, () => exportResults(controller, 'json')),
     vscode.commands.registerCommand(COMMANDS.exportHtml.id, () => exportResults(controller, 'html')),
     ...registerMonitorCommands(controller),
+
+    // From the palette (a file picker), the panel's toolbar, or the explorer's context menu (the file, or every selected one).
+    vscode.commands.registerCommand(COMMANDS.openRun.id, (uri?: vscode.Uri, selected?: vscode.Uri[]) =>
+      trainingRuns?.open(selected && selected.length > 0 ? selected : uri instanceof vscode.Uri ? [uri] : undefined)),
   ];
 }
 

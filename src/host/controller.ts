@@ -72,7 +72,8 @@ export class Controller implements vscode.Disposable {
     const model = panel.model;
     if (model && this.store.get(runKey(model.uri, model.blockIndex)).length === 0 && typeof state === 'object' && state !== null) {
       const runs = (state as { runs?: RunView[] }).runs ?? [];
-      this.store.set(runKey(model.uri, model.blockIndex), runs.filter((run) => run.snapshot !== null));
+      // Recorded runs come back from their files (TrainingRuns), not from the saved copy.
+      this.store.set(runKey(model.uri, model.blockIndex), runs.filter((run) => run.snapshot !== null && !run.snapshot.result.recorded));
     }
   }
 

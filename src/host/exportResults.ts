@@ -1,7 +1,7 @@
 // The JSON export of a probe comparison: the model as analysed plus every run's whole result, keyed by
 // its config so a run can be re-created. Pure.
 
-import type { ProbeResult } from '../core/probe/types';
+import type { RunResult } from '../core/probe/types';
 import type { PanelModel, RunView } from '../protocol/messages';
 
 export interface ExportedResults {
@@ -9,7 +9,7 @@ export interface ExportedResults {
   version: 1;
   file: string;
   block: PanelModel['block'];
-  runs: { label: string; backendNote: string | null; complete: boolean; result: ProbeResult }[];
+  runs: { label: string; backendNote: string | null; complete: boolean; result: RunResult }[];
 }
 
 export function exportJson(model: PanelModel, runs: readonly RunView[]): ExportedResults {

@@ -2,7 +2,7 @@
 // block equation, depth prediction, measured numbers with sparklines). Pure; the host only wraps it.
 
 import type { BlockIR, FileReport, NormDefinition, NormUse, Span, SublayerIR } from '../core/ir/model';
-import type { ProbeResult } from '../core/probe/types';
+import type { RunResult } from '../core/probe/types';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement, predictForDepth } from './placementText';
 import { downsample, sparkline } from './sparkline';
 
@@ -51,11 +51,10 @@ export function lastColumn(series: ReadonlyArray<ReadonlyArray<number | null>>):
 }
 
 /** Markdown lines for the measured numbers of a probe run, as relevant to the hovered element. */
-export function measuredLines(target: HoverTarget, result: ProbeResult, label: string): string[] {
+export function measuredLines(target: HoverTarget, result: RunResult, label: string): string[] {
   const m = result.metrics;
   const step = m.steps.length > 0 ? m.steps[m.steps.length - 1] : 0;
-  const L = result.config.layers;
-  const lines = [`**Measured** (${label}, probe L=${L}, d=${result.config.dModel}, ${result.config.backend}, step ${step}):`, ''];
+  const lines = [`**Measured** (${label}, ${measuredWhere(result)}, step ${step}):`, ''];
   const row = (name: string, series: ReadonlyArray<ReadonlyArray<number | null>>) => {
     const perLayer = lastColumn(series);
     lines.push(`- ${name} by layer \`${sparkline(downsample(perLayer, 48))}\` first ${fmt(perLayer[0])}, last ${fmt(perLayer[perLayer.length - 1])}`);
@@ -71,6 +70,13 @@ export function measuredLines(target: HoverTarget, result: ProbeResult, label: s
   return lines;
 }
 
+/** `probe L=12, d=64, cpu`, or `recorded run (2 ranks), L=12, d=768` for a real training read from its file. */
+function measuredWhere(result: RunResult): string {
+  if (!result.recorded) return `probe L=${result.config.layers}, d=${result.config.dModel}, ${result.config.backend}`;
+  const r = result.recorded;
+  return `recorded run${r.worldSize > 1 ? ` (${r.worldSize} ranks)` : ''}${r.closed ? '' : ', still training'}, L=${r.layers}, d=${r.dModel ?? '?'}`;
+}
+
 function subject(target: HoverTarget): string {
   switch (target.kind) {
     case 'normUse': return `norm \`${target.item.name}\` applied (${target.item.role})`;
@@ -81,8 +87,11 @@ function subject(target: HoverTarget): string {
   }
 }
 
-/** The whole hover: what this is, its placement and equation, what it predicts, and what a probe measured. */
-export function hoverMarkdown(target: HoverTarget, probe?: { result: ProbeResult; label: string } | null): string {
+/**
+ * The whole hover: what this is, its placement and equation, what it predicts, what a probe measured and,
+ * once a training run is linked to the file, what the real run measured.
+ */
+export function hoverMarkdown(target: HoverTarget, probe?: { result: RunResult; label: string } | null, recorded?: { result: RunResult; label: string } | null): string {
   const block = target.block;
   const placement = effectivePlacement(block);
   const lines: string[] = [`**NormScope** · ${subject(target)}`, ''];
@@ -99,7 +108,8 @@ export function hoverMarkdown(target: HoverTarget, probe?: { result: ProbeResult
     lines.push('', `**Predicted at initialisation** (L=${block.layers ?? '?'}):`, '');
     for (const line of prediction.lines) lines.push(`- ${line}`);
   }
+  if (recorded) lines.push('', ...measuredLines(target, recorded.result, recorded.label));
   if (probe) lines.push('', ...measuredLines(target, probe.result, probe.label));
-  else lines.push('', '_Run “NormScope: Probe Model Under Cursor” to see measured numbers here._');
+  else if (!recorded) lines.push('', '_Run “NormScope: Probe Model Under Cursor” to see measured numbers here._');
   return lines.join('\n');
 }

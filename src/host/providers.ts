@@ -1,7 +1,7 @@
 // Hover, CodeLens and diagnostics: thin adapters from the pure text modules to vscode objects.
 
 import * as vscode from 'vscode';
-import { codeLensSpecs, type LensSpec } from './codeLensText';
+import { codeLensSpecs, recordedLensTitle, type LensSpec } from './codeLensText';
 import type { Controller } from './controller';
 import { diagnosticFindings, type RuleFinding } from './diagnosticRules';
 import { hoverMarkdown, hoverTargetAt } from './hoverText';
@@ -21,8 +21,9 @@ export class NormScopeHover implements vscode.HoverProvider {
     const { line, column } = positionToCore(position);
     const target = hoverTargetAt(report, line, column);
     if (!target) return null;
-    const probe = this.controller.store.resultFor(runKey(document.uri.toString(), target.blockIndex), effectivePlacement(target.block));
-    const markdown = new vscode.MarkdownString(hoverMarkdown(target, probe));
+    const key = runKey(document.uri.toString(), target.blockIndex);
+    const probe = this.controller.store.resultFor(key, effectivePlacement(target.block));
+    const markdown = new vscode.MarkdownString(hoverMarkdown(target, probe, this.controller.store.recordedFor(key)));
     const span = target.kind === 'block' || target.kind === 'model' ? null : target.item.span;
     return new vscode.Hover(markdown, span ? spanToRange(span) : undefined);
   }
@@ -32,6 +33,12 @@ export class NormScopeHover implements vscode.HoverProvider {
 function lensTitles(specs: readonly LensSpec[]): string {
   return specs.map((spec) => spec.title).join('\n');
 }
+
+const LENS_TOOLTIP: Record<LensSpec['action'], string> = {
+  diagram: 'Open the NormScope diagram of this block',
+  probe: 'Run a short probe training of this placement and depth',
+  run: 'Open the panel with the training run recorded for this block (it updates while the run is written)',
+};
 
 export class NormScopeCodeLens implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -51,7 +58,10 @@ export class NormScopeCodeLens implements vscode.CodeLensProvider {
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     if (!codeLensEnabled()) return [];
     const report = await this.controller.cache.analyze(document);
-    const specs = codeLensSpecs(report);
+    const specs = codeLensSpecs(report, (blockIndex) => {
+      const run = this.controller.store.recordedFor(runKey(document.uri.toString(), blockIndex));
+      return run ? recordedLensTitle(run.label, run.result) : null;
+    });
     // VS Code asks again after an edit, but with the panel open beside the editor it draws the new titles
     // only once the editor scrolls (seen in code-server 4.139); a change event makes it redraw them. So
     // when what the lenses say changed since the last answer for this document, one event follows.
@@ -62,9 +72,9 @@ export class NormScopeCodeLens implements vscode.CodeLensProvider {
     if (before !== undefined && before !== titles) setTimeout(() => this.refresh(), 50);
     return specs.map((spec) => new vscode.CodeLens(lineToRange(spec.line), {
       title: spec.title,
-      command: spec.action === 'diagram' ? COMMANDS.showDiagram.id : COMMANDS.probe.id,
+      command: spec.action === 'probe' ? COMMANDS.probe.id : COMMANDS.showDiagram.id,
       arguments: [{ uri: document.uri, blockIndex: spec.blockIndex }],
-      tooltip: spec.action === 'diagram' ? 'Open the NormScope diagram of this block' : 'Run a short probe training of this placement and depth',
+      tooltip: LENS_TOOLTIP[spec.action],
     }));
   }
 

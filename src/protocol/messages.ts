@@ -5,7 +5,7 @@
 import type { BlockIR } from '../core/ir/model';
 import { PLACEMENTS } from '../core/ir/model';
 import { isProbePlacement } from '../core/probe/types';
-import type { ProbeConfig, ProbeSnapshot } from '../core/probe/types';
+import type { ProbeConfig, ProbeSnapshot, RecordedRunInfo, RunSnapshot } from '../core/probe/types';
 
 /** The model the panel shows: one block of one file, with where it came from so clicks can reveal it. */
 export interface PanelModel {
@@ -20,7 +20,8 @@ export interface RunView {
   runId: string;
   /** What the run stands for in the comparison (`Pre-LN`, `Post-LN`). */
   label: string;
-  snapshot: ProbeSnapshot | null;
+  /** A probe's snapshot, or a recorded training's (read from a run file, growing while it trains). */
+  snapshot: RunSnapshot | null;
   /** Which backend ran and why (`gpujs: WebGL2 on ANGLE (NVIDIA …)`, `cpu: no WebGL2`). */
   backendNote: string | null;
   error: string | null;
@@ -48,7 +49,7 @@ export interface SetRunsMessage { type: 'setRuns'; runs: RunView[] }
 export interface StartProbeMessage { type: 'startProbe'; runId: string; label: string; config: ProbeConfig; mode: ProbeMode; hostFallback?: boolean }
 export interface CancelProbeMessage { type: 'cancelProbe'; runId: string }
 /** A whole snapshot of a run the host is computing (backend = cpu). */
-export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot: ProbeSnapshot }
+export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot: RunSnapshot }
 
 export type HostToWebview =
   | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage;
@@ -66,8 +67,8 @@ export interface ProbeErrorMessage { type: 'probeError'; runId: string; message:
 /** A toolbar button in the panel asks for one of the palette commands. */
 export interface RunCommandMessage { type: 'runCommand'; command: PanelCommand }
 
-export type PanelCommand = 'probe' | 'compare' | 'cancel' | 'exportHtml' | 'exportJson';
-export const PANEL_COMMANDS: readonly PanelCommand[] = ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson'];
+export type PanelCommand = 'probe' | 'compare' | 'cancel' | 'exportHtml' | 'exportJson' | 'openRun';
+export const PANEL_COMMANDS: readonly PanelCommand[] = ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson', 'openRun'];
 
 export type WebviewToHost =
   | ReadyMessage | RevealMessage | WebviewSnapshotMessage | BackendChosenMessage | ProbeErrorMessage | RunCommandMessage;
@@ -127,10 +128,31 @@ export function isProbeConfig(value: unknown): value is ProbeConfig {
     && (value.backend === 'cpu' || value.backend === 'gpujs');
 }
 
+const RECORDED_SOURCES = new Set(['monitor', 'probe-export']);
+const isNullable = <T>(check: (v: unknown) => v is T) => (value: unknown): boolean => value === null || check(value);
+
+/** The header facts of a recorded run (RecordedRunInfo), checked as far as the views and hovers read them. */
+export function isRecordedRunInfo(value: unknown): value is RecordedRunInfo {
+  return isObject(value) && isString(value.name) && isString(value.file) && isString(value.source) && RECORDED_SOURCES.has(value.source)
+    && isNullable(isString)(value.started) && isNullable(isString)(value.model) && isNullable(isString)(value.blockClass)
+    && isInt(value.layers, 1) && isNullable(isInt)(value.dModel) && isNullable(isInt)(value.heads)
+    && (value.placement === null || (isString(value.placement) && PLACEMENT_NAMES.has(value.placement) && value.placement !== 'conditional' && value.placement !== 'unknown'))
+    && (value.norm === null || value.norm === 'layernorm' || value.norm === 'rmsnorm')
+    && isInt(value.worldSize, 1) && isInt(value.every, 1) && typeof value.closed === 'boolean'
+    && Array.isArray(value.notes) && value.notes.every(isString);
+}
+
+/** A probe's snapshot: what the webview computes and posts back. */
 export function isProbeSnapshot(value: unknown): value is ProbeSnapshot {
+  return isRunSnapshot(value) && value.result.recorded === undefined;
+}
+
+/** A probe's snapshot (with its config) or a recorded run's (with its header facts); the same metrics either way. */
+export function isRunSnapshot(value: unknown): value is RunSnapshot {
   if (!isObject(value) || !isInt(value.step) || !isInt(value.totalSteps) || typeof value.done !== 'boolean') return false;
   const result = value.result;
-  if (!isObject(result) || !isProbeConfig(result.config) || !Array.isArray(result.clamped)) return false;
+  if (!isObject(result) || !Array.isArray(result.clamped)) return false;
+  if (result.recorded === undefined ? !isProbeConfig(result.config) : !(isRecordedRunInfo(result.recorded) && result.config === undefined)) return false;
   if (!(result.diverged === null || (isObject(result.diverged) && isInt(result.diverged.step) && isString(result.diverged.what)))) return false;
   const m = result.metrics;
   return isObject(m) && isNumberArray(m.steps) && isNumberArray(m.loss) && isNumberArray(m.lr)
@@ -139,7 +161,7 @@ export function isProbeSnapshot(value: unknown): value is ProbeSnapshot {
 
 export function isRunView(value: unknown): value is RunView {
   return isObject(value) && isString(value.runId) && isString(value.label)
-    && (value.snapshot === null || isProbeSnapshot(value.snapshot))
+    && (value.snapshot === null || isRunSnapshot(value.snapshot))
     && (value.backendNote === null || isString(value.backendNote))
     && (value.error === null || isString(value.error));
 }
@@ -160,7 +182,7 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
         && (value.mode === 'auto' || value.mode === 'gpu' || value.mode === 'cpu')
         && (value.hostFallback === undefined || typeof value.hostFallback === 'boolean');
     case 'cancelProbe': return isString(value.runId);
-    case 'snapshot': return isString(value.runId) && isProbeSnapshot(value.snapshot);
+    case 'snapshot': return isString(value.runId) && isRunSnapshot(value.snapshot);
     default: return false;
   }
 }

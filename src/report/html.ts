@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ProbeResult } from '../core/probe/types';
+import type { RunResult } from '../core/probe/types';
 import { buildReportPage } from './page';
 import type { ReportOptions } from './page';
 
@@ -21,7 +21,7 @@ export function findReportScript(): string {
 }
 
 /** One HTML file holding every run: one column per compared placement, charts drawn by the inlined script. */
-export function renderReportHtml(runs: ProbeResult[], options: ReportOptions & { scriptPath?: string }): string {
+export function renderReportHtml(runs: RunResult[], options: ReportOptions & { scriptPath?: string }): string {
   const script = readFileSync(options.scriptPath ?? findReportScript(), 'utf8');
   return buildReportPage(runs, options, script);
 }

@@ -1,7 +1,7 @@
 // Assembles the self-contained report page from its parts (data, script, styles); no file system here,
 // so the page can be built and tested from strings alone. src/report/html.ts supplies the script.
 
-import type { ProbeResult } from '../core/probe/types';
+import type { RunResult } from '../core/probe/types';
 import { encodeReportData } from '../../webview/views/reportData';
 import { LAYOUT_CSS, VIEW_CSS } from '../../webview/views/theme';
 
@@ -30,7 +30,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** The whole report as one HTML string: inline CSS, the data island, the inlined script. */
-export function buildReportPage(runs: ProbeResult[], options: ReportOptions, script: string): string {
+export function buildReportPage(runs: RunResult[], options: ReportOptions, script: string): string {
   const generated = options.generated ?? new Date().toISOString();
   const data = encodeReportData({
     title: options.title,
@@ -38,7 +38,7 @@ export function buildReportPage(runs: ProbeResult[], options: ReportOptions, scr
     generated,
     runs,
   });
-  const placements = runs.map((r) => r.config.placement).join(' vs ');
+  const placements = runs.map((r) => (r.recorded ? `${r.recorded.name} (recorded)` : r.config.placement)).join(' vs ');
   const subtitle = [options.source, `${runs.length} run${runs.length === 1 ? '' : 's'}: ${placements}`, `generated ${generated} by NormScope`]
     .filter((part): part is string => Boolean(part)).map(escapeHtml).join(' · ');
   // A `</script` inside the bundle would end the element early; the bundle has none, but make sure.

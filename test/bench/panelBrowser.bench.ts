@@ -4,15 +4,10 @@
 // violation, and saves a screenshot. Chromium: /usr/bin/chromium (or CHROMIUM=path).
 //   node out/bench/panelBrowser.bench.js [--steps N] [--layers N] [--width PX] [--screenshot path]
 
-import { createServer } from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
-import { webviewHtml } from '../../src/host/webviewHtml';
-import { PROBE_CONFIG, gptBlock } from '../host/fixtures';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/messages';
+import { PROBE_CONFIG, gptBlock } from '../host/fixtures';
 import { fakeRun } from '../views/fakeRuns';
+import { openPanelPage } from './panelPage';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -24,48 +19,11 @@ const LAYERS = Number(option('--layers', '6'));
 const SCREENSHOT = option('--screenshot', 'out/panel.png');
 
 async function main(): Promise<void> {
-  const root = process.cwd();
-  const server = createServer((request, response) => {
-    const path = resolve(root, `.${decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)}`);
-    if (request.url === '/' || request.url === '/index.html') {
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      response.setHeader('content-type', 'text/html');
-      response.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/panel.css`, nonce: 'benchNonce0123456789abcdefABCDEF' }));
-      return;
-    }
-    // Only what localResourceRoots allows: dist/ and media/.
-    if (!(path.startsWith(join(root, 'dist')) || path.startsWith(join(root, 'media'))) || !existsSync(path)) {
-      response.statusCode = 404;
-      response.end();
-      return;
-    }
-    response.setHeader('content-type', path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'application/octet-stream');
-    response.end(readFileSync(path));
-  });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--enable-unsafe-swiftshader', '--use-angle=swiftshader'] });
+  const panel = await openPanelPage({ width: Number(option('--width', '1100')), height: 1400 });
+  const { browser, page, consoleLines } = panel;
   try {
-    const page = await browser.newPage({ viewport: { width: Number(option('--width', '1100')), height: 1400 } });
-    const consoleLines: string[] = [];
-    page.on('console', (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-    page.on('pageerror', (error) => consoleLines.push(`pageerror: ${error.message}`));
-    // As a string: the bench bundle's keepNames helpers do not exist inside the page.
-    await page.addInitScript(`
-      window.__posted = [];
-      window.__violations = [];
-      document.addEventListener('securitypolicyviolation', (event) => window.__violations.push(event.violatedDirective + ': ' + event.blockedURI + ' ' + (event.sample || '') + ' @' + event.sourceFile + ':' + event.lineNumber));
-      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined });
-    `);
-    await page.goto(url);
-    try {
-      await page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted).some((m) => m.type === 'ready'), undefined, { timeout: 20_000 });
-    } catch (error) {
-      const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
-      throw new Error(`the panel never said ready; console: ${consoleLines.join(' | ')}; CSP: ${violations.join('; ')}`, { cause: error });
-    }
-    const send = (message: HostToWebview) => page.evaluate((m) => window.postMessage(m, '*'), message);
-    const posted = () => page.evaluate(() => (window as unknown as { __posted: WebviewToHost[] }).__posted);
+    const send = (message: HostToWebview) => panel.send(message);
+    const posted = () => panel.posted();
 
     await send({ type: 'setModel', model: { uri: 'file:///m/gpt.py', fileName: '/m/gpt.py', blockIndex: 0, block: gptBlock({ layers: LAYERS }) } });
     const nodes = await page.locator('.ns-node[data-line]').count();
@@ -110,7 +68,7 @@ async function main(): Promise<void> {
     const largeMedian = [...largeMs].sort((a, b) => a - b)[2];
     const largeHeatmaps = await page.locator('svg.ns-heatmap').count();
     await send({ type: 'setRuns', runs: finals.map((m) => ({ runId: m.runId, label: m.runId, snapshot: m.snapshot, backendNote: m.snapshot.result.backendNote ?? null, error: null })) });
-    const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+    const violations = await panel.violations();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     const renderer = await page.evaluate(() => {
       const gl = document.createElement('canvas').getContext('webgl2');
@@ -126,8 +84,7 @@ async function main(): Promise<void> {
     console.log(`  console errors: ${problems.length === 0 ? 'none' : problems.slice(0, 5).join(' | ')}`);
     console.log(`  screenshot: ${SCREENSHOT}`);
   } finally {
-    await browser.close();
-    server.close();
+    await panel.close();
   }
 }
 

@@ -47,13 +47,28 @@ export interface Registrations {
   codeLenses: { provideCodeLenses(document: unknown): Promise<CodeLens[]>; onDidChangeCodeLenses?: (listener: () => void) => unknown }[];
   serializers: string[];
   diagnostics: Map<string, Diagnostic[]>;
+  /** File watchers by glob; a test fires their events as the file system would. */
+  watchers: FakeWatcher[];
+}
+
+export class FakeWatcher {
+  readonly create = new EventEmitter<Uri>();
+  readonly change = new EventEmitter<Uri>();
+  readonly delete = new EventEmitter<Uri>();
+  onDidCreate = this.create.event;
+  onDidChange = this.change.event;
+  onDidDelete = this.delete.event;
+  constructor(readonly glob: string) {}
+  dispose(): void {}
 }
 
 const disposable = { dispose: () => undefined };
 const noEvent = () => disposable;
 
 export function createFakeVscode(settings: Record<string, unknown> = {}) {
-  const registered: Registrations = { commands: new Map(), hovers: [], codeLenses: [], serializers: [], diagnostics: new Map() };
+  const registered: Registrations = { commands: new Map(), hovers: [], codeLenses: [], serializers: [], diagnostics: new Map(), watchers: [] };
+  /** Documents openTextDocument hands out, by file path (tests put model files here). */
+  const documents = new Map<string, ReturnType<typeof fakeDocument>>();
   const api = {
     Position, Range, Selection, Uri, EventEmitter, MarkdownString, Hover, CodeLens, Diagnostic,
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
@@ -82,6 +97,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       showInformationMessage: async () => undefined,
       showWarningMessage: async () => undefined,
       showErrorMessage: async () => undefined,
+      showOpenDialog: async () => undefined,
     },
     workspace: {
       textDocuments: [] as unknown[],
@@ -94,9 +110,21 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       onDidSaveTextDocument: noEvent,
       onDidChangeConfiguration: noEvent,
       fs: { readFile: async () => { throw new Error('no such file'); } },
+      workspaceFolders: undefined as { uri: Uri }[] | undefined,
+      asRelativePath: (target: Uri | string) => (typeof target === 'string' ? target : target.fsPath),
+      createFileSystemWatcher: (glob: string) => {
+        const watcher = new FakeWatcher(glob);
+        registered.watchers.push(watcher);
+        return watcher;
+      },
+      openTextDocument: async (uri: Uri) => {
+        const document = documents.get(uri.fsPath);
+        if (!document) throw new Error(`no such document: ${uri.fsPath}`);
+        return document;
+      },
     },
   };
-  return { api, registered };
+  return { api, registered, documents };
 }
 
 /** Makes `require('vscode')` return `api` while `load` runs, and loads `path` fresh. */

@@ -40,7 +40,7 @@ test('the panel says ready once, ignores malformed messages, renders the model a
   assert.equal(root.getAttribute('data-state'), 'model');
   assert.equal(root.querySelector('.ns-model')?.getAttribute('data-placement'), 'pre');
   assert.deepEqual(states.at(-1)?.model, model);
-  assert.deepEqual([...root.querySelectorAll('[data-command]')].map((b) => b.getAttribute('data-command')), ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson']);
+  assert.deepEqual([...root.querySelectorAll('[data-command]')].map((b) => b.getAttribute('data-command')), ['probe', 'compare', 'cancel', 'exportHtml', 'exportJson', 'openRun']);
 });
 
 test('clicking a diagram element asks the host to reveal its source line', () => {

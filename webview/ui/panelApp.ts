@@ -2,12 +2,14 @@
 // persists itself with setState, runs probes it is asked to, and renders toolbar, diagram, run status,
 // heatmaps on shared scales and loss curves. DOM only; no vscode import.
 
-import type { ProbeSnapshot } from '../../src/core/probe/types';
+import type { ProbeSnapshot, RunSnapshot } from '../../src/core/probe/types';
 import {
   isHostToWebview, isPanelState,
   type HostToWebview, type PanelCommand, type PanelState, type RunView, type StartProbeMessage, type WebviewToHost,
 } from '../../src/protocol/messages';
 import { buildBlockGraph } from '../../src/core/graph/blockGraph';
+import type { BlockGraph } from '../../src/core/graph/types';
+import { runPlacement } from '../../src/core/runs/recorded';
 import { buildComparison } from '../views/compare';
 import { renderComparison } from '../views/comparisonView';
 import { renderDiagram } from '../views/diagram';
@@ -40,6 +42,7 @@ const TOOLBAR: { command: PanelCommand; label: string; secondary?: boolean }[] =
   { command: 'cancel', label: 'Cancel', secondary: true },
   { command: 'exportHtml', label: 'Export HTML', secondary: true },
   { command: 'exportJson', label: 'Export JSON', secondary: true },
+  { command: 'openRun', label: 'Open Run…', secondary: true },
 ];
 
 /** The metrics the panel draws as heatmaps (the brief's three; cosine is in the exported report). */
@@ -108,7 +111,7 @@ export class PanelApp {
     this.update({ ...this.state, runs });
   }
 
-  private applySnapshot(runId: string, snapshot: ProbeSnapshot): void {
+  private applySnapshot(runId: string, snapshot: RunSnapshot): void {
     this.patchRun(runId, (run) => ({ ...run, snapshot, backendNote: snapshot.result.backendNote ?? run.backendNote }));
   }
 
@@ -163,6 +166,14 @@ export class PanelApp {
     this.root.setAttribute('data-state', this.state.model ? 'model' : 'empty');
     this.root.append(this.toolbar(doc));
     const model = this.state.model;
+    const recordedOnly = !model && this.state.runs.some((run) => run.snapshot !== null);
+    if (recordedOnly) {
+      // A training run opened without its model file: the runs alone, with the probe's block per placement.
+      this.root.setAttribute('data-state', 'runs');
+      this.root.append(this.runStatus(doc), divider(doc));
+      this.renderRuns(doc, null, () => undefined);
+      return;
+    }
     if (!model) {
       const empty = doc.createElement('p');
       empty.className = 'ns-empty';
@@ -193,11 +204,15 @@ export class PanelApp {
       return;
     }
     this.root.append(divider(doc));
-    const results = withData.map((run) => run.snapshot!.result);
-    const ownPlacement = graph.reading;
+    this.renderRuns(doc, graph, reveal);
+  }
+
+  /** The comparison of every run with data; the run of the source's own placement draws the source's block. */
+  private renderRuns(doc: Document, graph: BlockGraph | null, reveal: (line: number | null) => void): void {
+    const results = this.state.runs.filter((run) => run.snapshot !== null).map((run) => run.snapshot!.result);
     const comparison = buildComparison(results, {
       // The run of the source's own placement draws the source's block (clickable); others the canonical one.
-      graphs: results.map((result) => (result.config.placement === ownPlacement ? graph : null)),
+      graphs: results.map((result) => (graph && runPlacement(result) === graph.reading ? graph : null)),
       metrics: PANEL_METRICS,
     });
     const section = doc.createElement('section');
@@ -222,16 +237,20 @@ export class PanelApp {
     list.className = 'ns-runs';
     for (const run of this.state.runs) {
       const item = doc.createElement('li');
-      const status = run.error ? 'error' : run.snapshot?.done ? 'done' : run.snapshot?.result.cancelled ? 'cancelled' : 'running';
+      const status = run.error ? 'error' : run.snapshot?.done ? 'done' : run.snapshot?.result.cancelled ? 'cancelled'
+        : run.snapshot?.result.recorded ? 'recording' : 'running';
       item.className = `ns-run-status ns-run-${status}`;
       item.setAttribute('data-run-id', run.runId);
       item.setAttribute('data-status', status);
       if (run.snapshot) item.setAttribute('data-step', String(run.snapshot.step));
       if (run.backendNote) item.setAttribute('data-backend', run.backendNote.split(':')[0]);
-      const step = run.snapshot ? `step ${run.snapshot.step}/${run.snapshot.totalSteps}` : 'waiting';
+      const recorded = run.snapshot?.result.recorded;
+      const step = recorded
+        ? `step ${run.snapshot!.step} · ${run.snapshot!.result.metrics.steps.length} recorded${recorded.closed ? '' : ' · training'}`
+        : run.snapshot ? `step ${run.snapshot.step}/${run.snapshot.totalSteps}` : 'waiting';
       // The badge holds the run's label: the e2e tests read it there.
       item.append(badge(doc, run.label), doc.createTextNode(` ${step}`));
-      if (status === 'running') item.append(progressRing(doc));
+      if (status === 'running' || status === 'recording') item.append(progressRing(doc));
       if (run.backendNote) item.append(doc.createTextNode(` · ${run.backendNote}`));
       if (run.snapshot?.result.diverged) item.append(doc.createTextNode(` · diverged at step ${run.snapshot.result.diverged.step}`));
       if (run.error) item.append(doc.createTextNode(` · ${run.error}`));

@@ -5,8 +5,8 @@ import { buildBlockGraph } from '../../src/core/graph/blockGraph';
 import { canonicalBlock } from '../../src/core/graph/canonical';
 import { PLACEMENT_TITLES } from '../../src/core/graph/placementInfo';
 import type { BlockGraph } from '../../src/core/graph/types';
-import type { ProbeResult } from '../../src/core/probe/types';
-import { predict } from '../../src/core/theory/predict';
+import type { RunResult } from '../../src/core/probe/types';
+import { runInterval, runLastStep, runLayers, runPlacement, runTheory } from '../../src/core/runs/recorded';
 import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { HEATMAP_METRICS, buildHeatmapModel, sharedColorScale } from './heatmapModel';
 import type { ColorScale, HeatmapMetric, HeatmapModel } from './heatmapModel';
@@ -17,7 +17,8 @@ import type { DiagramModel } from './diagramModel';
 
 export interface ComparisonModel {
   runs: LabelledRun[];
-  diagrams: DiagramModel[];
+  /** null for a recorded run whose placement is unknown: there is no block to draw. */
+  diagrams: (DiagramModel | null)[];
   scales: Record<HeatmapMetric, ColorScale>;
   /** heatmaps[metric][run] */
   heatmaps: Record<HeatmapMetric, HeatmapModel[]>;
@@ -31,13 +32,21 @@ export interface ComparisonModel {
   theoryNotes: string[][];
 }
 
-/** `Pre-LN`, or `Pre-LN · warm-up 100` when two runs share a placement and differ otherwise. */
-export function labelRuns(results: ProbeResult[]): LabelledRun[] {
-  const base = results.map((r) => `${PLACEMENT_TITLES[r.config.placement]}${r.config.placement === 'none' && r.config.rezero ? ' (ReZero)' : ''}`);
+/**
+ * `Pre-LN`, or `Pre-LN · warm-up 100` when two runs share a placement and differ otherwise; a recorded
+ * run is named by its header (`gpt-small · Pre-LN`), and by its file too when two share a name.
+ */
+export function labelRuns(results: RunResult[]): LabelledRun[] {
+  const base = results.map((r) => {
+    if (r.recorded) return `${r.recorded.name}${r.recorded.placement ? ` · ${PLACEMENT_TITLES[r.recorded.placement]}` : ''}`;
+    return `${PLACEMENT_TITLES[r.config.placement]}${r.config.placement === 'none' && r.config.rezero ? ' (ReZero)' : ''}`;
+  });
   return results.map((result, i) => {
     const twins = base.filter((b) => b === base[i]).length > 1;
+    if (!twins) return { label: base[i], result };
+    if (result.recorded) return { label: `${base[i]} · ${result.recorded.file.split(/[\\/]/).pop()}`, result };
     const c = result.config;
-    return { label: twins ? `${base[i]} · lr ${c.lr} · warm-up ${c.warmup} · seed ${c.seed}` : base[i], result };
+    return { label: `${base[i]} · lr ${c.lr} · warm-up ${c.warmup} · seed ${c.seed}`, result };
   });
 }
 
@@ -49,12 +58,13 @@ export interface ComparisonOptions {
   metrics?: readonly HeatmapMetric[];
 }
 
-export function buildComparison(results: ProbeResult[], options: ComparisonOptions = {}): ComparisonModel {
+export function buildComparison(results: RunResult[], options: ComparisonOptions = {}): ComparisonModel {
   const runs = labelRuns(results);
   const metrics = options.metrics ?? HEATMAP_METRICS;
-  const diagrams = runs.map((run, i) => buildDiagramModel(
-    options.graphs?.[i] ?? buildBlockGraph(canonicalBlock(run.result.config), { rezero: run.result.config.rezero }),
-  ));
+  const diagrams = runs.map((run, i) => {
+    const graph = options.graphs?.[i] ?? canonicalGraph(run.result);
+    return graph ? buildDiagramModel(graph) : null;
+  });
   const scales = {} as Record<HeatmapMetric, ColorScale>;
   const heatmaps = {} as Record<HeatmapMetric, HeatmapModel[]>;
   for (const metric of metrics) {
@@ -62,11 +72,11 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
     const scale = sharedColorScale(runs.map((r) => r.result.metrics[metric]));
     scales[metric] = scale;
     heatmaps[metric] = runs.map((run) => buildHeatmapModel(metric, run.result.metrics[metric], run.result.metrics.steps, scale, {
-      subtitle: run.label, lastStep: run.result.config.steps, interval: run.result.config.recordEvery,
+      subtitle: run.label, lastStep: runLastStep(run.result), interval: runInterval(run.result),
     }));
   }
-  const lastStep = Math.max(...runs.map((r) => r.result.config.steps));
-  const theory = options.theory ?? runs.map((run) => predict(run.result.config));
+  const lastStep = Math.max(...runs.map((r) => runLastStep(r.result)));
+  const theory = options.theory ?? runs.map((run) => runTheory(run.result));
   return {
     runs, diagrams, scales, heatmaps,
     loss: buildLossModel(runs, { lastStep }),
@@ -77,4 +87,13 @@ export function buildComparison(results: ProbeResult[], options: ComparisonOptio
       : null,
     theoryNotes: theory.map((t) => t?.notes ?? []),
   };
+}
+
+/** The probe's block for a run's placement; a recorded run draws it only when its placement is known. */
+function canonicalGraph(result: RunResult): BlockGraph | null {
+  if (!result.recorded) return buildBlockGraph(canonicalBlock(result.config), { rezero: result.config.rezero });
+  const placement = runPlacement(result);
+  if (placement === null) return null;
+  const { norm, dModel, heads } = result.recorded;
+  return buildBlockGraph({ ...canonicalBlock({ placement, norm: norm ?? 'layernorm', layers: runLayers(result), dModel: dModel ?? 0, heads: heads ?? 0 }), norm, dModel, heads });
 }

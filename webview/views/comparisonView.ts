@@ -2,7 +2,7 @@
 // notes, optionally the config), then the loss curves and the theory overlay across all runs.
 
 import { select } from 'd3-selection';
-import type { ProbeConfig } from '../../src/core/probe/types';
+import type { ProbeConfig, RecordedRunInfo } from '../../src/core/probe/types';
 import type { ComparisonModel } from './compare';
 import { renderDiagram } from './diagram';
 import type { DiagramOptions } from './diagram';
@@ -17,6 +17,16 @@ export interface ComparisonViewOptions extends DiagramOptions {
 const CONFIG_KEYS: (keyof ProbeConfig)[] = [
   'placement', 'norm', 'layers', 'dModel', 'heads', 'seq', 'batch', 'vocab', 'steps', 'recordEvery', 'lr', 'warmup', 'seed', 'backend', 'rezero',
 ];
+
+/** What a recorded run's header says, in the order a reader looks for it. */
+const RECORDED_KEYS: (keyof RecordedRunInfo)[] = [
+  'name', 'file', 'source', 'model', 'blockClass', 'placement', 'norm', 'layers', 'dModel', 'heads', 'worldSize', 'every', 'started', 'closed',
+];
+
+/** A recorded run's header notes, and whether its writer is still at it. */
+function recordedNotes(info: RecordedRunInfo): string[] {
+  return [`Recorded by the ${info.source === 'monitor' ? 'training monitor' : 'exported probe'} in ${info.file}${info.closed ? '' : ' (still being written)'}.`, ...info.notes];
+}
 
 export function renderComparison(target: HTMLElement, model: ComparisonModel, options: ComparisonViewOptions = {}): void {
   const root = select(target);
@@ -36,21 +46,28 @@ export function renderComparison(target: HTMLElement, model: ComparisonModel, op
     if (run.result.diverged) notes.push(`Diverged at step ${run.result.diverged.step}: ${run.result.diverged.what} became non-finite.`);
     for (const note of run.result.clamped) notes.push(`Clamped: ${note}`);
     if (run.result.backendNote) notes.push(run.result.backendNote);
+    if (run.result.recorded) notes.push(...recordedNotes(run.result.recorded));
     if (notes.length > 0) {
       cell.append('ul').attr('class', 'ns-run-notes').selectAll('li').data(notes).join('li')
         .attr('class', (n) => (n.startsWith('Diverged') ? 'ns-warning' : null)).text((n) => n);
     }
   });
-  cells('diagram').forEach((cell, i) => renderDiagram(cell.node()!, model.diagrams[i], options));
+  cells('diagram').forEach((cell, i) => {
+    const diagram = model.diagrams[i];
+    if (diagram) renderDiagram(cell.node()!, diagram, options);
+    else cell.append('p').attr('class', 'ns-empty').text('Placement not recorded: no block diagram.');
+  });
   for (const metric of Object.keys(model.heatmaps) as (keyof ComparisonModel['heatmaps'])[]) {
     cells(`heatmap-${metric}`).forEach((cell, i) => renderHeatmap(cell.node()!, model.heatmaps[metric][i]));
   }
   if (options.showConfig) {
     cells('config').forEach((cell, i) => {
-      const config = model.runs[i].result.config as unknown as Record<string, unknown>;
-      const rows = CONFIG_KEYS.filter((k) => config[k] !== undefined).map((k) => [k, String(config[k])]);
+      const result = model.runs[i].result;
+      const config = (result.recorded ?? result.config) as unknown as Record<string, unknown>;
+      const keys: string[] = result.recorded ? RECORDED_KEYS : CONFIG_KEYS;
+      const rows = keys.filter((k) => config[k] !== undefined && config[k] !== null).map((k) => [k, String(config[k])]);
       const table = cell.append('table').attr('class', 'ns-config');
-      table.append('caption').text('Config (re-creates the run exactly)');
+      table.append('caption').text(result.recorded ? 'Recorded run (from its header)' : 'Config (re-creates the run exactly)');
       const tr = table.selectAll('tr').data(rows).join('tr');
       tr.append('th').text((r) => r[0]);
       tr.append('td').text((r) => r[1]);

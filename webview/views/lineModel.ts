@@ -4,7 +4,7 @@
 
 import { scaleLinear, scaleLog } from 'd3-scale';
 import { area, line } from 'd3-shape';
-import type { ProbeResult } from '../../src/core/probe/types';
+import type { RunResult } from '../../src/core/probe/types';
 import type { TheoryPrediction } from '../../src/core/theory/predict';
 import { formatValue } from './heatmapModel';
 import { FOREGROUND_COLOR, runColor } from './theme';
@@ -34,7 +34,7 @@ export interface LineChartModel {
 /** A compared run with the label its column carries (`Pre-LN`, `Post-LN · warm-up 100`). */
 export interface LabelledRun {
   label: string;
-  result: ProbeResult;
+  result: RunResult;
 }
 
 /**

@@ -1,13 +1,13 @@
 // The report's data island: runs as JSON inside <script type="application/json">, with non-finite numbers
 // kept (JSON has no NaN or ∞, and a diverged run is full of them) and nothing that could end the script.
 
-import type { ProbeResult } from '../../src/core/probe/types';
+import type { RunResult } from '../../src/core/probe/types';
 
 export interface ReportData {
   title: string;
   source: string | null;
   generated: string;
-  runs: ProbeResult[];
+  runs: RunResult[];
 }
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };

@@ -90,6 +90,8 @@ export interface ProbeResult {
   optimalLoss?: number;
   /** True when the run was stopped (cancelled) before its last step; the metrics hold the steps done. */
   cancelled?: boolean;
+  /** Never set on a probe's result: RecordedResult (below) carries it, so `result.recorded` tells them apart. */
+  recorded?: undefined;
 }
 
 /** One element of the async sequence a run yields: progress after each recorded step. */
@@ -101,3 +103,66 @@ export interface ProbeSnapshot {
   result: ProbeResult;
   done: boolean;
 }
+
+/**
+ * What a run file's header says about a real training it recorded (issue 10, docs/run-format.md): the
+ * facts the recorder knew, null where it did not. A recorded run has no ProbeConfig: it cannot be
+ * re-created here, and its batch, sequence length or seed were never written down.
+ */
+export interface RecordedRunInfo {
+  name: string;
+  /** ISO 8601 start time, as written. */
+  started: string | null;
+  /** Who wrote it: the PyTorch monitor in a user's training, or the probe exported to PyTorch. */
+  source: 'monitor' | 'probe-export';
+  /** The run file it was read from (as the reader was given it). */
+  file: string;
+  /** The model file it belongs to, relative to the run file's folder, when known. */
+  model: string | null;
+  blockClass: string | null;
+  layers: number;
+  dModel: number | null;
+  heads: number | null;
+  /** From the header, or detected by the analyzer from `model` (then `notes` says so); null when unknown. */
+  placement: ProbePlacement | null;
+  norm: ProbeNorm | null;
+  worldSize: number;
+  /** Metrics were recorded every `every` training steps. */
+  every: number;
+  /** The parameter names that stand for W_O and W_2 in block 0. */
+  gradParams: { attnOut: string | null; mlpOut: string | null } | null;
+  /** True once the writer appended its close event: the run is complete. */
+  closed: boolean;
+  /** Sentences for the reader: where the placement came from, lines skipped, what is missing. */
+  notes: string[];
+}
+
+/** A run read back from a run file: the probe's metrics, with the header in place of a config. */
+export interface RecordedResult {
+  recorded: RecordedRunInfo;
+  config?: undefined;
+  /**
+   * The same layout as a probe's. A cell the recorder could not measure is null even in the rows typed
+   * number[] (the views draw null as "not recorded"); a non-finite value is NaN.
+   */
+  metrics: ProbeMetrics;
+  diverged: Divergence | null;
+  /** Always empty: nothing is clamped in a real training. Present so views read every result alike. */
+  clamped: string[];
+  backendNote?: undefined;
+  optimalLoss?: undefined;
+  cancelled?: undefined;
+}
+
+/** Anything the views draw: a probe computed here, or a training recorded elsewhere. */
+export type RunResult = ProbeResult | RecordedResult;
+
+/** A recorded run as the panel receives it: whole, like a probe's snapshot; done once the file is closed. */
+export interface RecordedSnapshot {
+  step: number;
+  totalSteps: number;
+  result: RecordedResult;
+  done: boolean;
+}
+
+export type RunSnapshot = ProbeSnapshot | RecordedSnapshot;

@@ -1,0 +1,160 @@
+// Follows run files as trainings append to them: one RunTail per file, each change read at once (only
+// the appended bytes), and what the runs look like published at most every `throttleMs`, so a fast
+// writer costs one snapshot per interval, not one per line. Linking a run to its model (a document and
+// block) is the caller's; no vscode import, so tests drive it with real files and fake links.
+
+import type { PanelModel, RunView } from '../protocol/messages';
+import type { RunHeader } from '../core/runs/runLines';
+import type { RunFileState } from '../core/runs/runFile';
+import type { ProbePlacement } from '../core/probe/types';
+import { recordedResult, recordedSnapshot } from '../core/runs/recorded';
+import { formatRunDiagnostic } from '../core/runs/runFile';
+import { RunTail, nodeRangeReader } from './runTail';
+import type { RangeReader } from './runTail';
+
+/** Where a run belongs: the model block its header names (or that was active when it was opened). */
+export interface RunLink {
+  model: PanelModel;
+  /** The block's placement as the analyzer reads it, for a header that gives none. */
+  detected: { placement: ProbePlacement; from: string } | null;
+}
+
+export interface FollowedFile {
+  path: string;
+  tail: RunTail;
+  /** The store key its runs are published under: the linked model's, or the file's own. */
+  key: string;
+  link: RunLink | null;
+  runs: RunView[];
+}
+
+export interface RunFollowerOptions {
+  /** Finds the model block for a header (called once per file, when its first header has been read). */
+  link(path: string, header: RunHeader): Promise<RunLink | null>;
+  /** Receives the runs of a file (whole views) each time they changed, under the key they belong to. */
+  publish(file: FollowedFile, previousKey: string | null): void;
+  /** The key of a model block (runKey of its URI and index), and of a file with no link. */
+  keyOf(model: PanelModel | null, path: string): string;
+  throttleMs?: number;
+  io?: RangeReader;
+  /** setTimeout by default; tests pass a clock they advance by hand. */
+  schedule?: (callback: () => void, ms: number) => { cancel(): void };
+}
+
+const realTimer = (callback: () => void, ms: number): { cancel(): void } => {
+  const timer = setTimeout(callback, ms);
+  return { cancel: () => clearTimeout(timer) };
+};
+
+/** The run ids of a file: stable across appends, so the panel patches the same column in place. */
+export function recordedRunId(path: string, index: number): string {
+  return `recorded:${path}#${index}`;
+}
+
+/** A file's runs as RunViews: one per header with at least one step; problems go into the run's notes. */
+export function recordedViews(path: string, displayName: string, state: RunFileState, link: RunLink | null): RunView[] {
+  const errors = state.diagnostics.filter((d) => d.severity === 'error').map((d) => formatRunDiagnostic(displayName, d));
+  return state.runs.flatMap((run, index) => {
+    if (run.metrics.steps.length === 0) return [];
+    const result = recordedResult(run, { file: displayName, detected: run.header.placement === null ? link?.detected ?? null : null, notes: errors.slice(0, 3) });
+    const model = link ? ` → ${link.model.block.name}` : '';
+    return [{ runId: recordedRunId(path, index), label: `${run.header.name}${model}`, snapshot: recordedSnapshot(result), backendNote: null, error: null }];
+  });
+}
+
+export class RunFollower {
+  private readonly files = new Map<string, FollowedFile>();
+  private readonly timers = new Map<string, { cancel(): void }>();
+  private readonly pending = new Map<string, Promise<void>>();
+  /** Files whose header link was looked for once already (found or not): it is not looked for again. */
+  private readonly linkTried = new Set<string>();
+  /** The key each file's runs were last published under, to clear it when a link moves them. */
+  private readonly publishedKey = new Map<string, string>();
+
+  constructor(private readonly options: RunFollowerOptions) {}
+
+  get followed(): readonly FollowedFile[] {
+    return [...this.files.values()];
+  }
+
+  file(path: string): FollowedFile | undefined {
+    return this.files.get(path);
+  }
+
+  /** Reads the file now (what was appended since the last read) and publishes without waiting: an open. */
+  async open(path: string, fallbackLink: RunLink | null = null): Promise<FollowedFile> {
+    await this.read(path, fallbackLink);
+    this.flush(path);
+    return this.files.get(path)!;
+  }
+
+  /** The watcher saw the file change: read the appended bytes now, publish within throttleMs. */
+  async changed(path: string): Promise<void> {
+    await this.read(path, null);
+    if (this.timers.has(path)) return;
+    this.timers.set(path, (this.options.schedule ?? realTimer)(() => this.flush(path), this.options.throttleMs ?? 250));
+  }
+
+  /** The file is gone: its runs leave the store. */
+  deleted(path: string): void {
+    const file = this.files.get(path);
+    if (!file) return;
+    this.timers.get(path)?.cancel();
+    this.timers.delete(path);
+    this.files.delete(path);
+    this.linkTried.delete(path);
+    this.publishedKey.delete(path);
+    file.runs = [];
+    this.options.publish(file, null);
+  }
+
+  /** Waits until every read under way has finished (tests, and before disposing). */
+  async idle(): Promise<void> {
+    await Promise.all(this.pending.values());
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) timer.cancel();
+    this.timers.clear();
+  }
+
+  private read(path: string, fallbackLink: RunLink | null): Promise<void> {
+    const job = (this.pending.get(path) ?? Promise.resolve()).then(() => this.readNow(path, fallbackLink));
+    this.pending.set(path, job);
+    return job.finally(() => {
+      if (this.pending.get(path) === job) this.pending.delete(path);
+    });
+  }
+
+  private async readNow(path: string, fallbackLink: RunLink | null): Promise<void> {
+    let file = this.files.get(path);
+    if (!file) {
+      file = { path, tail: new RunTail(path, this.options.io ?? nodeRangeReader), key: this.options.keyOf(null, path), link: null, runs: [] };
+      this.files.set(path, file);
+    }
+    await file.tail.update();
+    const header = file.tail.state.runs[0]?.header;
+    if (!file.link && header && !this.linkTried.has(path)) {
+      this.linkTried.add(path);
+      file.link = await this.options.link(path, header);
+    }
+    file.link ??= fallbackLink;
+  }
+
+  private flush(path: string): void {
+    this.timers.get(path)?.cancel();
+    this.timers.delete(path);
+    const file = this.files.get(path);
+    if (!file) return;
+    const before = this.publishedKey.get(path) ?? null;
+    file.key = this.options.keyOf(file.link?.model ?? null, path);
+    file.runs = recordedViews(path, displayName(path), file.tail.state, file.link);
+    this.publishedKey.set(path, file.key);
+    this.options.publish(file, before !== null && before !== file.key ? before : null);
+  }
+}
+
+/** The file's name without its folders, as labels and notes show it. */
+function displayName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}

@@ -1,0 +1,135 @@
+// `npm run bench:runs`: a recorded training of 1,000 steps × 96 layers (docs/run-format.md), as the
+// watcher meets it. Prints the cost of reading the whole file, of one appended line early and late in the
+// file (it should not grow with the file), of reading an append from disk through the tail, of the
+// snapshot the host posts (size, build and serialisation), and of drawing it: view models and d3 under
+// jsdom, and the real panel in headless Chromium (when /usr/bin/chromium is there) as the run grows.
+//   node out/bench/runs.bench.js [--steps N] [--layers N]
+
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JSDOM } from 'jsdom';
+import { RunFileReader, readRunFile } from '../../src/core/runs/runFile';
+import { RunTail } from '../../src/host/runTail';
+import { recordedViews } from '../../src/host/runFollower';
+import type { RunView } from '../../src/protocol/messages';
+import { buildComparison } from '../../webview/views/compare';
+import { renderComparison } from '../../webview/views/comparisonView';
+import { everySteps, runFileLines } from '../runs/runFixtures';
+import { openPanelPage } from './panelPage';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number): number => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const STEPS = option('--steps', 1000);
+const LAYERS = option('--layers', 96);
+const PANEL_METRICS = ['residualNorm', 'contribution', 'gradNorm'] as const;
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (value: number): string => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
+function time<T>(work: () => T): [T, number] {
+  const t0 = performance.now();
+  const value = work();
+  return [value, performance.now() - t0];
+}
+
+async function main(): Promise<void> {
+  const lines = runFileLines({ layers: LAYERS, steps: everySteps(STEPS), name: 'bench', close: false });
+  const text = lines.join('');
+  console.log(`runs.bench: ${STEPS} recorded steps × ${LAYERS} layers, ${(text.length / 1e6).toFixed(1)} MB of JSONL (${lines.length} lines)`);
+  console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine (shared: wall times include waiting for a core)`);
+
+  const whole = [0, 1, 2, 3, 4].map(() => time(() => readRunFile(text))[1]);
+  console.log(`  whole file parsed             median ${ms(median(whole))} over 5 (${ms(median(whole) / lines.length)} per line)`);
+
+  // One appended line early in a file and late in it: the cost must not depend on what was read before.
+  const appendCost = (before: number): number => {
+    const reader = new RunFileReader();
+    reader.push(lines.slice(0, before).join(''));
+    return median(lines.slice(before, before + 50).map((line) => time(() => reader.push(line))[1]));
+  };
+  const early = appendCost(10);
+  const late = appendCost(Math.max(11, lines.length - 60));
+  console.log(`  one appended line (${(lines[5].length / 1024).toFixed(1)} KB)   median ${ms(early)} after 10 lines, ${ms(late)} after ${lines.length - 60} (ratio ${(late / early).toFixed(2)})`);
+
+  // Through the tail from disk: the first read of a long file, then appends read alone.
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-runs-bench-'));
+  try {
+    const path = join(dir, 'bench.normscope.jsonl');
+    writeFileSync(path, lines.slice(0, -20).join(''));
+    const tail = new RunTail(path);
+    let t0 = performance.now();
+    await tail.update();
+    const first = performance.now() - t0;
+    const appends: number[] = [];
+    for (const line of lines.slice(-20)) {
+      appendFileSync(path, line);
+      t0 = performance.now();
+      await tail.update();
+      appends.push(performance.now() - t0);
+    }
+    console.log(`  tail from disk                first read ${ms(first)}; each append read alone median ${ms(median(appends))} over 20`);
+
+    const [views, build] = time(() => recordedViews(path, 'bench.normscope.jsonl', tail.state, null));
+    const [json, serialise] = time(() => JSON.stringify({ type: 'setRuns', runs: views }));
+    console.log(`  snapshot for the panel        built in ${ms(build)}; as JSON ${(json.length / 1e6).toFixed(1)} MB in ${ms(serialise)} (what postMessage copies)`);
+
+    const result = views[0].snapshot!.result;
+    const jsdom: number[] = [];
+    const models: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const doc = new JSDOM('<!DOCTYPE html><body></body>').window.document;
+      const [comparison, model] = time(() => buildComparison([result], { metrics: PANEL_METRICS }));
+      const [, render] = time(() => renderComparison(doc.body.appendChild(doc.createElement('div')), comparison));
+      models.push(model);
+      jsdom.push(model + render);
+    }
+    console.log(`  panel views (3 heatmaps, loss, theory) view models median ${ms(median(models))}; with d3 under jsdom ${ms(median(jsdom))}`);
+
+    if (existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) await inChromium(path);
+    else console.log('  (no Chromium: skipped the in-browser figures)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The real panel: the run opened whole, then redrawn as it grows by one recorded step per update. */
+async function inChromium(path: string): Promise<void> {
+  const panel = await openPanelPage({ width: 1100, height: 1400 });
+  try {
+    const lines = runFileLines({ layers: LAYERS, steps: everySteps(STEPS), name: 'bench' });
+    const tail = new RunTail(path);
+    writeFileSync(path, lines.slice(0, -10).join(''));
+    await tail.update();
+    const draw = (runs: RunView[]) => panel.page.evaluate((message) => {
+      const t0 = performance.now();
+      window.postMessage(message, '*');
+      // Handled in a task; the frame after it has laid out and painted what was drawn.
+      return new Promise<number>((done) => setTimeout(() => requestAnimationFrame(() => done(performance.now() - t0)), 0));
+    }, { type: 'setRuns', runs });
+    const opened = await draw(recordedViews(path, 'bench.normscope.jsonl', tail.state, null));
+    const updates: number[] = [];
+    for (const line of lines.slice(-10)) {
+      appendFileSync(path, line);
+      await tail.update();
+      updates.push(await draw(recordedViews(path, 'bench.normscope.jsonl', tail.state, null)));
+    }
+    const heatmaps = await panel.page.locator('svg.ns-heatmap').count();
+    const label = await panel.page.locator('svg.ns-heatmap[data-metric="residualNorm"]').getAttribute('aria-label');
+    const violations = await panel.violations();
+    const problems = panel.consoleLines.filter((line) => /^(error|pageerror)/.test(line));
+    console.log(`  panel in headless Chromium (${await panel.browser.version()}): ${heatmaps} heatmaps (${label?.match(/\d+ layers × \d+ steps/)?.[0] ?? '?'})`);
+    console.log(`    open the run             ${ms(opened)} (message handled, drawn, next frame)`);
+    console.log(`    each growth update       median ${ms(median(updates))} over ${updates.length} (min ${ms(Math.min(...updates))}, max ${ms(Math.max(...updates))})`);
+    console.log(`    CSP violations: ${violations.length === 0 ? 'none' : violations.join('; ')}; console errors: ${problems.length === 0 ? 'none' : problems.slice(0, 3).join(' | ')}`);
+  } finally {
+    await panel.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
