@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GPU } from 'gpu.js';
+import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
 import { DeviceRunner } from '../../src/core/probe/backends/gpujsDevice';
 import { GpujsStep } from '../../src/core/probe/backends/gpujsStep';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
+import { runProbeToEnd } from '../../src/core/probe/engine';
 import { initParams } from '../../src/core/probe/modelParams';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { probeConfig, trainSteps } from './backendAgreement';
@@ -69,3 +71,23 @@ for (const [placement, norm, rezero] of CASES) {
     assert.ok(actual.unrecorded.launches > 0);
   });
 }
+
+test('runProbe on the gpu.js backend trains on the device step: the reference metrics, readbacks only at recorded steps', async () => {
+  const config = { ...probeConfig('pre', 2, 16), steps: 6, recordEvery: 3, backend: 'gpujs' as const };
+  const expected = await runProbeToEnd({ ...config, backend: 'cpu' });
+  const backend = new GpujsBackend({ mode: 'webasm' });
+  const actual = await runProbeToEnd(config, { backend });
+  const counters = backend.deviceCounters();
+  backend.dispose();
+  assert.deepEqual(actual.metrics.steps, [0, 3, 6]);
+  assert.deepEqual(actual.metrics.steps, expected.metrics.steps);
+  const series = ['residualNorm', 'contribution', 'cosine', 'gradNorm', 'gradNormAttnOut', 'gradNormMlpOut'] as const;
+  for (const name of series) {
+    const flat = (rows: (number | null)[][]): Float32Array => Float32Array.from(rows.flat().map((value) => value ?? 0));
+    assert.ok(relativeError(flat(actual.metrics[name]), flat(expected.metrics[name])) < OP_TOLERANCE, name);
+  }
+  assert.ok(relativeError(Float32Array.from(actual.metrics.loss), Float32Array.from(expected.metrics.loss)) < OP_TOLERANCE);
+  // A recorded step reads the loss, the embedding, and per block its output and the W_O and W_2 gradients.
+  assert.equal(counters.readbacks, 3 * (2 + 3 * config.layers));
+  assert.ok(counters.launches > 7 * 50);
+});

@@ -59,18 +59,23 @@ export class DeviceRunner {
 
   /** Kernels gpu.js moved to another backend, as "name: reason" (see GpujsBackend.fallbacks). */
   fallbacks(): string[] {
-    const found: string[] = [];
-    for (const [key, shortcut] of this.kernels) {
-      const inner = (shortcut as unknown as { kernel?: { fallbackReason?: string | null } }).kernel;
-      if (inner?.fallbackReason) found.push(`${key.split(':')[0]}: ${inner.fallbackReason}`);
-    }
-    return found;
+    return kernelFallbacks(this.kernels);
   }
 
   dispose(): void {
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
   }
+}
+
+/** The kernels of a cache (keyed "name:…") that gpu.js quietly moved to another backend, as "name: reason". */
+export function kernelFallbacks(kernels: Map<string, IKernelRunShortcut>): string[] {
+  const found: string[] = [];
+  for (const [key, shortcut] of kernels) {
+    const inner = (shortcut as unknown as { kernel?: { fallbackReason?: string | null } }).kernel;
+    if (inner?.fallbackReason) found.push(`${key.split(':')[0]}: ${inner.fallbackReason}`);
+  }
+  return found;
 }
 
 /** Frees a device result (textures and buffers; an array on webasm needs nothing). */

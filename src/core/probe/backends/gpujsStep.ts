@@ -5,6 +5,7 @@
 // what differs is fusion: residual adds and gradient sums ride on the matmul that produces them, GELU's
 // backward on the matmul before it, a norm's statistics and its two parameter gradients share a kernel.
 
+import type { AdamConstants, DeviceStep } from '../backend';
 import type { DeviceArray, DeviceRunner } from './gpujsDevice';
 import { release } from './gpujsDevice';
 import { attentionDpreSource, attentionDqkvSource, attentionOutSource, attentionProbsSource, geluForwardSource } from './gpujsKernels';
@@ -21,15 +22,7 @@ import type { MetricColumn } from '../modelMetrics';
 import type { BlockParams, ModelParams, NormParams, Param, SublayerLayout } from '../modelParams';
 import { normOnStream } from '../modelParams';
 
-export interface AdamConstants { beta1: number; beta2: number; eps: number }
-
-export interface DeviceStepOptions {
-  /** Read back the loss and measure a metric column. */
-  record: boolean;
-  /** The Adam update after the backward pass (step t ≥ 1), or null for none. */
-  update: { lr: number; t: number } | null;
-}
-
+export type DeviceStepOptions = Parameters<DeviceStep['step']>[2];
 export interface DeviceStepResult { loss: number; column: MetricColumn }
 
 interface Norm { out: DeviceArray; stats: DeviceArray; x: DeviceArray; params: NormParams }
@@ -59,14 +52,14 @@ export function deviceStepSupports(params: ModelParams): boolean {
   return params.blocks.every((block) => KNOWN_KINDS.has(block.kind));
 }
 
-export class GpujsStep {
+export class GpujsStep implements DeviceStep {
   private readonly data = new Map<Param, DeviceArray>();
   private readonly moments = new Map<Param, DeviceArray>();
   private readonly grads = new Map<Param, { array: DeviceArray; offset: number }>();
   private temps: DeviceArray[] = [];
   private readonly n: number;
 
-  constructor(private readonly runner: DeviceRunner, private readonly params: ModelParams, private readonly adam: AdamConstants) {
+  constructor(readonly runner: DeviceRunner, private readonly params: ModelParams, private readonly adam: AdamConstants) {
     this.n = params.config.batch * params.config.seq;
   }
 
@@ -343,5 +336,6 @@ export class GpujsStep {
     for (const array of [...this.data.values(), ...this.moments.values()]) release(array);
     this.data.clear();
     this.moments.clear();
+    this.runner.dispose();
   }
 }
