@@ -4,8 +4,35 @@
 // same op suite runs on all of them. Shapes are in the comments: B batch, T seq, C width, H heads,
 // V vocab, N rows (= B·T).
 
+import type { MetricColumn } from './modelMetrics';
+import type { ModelParams } from './modelParams';
+
+/** Adam's constants for a device step (engine.ts's ADAM). */
+export interface AdamConstants { beta1: number; beta2: number; eps: number }
+
+/**
+ * A whole training step kept on the device (gpujsStep.ts): parameters, moments and activations stay
+ * where the kernels run; only a recorded step reads anything back.
+ */
+export interface DeviceStep {
+  /**
+   * Forward and backward on this batch, then the Adam update when `update` is given. A recorded step
+   * returns the loss and the metric column (measured before the update); any other step returns null.
+   */
+  step(tokens: Int32Array, targets: Int32Array, options: {
+    record: boolean; update: { lr: number; t: number } | null;
+  }): Promise<{ loss: number; column: MetricColumn } | null>;
+  dispose(): void;
+}
+
 export interface ProbeBackend {
   readonly name: string;
+
+  /**
+   * Optional: a device-resident step for this model, used by the engine instead of the ops below; null
+   * (or absent) where the backend has none or the model needs the op-by-op path.
+   */
+  createDeviceStep?(params: ModelParams, adam: AdamConstants): Promise<DeviceStep | null>;
 
   /**
    * out[M,N] (+)= op(a) · op(b), op(a) = a[M,K] or aᵀ when transA (a stored [K,M]),

@@ -82,7 +82,7 @@ function defaultPause(): Promise<void> {
  */
 export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): AsyncGenerator<ProbeSnapshot, ProbeResult> {
   const { config, clamped } = clampProbeConfig(input);
-  const backend = options.backend ?? new ReferenceBackend();
+  const backend: ProbeBackend = options.backend ?? new ReferenceBackend();
   const pause = options.pause ?? defaultPause;
   const task = createMarkovTask(config.vocab, config.seed);
   const batches = createBatchStream(config.seed);
@@ -93,6 +93,9 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
   const result: ProbeResult = { config, metrics: emptyMetrics(), diverged: null, clamped, optimalLoss: task.optimalLoss };
   if (backend.name !== config.backend) result.backendNote = `asked for ${config.backend}, ran on ${backend.name}`;
 
+  // A backend with a device-resident step (gpu.js) trains there: nothing is read back but at recorded
+  // steps, so a divergence is seen at the first recorded step at or after it.
+  const device = backend.createDeviceStep ? await backend.createDeviceStep(params, ADAM) : null;
   let done = false;
   try {
     for (let step = 0; step <= config.steps; step++) {
@@ -101,16 +104,23 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
         break;
       }
       sampleBatch(task, batches, state.tokens, state.targets, config.batch, config.seq);
-      zeroGrads(params);
-      const loss = forward(backend, params, state);
-      backward(backend, params, state, scratch);
       const lr = learningRate(config, step);
       const record = step % config.recordEvery === 0 || step === config.steps;
-      // Measured every step (about 1/d of a step's cost) so that divergence is caught at its first step,
-      // even one that is not recorded; recorded steps and that step keep their column.
-      const column = measureColumn(params, state);
-      const bad = firstNonFinite(loss, column);
-      if (record || bad) {
+      const update = step < config.steps ? { lr, t: step + 1 } : null;
+      let measured: { loss: number; column: MetricColumn } | null;
+      if (device) {
+        measured = await device.step(state.tokens, state.targets, { record, update });
+      } else {
+        zeroGrads(params);
+        const loss = forward(backend, params, state);
+        backward(backend, params, state, scratch);
+        // Measured every step (about 1/d of a step's cost) so that divergence is caught at its first step,
+        // even one that is not recorded; recorded steps and that step keep their column.
+        measured = { loss, column: measureColumn(params, state) };
+      }
+      const bad = measured ? firstNonFinite(measured.loss, measured.column) : null;
+      if (measured && (record || bad)) {
+        const { loss, column } = measured;
         const m = result.metrics;
         m.steps.push(step);
         m.loss.push(loss);
@@ -127,8 +137,8 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
         result.diverged = { step, what: bad };
         break;
       }
-      if (step < config.steps) {
-        params.all.forEach((p, i) => backend.adamUpdate(p.data, p.grad, moments[i].m, moments[i].v, lr, ADAM.beta1, ADAM.beta2, ADAM.eps, step + 1));
+      if (update && !device) {
+        params.all.forEach((p, i) => backend.adamUpdate(p.data, p.grad, moments[i].m, moments[i].v, lr, ADAM.beta1, ADAM.beta2, ADAM.eps, update.t));
       }
       if (record && step < config.steps) {
         yield { step, totalSteps: config.steps, result: copyResult(result), done: false };
@@ -141,6 +151,7 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
     return final;
   } finally {
     if (!done) result.cancelled = true;
+    device?.dispose();
     if (!options.backend) backend.dispose();
   }
 }

@@ -1,12 +1,17 @@
 // The gpu.js probe backend: every ProbeBackend op as gpu.js 2.24.1 kernels (gpujsKernels.ts) — `webasm`
 // in Node, `gpu` (WebGL2) in a browser. Kernels are created per op and shape, with the shape as
 // constants, and cached; each op reads its result back into the caller's Float32Array, and
-// accumulation (the `accumulate` flags, parameter gradients) is added on the host. Imports no Node
-// built-in: it is bundled into the webview as well as the CLI.
+// accumulation (the `accumulate` flags, parameter gradients) is added on the host. A probe run does not
+// go op by op: createDeviceStep gives the engine the device-resident step of gpujsStep.ts (no readback
+// but at recorded steps); the ops remain for the op suite and models that step does not know. Imports
+// no Node built-in: it is bundled into the webview as well as the CLI.
 
 import { GPU } from 'gpu.js';
 import type { IKernelRunShortcut } from 'gpu.js';
-import type { ProbeBackend } from '../backend';
+import type { AdamConstants, DeviceStep, ProbeBackend } from '../backend';
+import type { ModelParams } from '../modelParams';
+import { DeviceRunner, kernelFallbacks } from './gpujsDevice';
+import { GpujsStep, deviceStepSupports } from './gpujsStep';
 import {
   adamMomentSource, adamParamSource, attentionDpreSource, attentionDqkvSource, attentionOutSource,
   attentionProbsSource, crossEntropyBackwardSource, crossEntropyLossSource, geluBackwardSource,
@@ -36,6 +41,7 @@ export class GpujsBackend implements ProbeBackend {
   readonly mode: GpujsMode;
   private readonly gpu: GPU;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
+  private readonly steps: GpujsStep[] = [];
 
   constructor(options: GpujsBackendOptions = {}) {
     this.mode = options.mode ?? (GPU.isWebGL2Supported ? 'webgl2' : 'webasm');
@@ -59,17 +65,28 @@ export class GpujsBackend implements ProbeBackend {
     return kernel as unknown as Kernel;
   }
 
+  /** The device-resident training step for this model (gpujsStep.ts), its parameters uploaded. */
+  async createDeviceStep(params: ModelParams, adam: AdamConstants): Promise<DeviceStep | null> {
+    if (!deviceStepSupports(params)) return null;
+    const step = new GpujsStep(new DeviceRunner(this.gpu), params, adam);
+    this.steps.push(step);
+    await step.init();
+    return step;
+  }
+
+  /** Kernel launches and readbacks of the device steps made so far (for the benchmarks). */
+  deviceCounters(): { launches: number; readbacks: number } {
+    return this.steps.reduce((sum, step) => ({
+      launches: sum.launches + step.runner.counters.launches, readbacks: sum.readbacks + step.runner.counters.readbacks,
+    }), { launches: 0, readbacks: 0 });
+  }
+
   /**
    * Kernels gpu.js quietly moved to another backend (its `fallbackReason`), as "name: reason". The
    * webasm backend degrades unsupported features to `cpu`, which needs unsafe-eval in a webview.
    */
   fallbacks(): string[] {
-    const found: string[] = [];
-    for (const [key, shortcut] of this.kernels) {
-      const inner = (shortcut as unknown as { kernel?: { fallbackReason?: string | null } }).kernel;
-      if (inner?.fallbackReason) found.push(`${key.split(':')[0]}: ${inner.fallbackReason}`);
-    }
-    return found;
+    return [...kernelFallbacks(this.kernels), ...this.steps.flatMap((step) => step.runner.fallbacks())];
   }
 
   matmul(
@@ -183,6 +200,7 @@ export class GpujsBackend implements ProbeBackend {
   }
 
   dispose(): void {
+    for (const step of this.steps.splice(0)) step.dispose();
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
     void this.gpu.destroy();
