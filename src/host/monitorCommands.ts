@@ -9,7 +9,7 @@ import { exportConfigFor, exportFileName, exportTorchScript, MONITOR_FILE_NAME }
 import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
 import type { Controller, ModelRef } from './controller';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
-import { PROBE_PLACEMENTS } from './probeConfig';
+import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { probeSettings } from './settings';
 
 export const MONITOR_COMMANDS = {
@@ -65,7 +65,7 @@ async function placeMonitor(extensionUri: vscode.Uri, folder: vscode.Uri): Promi
 
 async function pickPlacement(block: BlockIR): Promise<ProbePlacement | undefined> {
   const own = effectivePlacement(block);
-  if (own !== 'conditional' && own !== 'unknown') return own;
+  if (isProbePlacement(own)) return own;
   const picked = await vscode.window.showQuickPick(
     PROBE_PLACEMENTS.map((placement) => ({ label: PLACEMENT_LABEL[placement], description: PLACEMENT_EQUATION[placement], placement })),
     { title: `${block.name} is ${PLACEMENT_LABEL[own]}: export which placement?` },
