@@ -26,6 +26,8 @@ export interface JsonBlock {
   flag: FlagIR | null;
   deepnormAlpha: string | null;
   mixed: BlockIR['mixed'] | null;
+  /** A dilution cure's parameters (n streams, N groups, ω, α, the 1/√l scale), when the placement is one. */
+  variant: BlockIR['variant'] | null;
   configKeys: BlockIR['configKeys'] | null;
 }
 
@@ -63,6 +65,7 @@ export function toJsonFile(report: FileReport): JsonFile {
       flag: block.flag,
       deepnormAlpha: block.deepnormAlpha ?? null,
       mixed: block.mixed ?? null,
+      variant: block.variant ?? null,
       configKeys: block.configKeys ?? null,
     })),
     diagnostics: report.diagnostics.map((d) => ({ severity: d.severity, message: d.message, line: d.line, column: d.column ?? null, code: d.code ?? null })),
