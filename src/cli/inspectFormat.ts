@@ -26,6 +26,8 @@ export interface JsonBlock {
   flag: FlagIR | null;
   deepnormAlpha: string | null;
   mixed: BlockIR['mixed'] | null;
+  /** A dilution cure's parameters (n streams, N groups, ω, α, the 1/√l scale), when the placement is one. */
+  variant: BlockIR['variant'] | null;
   configKeys: BlockIR['configKeys'] | null;
   /** 'low' when a norm was recognised by its name only (the reason says which). */
   confidence: 'low' | null;
@@ -65,6 +67,7 @@ export function toJsonFile(report: FileReport): JsonFile {
       flag: block.flag,
       deepnormAlpha: block.deepnormAlpha ?? null,
       mixed: block.mixed ?? null,
+      variant: block.variant ?? null,
       configKeys: block.configKeys ?? null,
       confidence: block.confidence ?? null,
     })),

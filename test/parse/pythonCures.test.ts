@@ -126,3 +126,36 @@ test('every other fixture keeps its placement: no cure is reported outside the c
     for (const b of report.blocks) assert.ok(!cures.has(b.placement), `${name}: ${b.name} reported as ${b.placement}`);
   }
 });
+
+test('Block Attention Residuals: softmax over block summaries in the model loop, N from the signature', async () => {
+  const b = await block('cure_block_attention_residuals.py', 'Layer');
+  assert.equal(b.placement, 'attention-residuals');
+  assert.equal(b.variant?.groups, 6);
+});
+
+test('a cure under a flag is conditional: the cure when the flag holds, the old placement otherwise', async () => {
+  const report = await stacked(`
+import math
+import torch.nn as nn
+class Block(nn.Module):
+    def __init__(self, d, layer_id=0, use_scaling=False):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, 4)
+        self.ln_2 = nn.LayerNorm(d)
+        self.mlp = nn.Linear(d, d)
+        self.use_scaling = use_scaling
+        self.scale = 1.0 / math.sqrt(layer_id + 1)
+    def forward(self, x):
+        if self.use_scaling:
+            h = self.ln_1(x) * self.scale
+        else:
+            h = self.ln_1(x)
+        x = x + self.attn(h, h, h)[0]
+        return x + self.mlp(self.ln_2(x))
+`);
+  const b = report.blocks.find((x) => x.name === 'Block');
+  assert.equal(b?.placement, 'conditional');
+  assert.deepEqual(b?.flag, { name: 'use_scaling', default: false, placements: { True: 'layernorm-scaling', False: 'pre' } });
+  assert.equal(b?.variant?.scale?.expression, '1.0 / math.sqrt(layer_id + 1)');
+});

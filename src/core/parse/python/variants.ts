@@ -15,6 +15,8 @@ export interface Cure {
   placement: DilutionCure;
   variant: VariantIR;
   reason: string;
+  /** The construct that showed the cure, where one expression did (to find a flag that guards it). */
+  at?: Node;
 }
 
 /** A call that applies one of the block's norm modules: `self.input_norm(x)`, `self.attention_norm(h)`. */
@@ -47,6 +49,7 @@ function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
     return {
       placement: 'layernorm-scaling',
       variant: { scale: { expression: written, layerDependent }, span: spanOf(node) },
+      at: node,
       reason: `the norm output is scaled by ${written}, a function of the layer index (line ${lineOf(node)}): LayerNorm Scaling`,
     };
   }
@@ -80,6 +83,7 @@ function normalisedStep(module: ModuleInfo, cls: ClassInfo): Cure | null {
     return {
       placement: 'ngpt',
       variant: { alpha, span: spanOf(node) },
+      at: node,
       reason: `the stream is renormalised after a step of ${alpha} toward the normalised sublayer output (line ${lineOf(node)}): nGPT`,
     };
   }
@@ -174,10 +178,66 @@ function stackingModel(module: ModuleInfo, cls: ClassInfo): ClassInfo | null {
   return null;
 }
 
-function withCure(block: BlockIR, cure: Cure): BlockIR {
+function withCure(module: ModuleInfo, cls: ClassInfo, block: BlockIR, cure: Cure): BlockIR {
+  const guard = cure.at ? flagGuard(module, cls, cure.at) : null;
+  if (guard) return guardedCure(block, cure, guard);
+  // A block already conditional on a flag that does not guard the cure is left as the placement pass read it.
+  if (block.placement === 'conditional') return block;
   const sublayers = block.sublayers.map((s) => ({ ...s, placement: cure.placement, reason: cure.reason }));
   const norm = cure.placement === 'ngpt' ? 'other' : block.norm;
   return { ...block, placement: cure.placement, reason: cure.reason, sublayers, norm, variant: cure.variant, deepnormAlpha: null, flag: null, mixed: null };
+}
+
+interface Guard {
+  name: string;
+  branch: 'True' | 'False';
+  default: boolean | number | string | null;
+}
+
+/** The flag of the innermost `if self.flag:` / `if not flag:` in forward around `at`, and the branch `at` is in. */
+function flagGuard(module: ModuleInfo, cls: ClassInfo, at: Node): Guard | null {
+  const forward = methodOf(module, cls, 'forward');
+  if (!forward) return null;
+  const around = descendants(forward).filter((n) => n.type === 'if_statement' && n.startIndex <= at.startIndex && at.endIndex <= n.endIndex);
+  const innermost = around[around.length - 1];
+  if (!innermost) return null;
+  const condition = unwrap(innermost.childForFieldName('condition'));
+  const negated = condition?.type === 'not_operator';
+  const subject = negated ? condition!.childForFieldName('argument') : condition;
+  const name = subject && (subject.type === 'identifier' || selfAttribute(subject) !== null) ? subject.text.replace(/^self\./, '') : null;
+  const consequence = innermost.childForFieldName('consequence');
+  if (!name || !consequence) return null;
+  const inConsequence = consequence.startIndex <= at.startIndex && at.endIndex <= consequence.endIndex;
+  const inElse = innermost.childrenForFieldName('alternative').some((a) => a.type === 'else_clause' && a.startIndex <= at.startIndex && at.endIndex <= a.endIndex);
+  if (!inConsequence && !inElse) return null;
+  return { name, branch: inConsequence !== negated ? 'True' : 'False', default: flagDefault(module, cls, name) };
+}
+
+/** The default of the __init__ parameter that `self.<name>` is set from (or of the parameter itself). */
+function flagDefault(module: ModuleInfo, cls: ClassInfo, name: string): boolean | number | string | null {
+  const init = methodOf(module, cls, '__init__');
+  if (!init) return null;
+  const assigned = descendants(init).find((n) => n.type === 'assignment' && n.childForFieldName('left')?.text === `self.${name}`);
+  const parameter = assigned?.childForFieldName('right')?.type === 'identifier' ? assigned.childForFieldName('right')!.text : name;
+  const declared = descendants(init.childForFieldName('parameters') ?? init).find((n) => ['default_parameter', 'typed_default_parameter'].includes(n.type) && n.childForFieldName('name')?.text === parameter);
+  const value = declared?.childForFieldName('value')?.text;
+  if (value === undefined) return null;
+  if (value === 'True' || value === 'False') return value === 'True';
+  if (/^-?\d+(?:\.\d+)?$/.test(value)) return Number(value);
+  return /^["'].*["']$/.test(value) ? value.slice(1, -1) : value;
+}
+
+/** A cure under a flag: `conditional`, the cure for the guarded value and what the block was otherwise. */
+function guardedCure(block: BlockIR, cure: Cure, guard: Guard): BlockIR {
+  const other = guard.branch === 'True' ? 'False' : 'True';
+  const sameFlag = block.flag !== null && block.flag.name.replace(/^self\./, '') === guard.name;
+  const placements = sameFlag ? { ...block.flag!.placements, [guard.branch]: cure.placement } : { [guard.branch]: cure.placement, [other]: block.placement };
+  const reason = `${cure.reason} when ${guard.name} is ${guard.branch}; ${placements[other]} otherwise`;
+  return {
+    ...block, placement: 'conditional', reason, variant: cure.variant, deepnormAlpha: null,
+    sublayers: block.sublayers.map((s) => ({ ...s, placement: 'conditional', reason })),
+    flag: { name: guard.name, default: sameFlag ? block.flag!.default : guard.default, placements },
+  };
 }
 
 /** A class the placement pass did not report, shown for its cure when it looks like a block (stacked, or named so). */
@@ -200,7 +260,7 @@ export function applyDilutionCures(module: ModuleInfo, blocks: BlockIR[]): Block
     const out = blocks.map((block) => {
       const cls = module.classes.get(block.name);
       const cure = cls ? classCure(module, cls, block) : null;
-      return cure ? withCure(block, cure) : block;
+      return cure && cls ? withCure(module, cls, block, cure) : block;
     });
     for (const cls of module.classes.values()) {
       if (reported.has(cls.name) || !/Block|Layer/.test(cls.name) || (!stackingModel(module, cls) && !/Block$|Layer$/.test(cls.name))) continue;

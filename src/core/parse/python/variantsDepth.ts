@@ -5,7 +5,7 @@
 
 import type { VariantIR } from '../../ir/model';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
-import { spanOf } from './syntax';
+import { forwardOf, spanOf } from './syntax';
 import type { Cure } from './variants';
 import { Bindings, calleeText, callArguments, descendants, lineage, methodOf } from './variantFlow';
 
@@ -70,7 +70,7 @@ export function depthCure(module: ModuleInfo, cls: ClassInfo, model: ClassInfo |
   const kind = inline ?? heldByModel[0]?.kind ?? null;
   if (!kind) return null;
   const where = inline ? `${model.name}.forward` : `self.${heldByModel[0].a} in ${model.name}.forward`;
-  return { placement: kind, variant: { groups: kind === 'attention-residuals' ? groupsOf(modelForward) : null, alpha: kind === 'denseformer' ? weightsName(modelForward) : null, span: spanOf(modelForward) }, reason: depthReason(kind, where, cls.name) };
+  return { placement: kind, variant: { groups: kind === 'attention-residuals' ? groupsOf(model) : null, alpha: kind === 'denseformer' ? weightsName(modelForward) : null, span: spanOf(modelForward) }, reason: depthReason(kind, where, cls.name) };
 }
 
 function depthReason(kind: DepthKind, where: string, block: string): string {
@@ -79,9 +79,10 @@ function depthReason(kind: DepthKind, where: string, block: string): string {
     : `after each ${block}, a learned weighted average of the earlier outputs (${where}): DenseFormer`;
 }
 
-/** Block AttnRes groups N, where the loop states it as a literal (`num_groups = 8`, `block_size=4`). */
-function groupsOf(forward: Node): number | null {
-  const match = /\b(?:num_groups|n_groups|num_blocks|groups)\s*=\s*(\d+)/.exec(forward.text);
+/** Block AttnRes groups N, where the model states it as a literal (`num_blocks=6` in its signature, `n_groups = 8`). */
+function groupsOf(model: ClassInfo): number | null {
+  const text = [model.methods.get('__init__')?.text ?? '', forwardOf(model)?.text ?? ''].join('\n');
+  const match = /\b(?:num_groups|n_groups|num_blocks|n_blocks|block_groups)\s*(?::\s*int\s*)?=\s*(\d+)/.exec(text);
   return match ? Number(match[1]) : null;
 }
 
