@@ -31,7 +31,8 @@ test('norms from a class method, a helper, a config object, a chosen class, a re
     ['HelperBuiltBlock', 'post', 'attention:self_attn:post mlp:mlp:post', 'other', 'low'],
     ['ConfigObjectBlock', 'pre', 'attention:attention:pre mlp:feed_forward:pre', 'other', 'low'],
     ['ChosenClassBlock', 'post-sublayer', 'attention:attn:post-sublayer mlp:mlp:post-sublayer', 'layernorm', null],
-    ['RegistryBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'other', 'low'],
+    // The registry key names the kind: NORM_REGISTRY['low_precision_layernorm'].
+    ['RegistryBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', 'low'],
     ['PassedInBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', 'other', 'low'],
     ['HiddenStepBlock', 'unknown', '', null, null],
   ]);
@@ -41,4 +42,53 @@ test('norms from a class method, a helper, a config object, a chosen class, a re
   assert.match(byName.get('PassedInBlock')!.reason, /sa_norm defaults to None \(an identity\) but is the norm the caller passes in/);
   // An unresolved call on an un-normalised branch is never read as "no norm".
   assert.match(byName.get('HiddenStepBlock')!.reason, /goes through `prepare\(…\)`, which the analyzer could not resolve \(it may be a norm\)/);
+});
+
+test('residual branches through layer scale, drop-path, checkpoint, torch.add, add_, sum([...]), transposes, an MoE, a fused split', async () => {
+  const report = await analyzeFixture('residual_paths.py');
+  assert.deepEqual(rows(report), [
+    ['LayerScaleBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', 'layernorm', null],
+    ['CheckpointedBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', 'layernorm', null],
+    ['InPlaceBlock', 'post', 'attention:attn:post mlp:mlp:post', 'layernorm', null],
+    ['SummedParallelBlock', 'parallel-pre', 'attention:attn:parallel-pre mlp:mlp:parallel-pre', 'layernorm', null],
+    ['MoEBlock', 'pre', 'attention:attention:pre mlp:moe:pre', 'rmsnorm', null],
+    ['FusedParallelBlock', 'parallel-pre', 'attention:attn_out:parallel-pre mlp:mlp_out:parallel-pre', 'layernorm', null],
+  ]);
+  // The router's experts are parts of one block, not a stack; the Router itself is no block.
+  assert.ok(!report.blocks.some((b) => b.name === 'Router' || b.name === 'FeedForward'));
+});
+
+test('a family of blocks: base, overriding and inheriting subclasses, helper dispatch and a flag-chosen forward', async () => {
+  const report = await analyzeFixture('block_family.py');
+  assert.deepEqual(rows(report), [
+    ['BaseBlock', 'pre', 'attention:attention:pre mlp:mlp:pre', 'layernorm', null],
+    ['ReorderedBlock', 'post-sublayer', 'attention:attention:post-sublayer mlp:mlp:post-sublayer', 'layernorm', null],
+    ['PeriNormBlock', 'sandwich', 'attention:attention:sandwich mlp:mlp:sandwich', 'layernorm', null],
+    ['WiderBlock', 'pre', 'attention:attention:pre mlp:mlp:pre', 'layernorm', null],
+    ['SwitchableBlock', 'conditional', 'attention:attention:conditional mlp:mlp:conditional', 'layernorm', null],
+  ]);
+  const switchable = report.blocks[4];
+  assert.deepEqual(switchable.flag, { name: 'norm_first', default: true, placements: { True: 'pre', False: 'post' } });
+  // BaseBlock.build(config) in the model's loop builds each kind it can return: all three are stacked.
+  assert.deepEqual(report.blocks.slice(0, 3).map((b) => [b.layers, b.finalNorm, b.model?.name]), [[10, true, 'Model'], [10, true, 'Model'], [10, true, 'Model']]);
+});
+
+test('blocks written as functions: norm and sublayers are functions, depth and final norm from the stacking function', async () => {
+  const report = await analyzeFixture('function_blocks.py');
+  assert.deepEqual(rows(report), [
+    ['residual_block', 'pre', 'attention:self_attention:pre mlp:feed_forward:pre', 'layernorm', null],
+    ['post_norm_block', 'post', 'attention:self_attention:post mlp:feed_forward:post', 'layernorm', null],
+  ]);
+  assert.deepEqual(report.blocks.map((b) => [b.layers, b.finalNorm]), [[12, true], [null, null]]);
+  // layer_norm is read as a norm from what it computes, and is not itself reported.
+  assert.ok(!report.blocks.some((b) => b.name === 'layer_norm' || b.name === 'model'));
+});
+
+test('PyTorch transformer layers built at module level, in a function and as an argument', async () => {
+  const report = await analyzeFixture('torch_builtin_anywhere.py');
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.layers, b.dModel, b.finalNorm, b.flag?.name ?? null]), [
+    ['nn.TransformerEncoderLayer', 'post', null, 128, null, null],
+    ['nn.TransformerEncoderLayer', 'conditional', 6, 256, true, 'norm_first'],
+    ['nn.TransformerDecoderLayer', 'pre', 3, 128, false, null],
+  ]);
 });

@@ -7,6 +7,7 @@ import { construct, invoke } from './calls';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
+import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
@@ -47,6 +48,7 @@ export interface FileScan {
 export function scanBlocks(module: ModuleInfo): FileScan {
   const survey = new Interpreter(module);
   survey.runModule();
+  surveyBuiltinFunctions(survey, module);
   const modelClasses = [...module.classes.values()].filter((c) => !isConfigClass(c) && !customNormKind(c));
   const globals = new Map(survey.globals);
   const surveyed = new Set<ClassInfo>();
@@ -132,6 +134,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const layers = countOf(stackedHere[0]?.[1].repeat?.count);
     blocks.push({ cls: model, run, rerun, model, layers, finalNorm: run.result.value.finalNorm !== null, modelInstance: run.instance });
   }
+  blocks.push(...functionBlocks(module, globals, new Set(blocks.map((b) => b.cls.name))));
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
 }

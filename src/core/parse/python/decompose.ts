@@ -96,7 +96,9 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       }
       const kind = kindOf(ops);
       // The innermost matching op names the sublayer (`intermediate`, not BERT's output `dense`).
-      const main = [...ops].reverse().find((o) => (kind === 'attention' ? ATTENTION : MLP).test(`${o.name} ${o.className}`)) ?? ops[ops.length - 1];
+      const pattern = kind === 'attention' ? ATTENTION : MLP;
+      const inner = [...ops].reverse();
+      const main = inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
       const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
       if (step.scale && step.sumNorm) streamScale = step.scale;
       // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
@@ -146,8 +148,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
       current = current.items[0];
-    } else if (current.k === 'add' && current.terms.filter((t) => dependsOnValue(t, stream)).length === 1) {
-      // A shift or bias added inside the branch (adaLN's `norm(x) * (1 + scale) + shift`).
+    } else if (current.k === 'add' && (current.terms.filter((t) => dependsOnValue(t, stream)).length === 1 || sequence.some((s) => 'op' in s)) && current.terms.some((t) => dependsOnValue(t, stream))) {
+      // A shift or bias added inside the branch (adaLN's `norm(x) * (1 + scale) + shift`), or a sum
+      // inside a sublayer (attention scores plus a bias computed from q): follow the first reader.
       current = current.terms.find((t) => dependsOnValue(t, stream))!;
     } else if (current.k === 'apply') {
       const module = current.module;

@@ -4,6 +4,7 @@
 
 import { evalCall } from './calls';
 import { comprehension, iterate } from './loops';
+import { subscript } from './subscripts';
 import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { flagName, lineOf, named } from './syntax';
@@ -105,7 +106,7 @@ export class Interpreter {
         if (!inner) return;
         if (inner.type === 'assignment') this.execAssignment(inner, frame);
         else if (inner.type === 'augmented_assignment') this.execAugmented(inner, frame);
-        else this.eval(inner, frame);
+        else rebindInPlace(inner, this.eval(inner, frame), frame);
         return;
       }
       case 'return_statement': {
@@ -179,7 +180,9 @@ export class Interpreter {
     const consequence = node.childForFieldName('consequence');
     const alternatives = node.childrenForFieldName('alternative').filter((n): n is Node => n !== null);
     if (!condition || !consequence) return;
-    const decision = this.decide(condition, frame);
+    let decision = this.decide(condition, frame);
+    // `if encoder_input is None: return x`: a skip path that returns the block input is never the block.
+    if (decision === true && returnsStream(consequence, frame)) decision = 'both';
     if (decision === true) { this.execBlock(consequence, frame); return; }
     const runAlternatives = (target: Frame, rest: Node[]): void => {
       const [first, ...others] = rest;
@@ -335,7 +338,7 @@ export class Interpreter {
         }
         return this.eval(decision ? then : otherwise, frame);
       }
-      case 'subscript': return this.subscript(node, frame);
+      case 'subscript': return subscript(this, node, frame);
       default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
   }
@@ -357,39 +360,14 @@ export class Interpreter {
 
   attributeOf(owner: Value, name: string, node: Node): Value {
     switch (owner.k) {
-      case 'instance': return owner.attrs.get(name) ?? { k: 'param', name };
+      // `self._sa_block` passed as a value (`checkpoint(self._sa_block, x)`): the method, bound.
+      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name });
       case 'config': return owner.fields.get(name) ?? { k: 'param', name };
       case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
       case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };
       case 'param': return { k: 'param', name: `${owner.name}.${name}` };
       default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
-  }
-
-  private subscript(node: Node, frame: Frame): Value {
-    const value = this.eval(node.childForFieldName('value')!, frame);
-    const indexNode = node.childForFieldName('subscript');
-    const index = indexNode ? this.eval(indexNode, frame) : { k: 'unknown' as const, why: '' };
-    if (indexNode?.type === 'slice') {
-      if (value.k === 'tuple') {
-        const bounds = named(indexNode).map((b) => numberOf(this.eval(b, frame)));
-        return { k: 'tuple', items: value.items.slice(bounds[0] ?? 0, bounds.length > 1 ? bounds[1] ?? undefined : undefined) };
-      }
-      return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
-    }
-    if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') {
-      const at = index.v < 0 ? value.items.length + index.v : index.v;
-      return value.items[at] ?? (value.k === 'list' && value.repeat ? value.items[0] : undefined) ?? { k: 'unknown', why: node.text };
-    }
-    if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
-    // An imported table (`NORM_REGISTRY[name]`): an entry of it, known by the table's name.
-    if (value.k === 'ref') return { k: 'ref', name: `${value.name}[${index.k === 'str' ? index.v : ''}]` };
-    if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
-    if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
-    // `self.attn(x)[0]`: the sublayer's first output is the tensor.
-    if (value.k === 'apply' && index.k === 'num' && index.v === 0) return value;
-    if (isTensorOfStream(value)) return { k: 'opaque', deps: index.k === 'num' ? [] : [value], text: node.text.slice(0, 80) };
-    return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
   }
 
   private logical(node: Node, frame: Frame): Value {
@@ -400,6 +378,19 @@ export class Interpreter {
   binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {
     return arithmetic(op, a, b, node, rightNode);
   }
+}
+
+function returnsStream(block: Node, frame: Frame): boolean {
+  const only = block.namedChildren.length === 1 ? block.namedChildren[0] : null;
+  const value = only?.type === 'return_statement' ? only.namedChild(0) : null;
+  return value?.type === 'identifier' && frame.env.get(value.text)?.k === 'stream';
+}
+
+/** `x.add_(h)` as a statement changes x: the name now holds the sum. */
+function rebindInPlace(call: Node, value: Value, frame: Frame): void {
+  const fn = call.type === 'call' ? call.childForFieldName('function') : null;
+  const target = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (target?.type === 'identifier' && fn!.childForFieldName('attribute')?.text === 'add_' && value.k === 'add') frame.env.set(target.text, value);
 }
 
 function copyInto(target: Frame, source: Frame): void {

@@ -72,10 +72,13 @@ export function functionNormKind(fn: Node): NormKind | null {
   if (fnCache.has(fn)) return fnCache.get(fn) ?? null;
   const code = fn.text;
   let kind: NormKind | null = null;
-  if (code.length <= 4000 && !(code.includes('softmax') || code.includes('matmul') || code.includes('einsum'))) kind = normKindOfCode(code);
+  // A function that calls attention or an MLP is a block that uses a norm, not a norm.
+  if (code.length <= 4000 && !(code.includes('softmax') || code.includes('matmul') || code.includes('einsum')) && !SUBLAYER_WORDS.test(code)) kind = normKindOfCode(code);
   fnCache.set(fn, kind);
   return kind;
 }
+
+const SUBLAYER_WORDS = /attn|attention|mlp|feed_?forward|ffn/i;
 
 /** `u = reduce_mean(x); … (x - u)`: the input minus a name that holds its mean. */
 function subtractsAMean(code: string): boolean {

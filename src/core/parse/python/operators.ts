@@ -20,6 +20,8 @@ export function compare(op: string, operands: Value[], node: Node): Value {
     if ((op === 'is' || op === 'is not') && b.k === 'none' && (a.k === 'none' || OBJECT_KINDS.has(a.k))) {
       return { k: 'bool', v: (a.k === 'none') === (op === 'is'), text: node.text };
     }
+    // `has_attn=(i in self.attn_layers)`: membership picks some blocks out; read the blocks that have the part.
+    if ((op === 'in' || op === 'not in') && a.k === 'index') return { k: 'bool', v: op === 'in', text: node.text };
     if (a.k === 'index' || b.k === 'index') {
       return { k: 'indexCmp', op, bound: a.k === 'index' ? y : x, indexOnLeft: a.k === 'index', text: node.text };
     }

@@ -73,7 +73,7 @@ export type Value =
   /** A dotted library name (`nn.LayerNorm`, `F.gelu`, `torch.rsqrt`). */
   | { k: 'ref'; name: string }
   | { k: 'classref'; cls: ClassInfo }
-  | { k: 'funcref'; fn: Node; name: string }
+  | { k: 'funcref'; fn: Node; name: string; self?: Instance }
   /** The block index inside a stacking comprehension or loop (Mix-LN decides per index). */
   | { k: 'index'; text: string }
   /** A comparison of the block index with a bound (`layer_idx < n_post`). */

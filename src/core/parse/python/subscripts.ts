@@ -1,0 +1,35 @@
+// Subscripts for the symbolic interpreter: items of tuples, lists and stacks, dict and config entries,
+// an imported table's entry (known by the table's name and key), and a sublayer's first output.
+
+import type { Frame, Interpreter } from './interpreter';
+import type { Node } from './syntax';
+import { named } from './syntax';
+import type { Value } from './values';
+import { isTensorOfStream, numberOf } from './values';
+
+/** `value[index]`, as far as the file fixes it. */
+export function subscript(interp: Interpreter, node: Node, frame: Frame): Value {
+  const value = interp.eval(node.childForFieldName('value')!, frame);
+  const indexNode = node.childForFieldName('subscript');
+  const index = indexNode ? interp.eval(indexNode, frame) : { k: 'unknown' as const, why: '' };
+  if (indexNode?.type === 'slice') {
+    if (value.k === 'tuple') {
+      const bounds = named(indexNode).map((b) => numberOf(interp.eval(b, frame)));
+      return { k: 'tuple', items: value.items.slice(bounds[0] ?? 0, bounds.length > 1 ? bounds[1] ?? undefined : undefined) };
+    }
+    return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+  }
+  if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') {
+    const at = index.v < 0 ? value.items.length + index.v : index.v;
+    return value.items[at] ?? (value.k === 'list' && value.repeat ? value.items[0] : undefined) ?? { k: 'unknown', why: node.text };
+  }
+  if (value.k === 'list') return value.items[0] ?? { k: 'unknown', why: node.text };
+  // An imported table (`NORM_REGISTRY[name]`): an entry of it, known by the table's name.
+  if (value.k === 'ref') return { k: 'ref', name: `${value.name}[${index.k === 'str' ? index.v : ''}]` };
+  if (value.k === 'dict' && index.k === 'str') return value.entries.get(index.v) ?? { k: 'unknown', why: node.text };
+  if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
+  // `self.attn(x)[0]`: the sublayer's first output is the tensor.
+  if (value.k === 'apply' && index.k === 'num' && index.v === 0) return value;
+  if (isTensorOfStream(value)) return { k: 'opaque', deps: index.k === 'num' ? [] : [value], text: node.text.slice(0, 80) };
+  return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+}
