@@ -197,3 +197,41 @@ test('with the TS probe\'s own initial weights, the exported model gives the TS 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the exported script under torchrun --nproc_per_node=2 (DDP, gloo) records what one process records', { timeout: 300_000 }, () => {
+  const python = pythonWithTorch();
+  assert.ok(python !== null, INSTALL_TORCH);
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-export-ddp-'));
+  try {
+    copyFileSync('src/python/normscope_monitor.py', join(dir, MONITOR_FILE_NAME));
+    const script = join(dir, 'probe.py');
+    writeFileSync(script, exportTorchScript(defaultProbeConfig({ ...base, placement: 'mixed', layers: 4 })));
+    const flags = ['--steps', '3', '--every', '1', '--device', 'cpu', '--out'];
+    const one = runPython(python, [script, ...flags, join(dir, 'one.normscope.jsonl')]);
+    assert.equal(one.status, 0, one.stderr);
+    // --redirects/--tee 2: Debian's torch 1.13 under Python 3.11 cannot parse torchrun's default "0".
+    const two = runPython(python, ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '--redirects', '2', '--tee', '2',
+      script, ...flags, join(dir, 'two.normscope.jsonl')]);
+    assert.equal(two.status, 0, two.stderr);
+    const read = (name: string) => readFileSync(join(dir, name), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const single = read('one.normscope.jsonl');
+    const double = read('two.normscope.jsonl');
+    assert.equal((double[0].run as { worldSize: number }).worldSize, 2);
+    assert.equal(double.length, single.length);
+    let worst = 0;
+    single.slice(1, -1).forEach((line, index) => {
+      for (const key of ['loss', 'residualNorm', 'sumNorm', 'contribution', 'cosine', 'gradNorm']) {
+        const a = [line[key]].flat() as (number | null)[];
+        const b = [double[index + 1][key]].flat() as (number | null)[];
+        a.forEach((value, i) => {
+          if (value === null) return assert.equal(b[i], null);
+          worst = Math.max(worst, Math.abs(value - (b[i] as number)) / Math.max(1, Math.abs(value)));
+        });
+      }
+    });
+    console.log(`exported probe, 1 process vs 2 DDP ranks: largest relative difference ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-5, `1 process vs 2 ranks differ by ${worst}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
