@@ -9,6 +9,7 @@ import {
   type HostToWebview, type PanelModel, type PanelState, type RunView, type WebviewToHost,
 } from '../protocol/messages';
 import { makeNonce, webviewHtml } from './webviewHtml';
+import { panelRunView } from './runFollower';
 
 export const PANEL_VIEW_TYPE = 'normscope.panel';
 
@@ -94,7 +95,9 @@ export class NormScopePanel implements vscode.Disposable {
     this.post({ type: 'setModel', model });
   }
 
-  setRuns(runs: RunView[]): void {
+  setRuns(all: RunView[]): void {
+    // A long recorded training is sent thinned to what the heatmaps can show; the store keeps every step.
+    const runs = all.map(panelRunView);
     this.state = { ...this.state, runs };
     this.post({ type: 'setRuns', runs });
   }

@@ -7,7 +7,7 @@ import type { PanelModel, RunView } from '../protocol/messages';
 import type { RunHeader } from '../core/runs/runLines';
 import type { RunFileState } from '../core/runs/runFile';
 import type { ProbePlacement } from '../core/probe/types';
-import { recordedResult, recordedSnapshot } from '../core/runs/recorded';
+import { recordedResult, recordedSnapshot, thinRecorded } from '../core/runs/recorded';
 import { formatRunDiagnostic } from '../core/runs/runFile';
 import { RunTail, nodeRangeReader } from './runTail';
 import type { RangeReader } from './runTail';
@@ -60,6 +60,16 @@ export function recordedViews(path: string, displayName: string, state: RunFileS
     const model = link ? ` → ${link.model.block.name}` : '';
     return [{ runId: recordedRunId(path, index), label: `${run.header.name}${model}`, snapshot: recordedSnapshot(result), backendNote: null, error: null }];
   });
+}
+
+/** About the heatmaps' width in pixels: more columns than this cannot be seen, only sent and drawn. */
+export const PANEL_COLUMNS = 400;
+
+/** What the panel is sent of a run: a long recorded run thinned to PANEL_COLUMNS steps; probe runs as they are. */
+export function panelRunView(run: RunView): RunView {
+  const snapshot = run.snapshot;
+  if (!snapshot?.result.recorded || snapshot.result.metrics.steps.length <= PANEL_COLUMNS) return run;
+  return { ...run, snapshot: { ...snapshot, result: thinRecorded(snapshot.result, PANEL_COLUMNS) } };
 }
 
 export class RunFollower {

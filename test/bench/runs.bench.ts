@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
 import { RunFileReader, readRunFile } from '../../src/core/runs/runFile';
 import { RunTail } from '../../src/host/runTail';
-import { recordedViews } from '../../src/host/runFollower';
+import { PANEL_COLUMNS, panelRunView, recordedViews } from '../../src/host/runFollower';
 import type { RunView } from '../../src/protocol/messages';
 import { buildComparison } from '../../webview/views/compare';
 import { renderComparison } from '../../webview/views/comparisonView';
@@ -29,10 +29,19 @@ const PANEL_METRICS = ['residualNorm', 'contribution', 'gradNorm'] as const;
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (value: number): string => `${value.toFixed(value < 1 ? 3 : 1)} ms`;
+/** Wall time, and the process's CPU time over the same span (the work itself, on a machine where others wait for cores too). */
+let lastCpu = 0;
 function time<T>(work: () => T): [T, number] {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = work();
+  const used = process.cpuUsage(c0);
+  lastCpu = (used.user + used.system) / 1000;
   return [value, performance.now() - t0];
+}
+function timeCpu(work: () => unknown): { wall: number; cpu: number } {
+  const [, wall] = time(work);
+  return { wall, cpu: lastCpu };
 }
 
 async function main(): Promise<void> {
@@ -41,8 +50,9 @@ async function main(): Promise<void> {
   console.log(`runs.bench: ${STEPS} recorded steps × ${LAYERS} layers, ${(text.length / 1e6).toFixed(1)} MB of JSONL (${lines.length} lines)`);
   console.log(`  load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine (shared: wall times include waiting for a core)`);
 
-  const whole = [0, 1, 2, 3, 4].map(() => time(() => readRunFile(text))[1]);
-  console.log(`  whole file parsed             median ${ms(median(whole))} over 5 (${ms(median(whole) / lines.length)} per line)`);
+  const whole = [0, 1, 2, 3, 4].map(() => timeCpu(() => readRunFile(text)));
+  const wholeCpu = median(whole.map((w) => w.cpu));
+  console.log(`  whole file parsed             median ${ms(median(whole.map((w) => w.wall)))} wall, ${ms(wholeCpu)} CPU over 5 (${ms(wholeCpu / lines.length)} CPU per line)`);
 
   // One appended line early in a file and late in it: the cost must not depend on what was read before.
   const appendCost = (before: number): number => {
@@ -73,20 +83,24 @@ async function main(): Promise<void> {
     console.log(`  tail from disk                first read ${ms(first)}; each append read alone median ${ms(median(appends))} over 20`);
 
     const [views, build] = time(() => recordedViews(path, 'bench.normscope.jsonl', tail.state, null));
-    const [json, serialise] = time(() => JSON.stringify({ type: 'setRuns', runs: views }));
-    console.log(`  snapshot for the panel        built in ${ms(build)}; as JSON ${(json.length / 1e6).toFixed(1)} MB in ${ms(serialise)} (what postMessage copies)`);
-
-    const result = views[0].snapshot!.result;
-    const jsdom: number[] = [];
-    const models: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      const doc = new JSDOM('<!DOCTYPE html><body></body>').window.document;
-      const [comparison, model] = time(() => buildComparison([result], { metrics: PANEL_METRICS }));
-      const [, render] = time(() => renderComparison(doc.body.appendChild(doc.createElement('div')), comparison));
-      models.push(model);
-      jsdom.push(model + render);
+    const [sent, thin] = time(() => views.map(panelRunView));
+    for (const [what, runs, extra] of [[`all ${STEPS} steps`, views, build], [`thinned to ${PANEL_COLUMNS} (sent)`, sent, build + thin]] as const) {
+      const [json, serialise] = time(() => JSON.stringify({ type: 'setRuns', runs }));
+      const result = runs[0].snapshot!.result;
+      const serialiseCpu = lastCpu;
+      const jsdom: number[] = [];
+      const models: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const doc = new JSDOM('<!DOCTYPE html><body></body>').window.document;
+        let comparison: ReturnType<typeof buildComparison> | null = null;
+        const model = timeCpu(() => { comparison = buildComparison([result], { metrics: PANEL_METRICS }); });
+        const render = timeCpu(() => renderComparison(doc.body.appendChild(doc.createElement('div')), comparison!));
+        models.push(model.cpu);
+        jsdom.push(model.cpu + render.cpu);
+      }
+      console.log(`  snapshot, ${what}: built in ${ms(extra)}; JSON ${(json.length / 1e6).toFixed(1)} MB, serialised in ${ms(serialise)} wall / ${ms(serialiseCpu)} CPU`);
+      console.log(`    panel views (3 heatmaps, loss, theory), CPU median of 5: view models ${ms(median(models))}, with the d3 render under jsdom ${ms(median(jsdom))}`);
     }
-    console.log(`  panel views (3 heatmaps, loss, theory) view models median ${ms(median(models))}; with d3 under jsdom ${ms(median(jsdom))}`);
 
     if (existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) await inChromium(path);
     else console.log('  (no Chromium: skipped the in-browser figures)');
@@ -109,12 +123,14 @@ async function inChromium(path: string): Promise<void> {
       // Handled in a task; the frame after it has laid out and painted what was drawn.
       return new Promise<number>((done) => setTimeout(() => requestAnimationFrame(() => done(performance.now() - t0)), 0));
     }, { type: 'setRuns', runs });
-    const opened = await draw(recordedViews(path, 'bench.normscope.jsonl', tail.state, null));
+    // What the host sends: the whole run, thinned to the heatmaps' width.
+    const snapshot = () => recordedViews(path, 'bench.normscope.jsonl', tail.state, null).map(panelRunView);
+    const opened = await draw(snapshot());
     const updates: number[] = [];
     for (const line of lines.slice(-10)) {
       appendFileSync(path, line);
       await tail.update();
-      updates.push(await draw(recordedViews(path, 'bench.normscope.jsonl', tail.state, null)));
+      updates.push(await draw(snapshot()));
     }
     const heatmaps = await panel.page.locator('svg.ns-heatmap').count();
     const label = await panel.page.locator('svg.ns-heatmap[data-metric="residualNorm"]').getAttribute('aria-label');

@@ -1,7 +1,8 @@
-// The seven things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
+// The eight things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
 import type { BrowserContext, Page } from 'playwright-core';
 import { check } from './check';
 import { compareScenario, probeScenario, themeScenario } from './panelScenarios';
+import { trainingRunScenario } from './runScenario';
 import { BROKEN_FILE, EXAMPLES, brokenLine } from './workspace';
 import { editorLine, hoverWord, notifications, openFile, plainText, runCommand, SLOW_MS, waitForCodeLens } from './workbench';
 
@@ -131,4 +132,4 @@ const editScenario: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario, editScenario];
+export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario, editScenario, trainingRunScenario];

@@ -84,3 +84,31 @@ export function runTheory(result: RunResult): TheoryPrediction | null {
   if (placement === null) return null;
   return predict({ placement, layers: runLayers(result), dModel: runWidth(result) ?? Number.NaN, rezero: runRezero(result) });
 }
+
+/**
+ * At most `maxColumns` of a recorded run's steps, for a view a few hundred pixels wide: evenly spread,
+ * the first and the last kept, and the step where it diverged. The same result when it is short enough.
+ */
+export function thinRecorded(result: RecordedResult, maxColumns: number): RecordedResult {
+  const m = result.metrics;
+  const n = m.steps.length;
+  if (n <= maxColumns || maxColumns < 2) return result;
+  const keep = new Set<number>();
+  for (let k = 0; k < maxColumns; k++) keep.add(Math.round((k * (n - 1)) / (maxColumns - 1)));
+  if (result.diverged) {
+    const at = m.steps.indexOf(result.diverged.step);
+    if (at >= 0) keep.add(at);
+  }
+  const columns = [...keep].sort((a, b) => a - b);
+  const pick = <T>(row: readonly T[]): T[] => columns.map((c) => row[c]);
+  const rows = <T>(matrix: readonly (readonly T[])[]): T[][] => matrix.map(pick);
+  return {
+    ...result,
+    recorded: { ...result.recorded, notes: [...result.recorded.notes, `Drawn from ${columns.length} of its ${n} recorded steps, spread evenly (hovers and exports use all of them).`] },
+    metrics: {
+      steps: pick(m.steps), loss: pick(m.loss), lr: pick(m.lr),
+      residualNorm: rows(m.residualNorm), sumNorm: rows(m.sumNorm), contribution: rows(m.contribution), cosine: rows(m.cosine),
+      gradNorm: rows(m.gradNorm), gradNormAttnOut: rows(m.gradNormAttnOut), gradNormMlpOut: rows(m.gradNormMlpOut),
+    },
+  };
+}
