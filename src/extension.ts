@@ -4,9 +4,7 @@
 import * as vscode from 'vscode';
 import { createPythonParser } from './core/parse/treeSitter';
 import { readGrammarBinaries } from './node/grammars';
-import { runProbe } from './core/probe/engine';
-import { SimdBackend } from './core/probe/backends/simd';
-import type { ProbeConfig, ProbeSnapshot } from './core/probe/types';
+import { runHostProbe } from './node/cpuProbe';
 import { AnalysisCache, coreAnalyzer } from './host/analysisCache';
 import { readSiblingConfig } from './host/siblingConfig';
 import { registerCommands } from './host/commands';
@@ -19,8 +17,8 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
   const started = performance.now();
   const distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
   const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig));
-  // backend = cpu runs in the extension host on the wasm-SIMD backend (the fastest CPU path that needs no
-  // worker file), yielding between recorded steps.
+  // backend = cpu runs in the extension host on the wasm-SIMD backend, through the same runner as the
+  // command line (src/node/probeRuns.ts), yielding between recorded steps.
   const controller = new Controller(context.extensionUri, cache, runHostProbe);
   const codeLens = new NormScopeCodeLens(controller);
   const diagnostics = new NormScopeDiagnostics(controller);
@@ -77,13 +75,3 @@ export function activate(context: vscode.ExtensionContext): { activationMs: numb
 
 /** Everything is in context.subscriptions; VS Code disposes it. */
 export function deactivate(): void {}
-
-/** A host-side probe on the wasm-SIMD CPU backend: the same numbers as the reference, about 15× faster. */
-async function* runHostProbe(config: ProbeConfig, signal: AbortSignal): AsyncGenerator<ProbeSnapshot> {
-  const backend = new SimdBackend();
-  try {
-    yield* runProbe(config, { signal, backend });
-  } finally {
-    backend.dispose();
-  }
-}

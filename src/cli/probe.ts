@@ -1,15 +1,13 @@
 // `normscope probe [FILE] [options]`: reads the placement, norm and depth of FILE's transformer through
 // the analyzer (flags override each), runs the probe (and its counterparts with --compare) on the same
-// seed and data, and prints a summary, JSON, or the HTML report.
+// seed and data (concurrently, one worker thread per core), and prints a summary, JSON, or the HTML report.
 
 import { writeFileSync } from 'node:fs';
-import type { ProbeBackend } from '../core/probe/backend';
-import { createNodeBackend } from '../node/probeBackends';
-import { runProbe as runProbeEngine } from '../core/probe/engine';
+import { runProbes } from '../node/probeRuns';
 import { modelFromReport } from '../core/probe/fromReport';
 import { counterparts, probeConfigFor } from '../core/probe/probeConfig';
 import type { AnalysedModel } from '../core/probe/probeConfig';
-import type { BackendName, ProbeConfig, ProbeResult } from '../core/probe/types';
+import type { BackendName, ProbeConfig, ProbeResult, ProbeSnapshot } from '../core/probe/types';
 import { renderReportHtml } from '../report/html';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIME_BUDGET_MS } from '../core/parse/analyze';
 import { exportTorch } from './exportTorch';
@@ -46,15 +44,10 @@ async function resolveModel(args: ProbeArgs): Promise<{ model: AnalysedModel; no
   return { model, notes, source };
 }
 
-async function runOne(config: ProbeConfig, backend: ProbeBackend, signal: { aborted: boolean }, showProgress: boolean): Promise<ProbeResult> {
-  const label = `${config.placement}${config.rezero ? ' (ReZero)' : ''}`;
-  let result: ProbeResult | null = null;
-  for await (const snapshot of runProbeEngine(config, { backend, signal, pause: () => new Promise((resolve) => setImmediate(resolve)) })) {
-    result = snapshot.result;
-    if (showProgress) process.stderr.write(`\r${progressLine(snapshot, label)}\u001b[K`);
-  }
-  if (showProgress) process.stderr.write('\n');
-  return result!;
+/** Progress of every run on one line: `[#####-----]  42%  pre  step 84/200  loss 2.31 · post …`. */
+function drawProgress(latest: (ProbeSnapshot | undefined)[], labels: string[]): void {
+  const parts = latest.flatMap((snapshot, index) => (snapshot ? [progressLine(snapshot, labels[index], latest.length > 1 ? 10 : 30)] : []));
+  process.stderr.write(`\r${parts.join(' · ')}\u001b[K`);
 }
 
 export async function runProbe(argv: string[]): Promise<number> {
@@ -77,29 +70,40 @@ export async function runProbe(argv: string[]): Promise<number> {
     if (resolved.model.placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
     return exportTorch(args.exportTorch, resolved.model, overrides, resolved.source?.file ?? null);
   }
-  const created = createNodeBackend(args.backend);
-  const { backend } = created;
   const backendName: BackendName = args.backend === 'gpujs' ? 'gpujs' : 'cpu';
-  const signal = { aborted: false };
-  const onInterrupt = (): void => { signal.aborted = true; };
+  const abort = new AbortController();
+  const onInterrupt = (): void => abort.abort();
   process.once('SIGINT', onInterrupt);
   const placements = [resolved.model.placement, ...(args.compare ? counterparts(resolved.model.placement) : [])];
-  const results: ProbeResult[] = [];
+  const plans = placements.map((placement) => {
+    const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: backendName, placement };
+    if (placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
+    return probeConfigFor({ ...resolved.model, placement }, overrides);
+  });
+  const labels = plans.map(({ config }) => `${config.placement}${config.rezero ? ' (ReZero)' : ''}`);
+  const showProgress = process.stderr.isTTY === true;
+  const latest: (ProbeSnapshot | undefined)[] = plans.map(() => undefined);
+  let results: ProbeResult[];
   try {
-    for (const placement of placements) {
-      const overrides: Partial<ProbeConfig> = { ...args.overrides, backend: backendName, placement };
-      if (placement === 'none' && (args.rezero || resolved.model.rezero)) overrides.rezero = true;
-      const { config, clamped } = probeConfigFor({ ...resolved.model, placement }, overrides);
-      const result = await runOne(config, backend, signal, process.stderr.isTTY === true);
+    // The runs of a --compare train concurrently, one worker thread per core (src/node/probeRuns.ts).
+    const outcome = await runProbes(plans.map((plan) => plan.config), {
+      request: args.backend,
+      signal: abort.signal,
+      onSnapshot: (index, snapshot) => {
+        latest[index] = snapshot;
+        if (showProgress) drawProgress(latest, labels);
+      },
+    });
+    results = outcome.results;
+    results.forEach((result, index) => {
+      const { clamped } = plans[index];
       result.clamped = [...resolved.notes, ...clamped, ...result.clamped.filter((note) => !clamped.includes(note))];
-      if (created.note) result.backendNote = created.note;
-      results.push(result);
-      if (signal.aborted) break;
-    }
+      if (outcome.note) result.backendNote = outcome.note;
+    });
   } finally {
     process.removeListener('SIGINT', onInterrupt);
-    backend.dispose();
   }
+  if (showProgress) process.stderr.write('\n');
   if (args.json) {
     process.stdout.write(formatProbeJson(results.map((r) => runJson(r, resolved.source)), args.compare));
   } else {
@@ -111,5 +115,5 @@ export async function runProbe(argv: string[]): Promise<number> {
     writeFileSync(args.out, renderReportHtml(results, { title, source: resolved.source?.file }));
     process.stderr.write(`normscope probe: wrote ${args.out}\n`);
   }
-  return signal.aborted ? 130 : 0;
+  return abort.signal.aborted ? 130 : 0;
 }

@@ -14,15 +14,16 @@ export interface NodeBackendChoice {
 }
 
 /**
- * `cpu` and `auto` give the wasm-SIMD backend (two threads when dist/probe.worker.js is found);
+ * `cpu` and `auto` give the wasm-SIMD backend (`threads` 2: matmuls split with a worker when
+ * dist/probe.worker.js is found; probeRuns.ts asks for 2 only where that pays);
  * `gpujs` gives gpu.js in webasm mode, since Node has no WebGL — correct, and held to the same op
  * suite, but ~20× slower than `cpu` (npm run bench:probe).
  */
-export function createNodeBackend(requested: NodeBackendRequest): NodeBackendChoice {
+export function createNodeBackend(requested: NodeBackendRequest, threads = 2): NodeBackendChoice {
   if (requested === 'gpujs') {
     return { backend: new GpujsBackend({ mode: 'webasm' }), note: 'gpu.js runs in webasm mode here (no WebGL in Node): about 20× slower than --backend cpu' };
   }
-  const backend = new ThreadedBackend();
+  const backend = new ThreadedBackend({ threads });
   const notes: string[] = [];
   if (requested === 'auto') notes.push('auto chose the wasm-SIMD CPU backend (gpu.js has no WebGL in Node)');
   if (backend.threadNote) notes.push(backend.threadNote);

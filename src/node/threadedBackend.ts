@@ -32,16 +32,21 @@ export interface ThreadedBackendOptions {
 /** Waking a worker costs tens of microseconds: only matmuls of ≥ 2^17 multiply-adds (~0.1 ms) split. */
 const DEFAULT_SPLIT_THRESHOLD = 1 << 17;
 
-/** Looks for the worker bundle beside this bundle, in the folders above it, then under ./dist. */
-export function findWorkerFile(): string | null {
+/** Looks for a bundle (a worker file) beside this bundle, in the folders above it, then under ./dist. */
+export function findBundledFile(name: string): string | null {
   const candidates: string[] = [];
   let dir = __dirname;
   for (let depth = 0; depth < 5; depth++) {
-    candidates.push(join(dir, 'probe.worker.js'), join(dir, 'dist', 'probe.worker.js'));
+    candidates.push(join(dir, name), join(dir, 'dist', name));
     dir = dirname(dir);
   }
-  candidates.push(join(process.cwd(), 'dist', 'probe.worker.js'));
+  candidates.push(join(process.cwd(), 'dist', name));
   return candidates.find((path) => existsSync(path)) ?? null;
+}
+
+/** Looks for the matmul worker bundle (probe.worker.js). */
+export function findWorkerFile(): string | null {
+  return findBundledFile('probe.worker.js');
 }
 
 class MatmulWorker {
@@ -139,7 +144,8 @@ export class ThreadedBackend extends SimdBackend implements ProbeBackend {
     // The splitter is handed to the kernels before the worker exists (it needs their memory).
     const late: { worker: MatmulWorker | null; ops: WasmOps | null } = { worker: null, ops: null };
     super({
-      shared: file !== null,
+      // Always shared: the run's buffers then live in the kernels' memory (no copies), and a worker can join.
+      shared: true,
       split: (job, kernel) => runJob(job, kernel, late.ops!.kernels.module(job.shape), late.worker, threshold),
     });
     late.ops = this.ops;

@@ -4,7 +4,11 @@
 // where the fastest backend spends its step. Figures are medians of several timed runs; the machine
 // is shared, so compare ratios taken in one run rather than absolute numbers across runs.
 //
-//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch]
+//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths]
+//
+// Besides the engine (the `default` probe at 4 heads, and `cli`, the shape `normscope probe` gives a
+// 12-layer file: 8 heads, so a gap between the engine and the CLI shows here), it times the user paths
+// of probeUser.ts: the CLI process, the extension host's runner, --compare's concurrency, and widths.
 //
 // What bounds the fast backend (measured on the shared 2-core dev machine, Nov 2026): the slowest
 // kernel in wall time is matmul, about half of a step. Alone it runs 20–33 GFLOP/s on one core: the
@@ -22,23 +26,29 @@ import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
 import type { Trainer } from '../probe/backendAgreement';
+import type { UserPathRound, WidthSample } from './probeUser';
+import { median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 
 interface Probe {
-  name: 'default' | 'deep';
+  name: 'default' | 'cli' | 'deep';
   config: ProbeConfig;
 }
 
-function config(layers: number, dModel: number): ProbeConfig {
+function config(layers: number, dModel: number, heads = 4): ProbeConfig {
   return {
-    placement: 'pre', norm: 'layernorm', layers, dModel, heads: 4, seq: 32, batch: 8, vocab: 64,
+    placement: 'pre', norm: 'layernorm', layers, dModel, heads, seq: 32, batch: 8, vocab: 64,
     steps: 0, recordEvery: 1, lr: 1e-3, warmup: 0, seed: 1, backend: 'cpu',
   };
 }
 
-const PROBES: Probe[] = [{ name: 'default', config: config(12, 64) }, { name: 'deep', config: config(48, 32) }];
+const PROBES: Probe[] = [
+  { name: 'default', config: config(12, 64) },
+  { name: 'cli', config: config(12, 64, 8) },
+  { name: 'deep', config: config(48, 32) },
+];
 
 /**
  * FLOPs of one training step counted as PyTorch performs them: 2·m·k·n per matmul, dense T×T
@@ -51,12 +61,6 @@ export function stepFlops(c: ProbeConfig): number {
   const perBlock = 2 * n * d * 3 * d + 2 * n * d * d + 2 * 2 * n * d * 4 * d + 2 * 2 * c.batch * c.seq * c.seq * d;
   const forward = c.layers * perBlock + 2 * n * d * c.vocab;
   return 3 * forward;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Steps/s of `steps` consecutive training steps. */
@@ -87,7 +91,7 @@ function findTorchPython(): string | null {
   // Debian's torch lives in /usr/bin/python3's dist-packages; a pyenv python3 on PATH may not see it.
   for (const python of ['python3', '/usr/bin/python3']) {
     try {
-      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+      execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore', env: torchEnv() });
       return python;
     } catch {
       // try the next one
@@ -96,9 +100,10 @@ function findTorchPython(): string | null {
   return null;
 }
 
-/** One timed run of the PyTorch anchor for both probes (steps/s by probe name). */
+/** One timed run of the PyTorch anchor for every probe (steps/s by probe name). */
 function pytorchRound(python: string): Record<string, number> {
-  const output = execFileSync(python, ['test/bench/probe_reference.py', '--json', '--steps', quick ? '5' : '10', '--repeats', '1'], { encoding: 'utf8' });
+  const probes = PROBES.map(({ name, config: c }) => `--probe=${name}=${c.layers},${c.dModel},${c.heads}`);
+  const output = execFileSync(python, ['test/bench/probe_reference.py', '--json', '--steps', quick ? '5' : '10', '--repeats', '1', ...probes], { encoding: 'utf8', env: torchEnv() });
   return (JSON.parse(output.trim().split('\n').pop()!) as { stepsPerSecond: Record<string, number> }).stepsPerSecond;
 }
 
@@ -144,7 +149,7 @@ function attentionFlops(c: ProbeConfig): number {
   return 3 * c.layers * 2 * 2 * c.batch * c.seq * c.seq * c.dModel;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const rounds = quick ? 3 : 5;
   console.log(`probe benchmark on ${process.version}, ${rounds} rounds; each figure is the median over rounds`);
   const python = findTorchPython();
@@ -202,6 +207,55 @@ function main(): void {
   const matmulMs = msPerStep.get('matmul') ?? 0;
   const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
   console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
+  if (!args.has('--no-user')) await userPaths(python, rounds);
+  if (!args.has('--no-widths')) widths(python);
 }
 
-main();
+async function userPaths(python: string | null, rounds: number): Promise<void> {
+  const steps = { cli: quick ? 60 : 200, compare: quick ? 40 : 100 };
+  console.log(`\nuser paths, CLI shape (12-layer ${'examples/gpt_pre_ln.py'}: d=64, 8 heads, T=32, B=8), ${rounds} rounds:`);
+  const samples: UserPathRound[] = [];
+  let shape = { runs: 0, concurrency: 0 };
+  for (let round = 0; round < rounds; round++) {
+    const sample = await userPathRound(python, steps);
+    shape = { runs: sample.runs, concurrency: sample.concurrency };
+    samples.push(sample);
+  }
+  const pick = (key: keyof UserPathRound) => median(samples.map((sample) => sample[key]));
+  const ratio = (key: 'cli' | 'host') => median(samples.map((sample) => sample[key] / sample.torch));
+  if (python) console.log(`  ${'pytorch (1 thread, loop only)'.padEnd(40)} ${pick('torch').toFixed(2).padStart(7)} steps/s`);
+  const vs = (key: 'cli' | 'host') => (python ? `  ${ratio(key).toFixed(2)}× pytorch (rounds: ${samples.map((s) => (s[key] / s.torch).toFixed(2)).join(' ')})` : '');
+  console.log(`  ${`normscope probe, whole process, ${steps.cli} steps`.padEnd(40)} ${pick('cli').toFixed(2).padStart(7)} steps/s${vs('cli')}`);
+  console.log(`  ${`extension host runner, ${steps.cli} steps`.padEnd(40)} ${pick('host').toFixed(2).padStart(7)} steps/s${vs('host')}`);
+  const compare = median(samples.map((sample) => sample.concurrentSeconds / sample.sequentialSeconds));
+  console.log(`  --compare, ${shape.runs} runs × ${steps.compare} steps: one after another ${pick('sequentialSeconds').toFixed(1)} s, concurrently (${shape.concurrency} workers) ${pick('concurrentSeconds').toFixed(1)} s: ${compare.toFixed(2)}× the time`);
+}
+
+function widths(python: string | null): void {
+  const rounds = quick ? 1 : 2;
+  console.log(`\nwidths (12 layers, 8 heads, T=32, B=8; child processes; ${rounds} rounds; peak RSS of each process):`);
+  for (const d of WIDTHS) {
+    const steps = widthSteps(d, quick);
+    const ours: WidthSample[] = [];
+    const torch: number[] = [];
+    const torchRss: number[] = [];
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const sample = widthRound(process.argv[1], python, d, steps);
+      ours.push(sample.ours);
+      if (sample.torch) {
+        torch.push(sample.torch.stepsPerSecond.w);
+        torchRss.push(sample.torch.maxRssMB);
+        ratios.push(sample.ours.rate / sample.torch.stepsPerSecond.w);
+      }
+    }
+    const rate = median(ours.map((o) => o.rate));
+    const rss = median(ours.map((o) => o.maxRssMB));
+    const vs = torch.length > 0 ? `; pytorch ${median(torch).toFixed(2)} steps/s, ${median(torchRss).toFixed(0)} MB: ${median(ratios).toFixed(2)}× pytorch` : '';
+    console.log(`  d=${String(d).padEnd(4)} wasm-simd ${ours[0].threads} thread(s) ${rate.toFixed(2).padStart(7)} steps/s ${(rate * stepFlops({ ...config(12, d, 8) }) / 1e9).toFixed(1).padStart(5)} GFLOP/s, ${rss.toFixed(0)} MB${vs}`);
+  }
+}
+
+const child = process.argv.indexOf('--width-child');
+if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
+else void main();

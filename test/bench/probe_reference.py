@@ -5,13 +5,15 @@ and a GELU (tanh) MLP of 4d, a final LayerNorm, a tied-free head, cross-entropy 
 would run instead of NormScope. Benchmark only, never run in CI. Needs Debian's python3-torch and libopenblas0-pthread: without
 OpenBLAS, Debian's torch falls back to the reference BLAS and runs ~7× slower (2.6 against 18 steps/s).
 
-    python3 test/bench/probe_reference.py [--json] [--steps N] [--repeats R]
-prints steps/s (median of R timed runs) for the default probe (L=12, d=64) and the deep one (L=48, d=32).
+    python3 test/bench/probe_reference.py [--json] [--steps N] [--repeats R] [--probe NAME=L,D,HEADS]...
+prints steps/s (median of R timed runs) for the default probe (L=12, d=64) and the deep one (L=48, d=32),
+or for the probes named with --probe; --json adds the process's peak resident memory (maxRssMB).
 """
 import argparse
 import json
 import math
 import os
+import resource
 import statistics
 import time
 
@@ -99,16 +101,24 @@ def main():
     parser.add_argument('--steps', type=int, default=20)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--vocab', type=int, default=64)
+    parser.add_argument('--probe', action='append', default=[], help='NAME=L,D,HEADS (T=32, B=8)')
     args = parser.parse_args()
     torch.set_num_threads(1)
     probes = {
         'default': dict(layers=12, d=64, heads=4, seq=32, batch=8),
         'deep': dict(layers=48, d=32, heads=4, seq=32, batch=8),
     }
+    if args.probe:
+        probes = {}
+        for spec in args.probe:
+            name, sizes = spec.split('=')
+            layers, d, heads = (int(v) for v in sizes.split(','))
+            probes[name] = dict(layers=layers, d=d, heads=heads, seq=32, batch=8)
     result = {name: steps_per_second(**p, vocab=args.vocab, steps=args.steps, repeats=args.repeats)
               for name, p in probes.items()}
     if args.json:
-        print(json.dumps({'torch': torch.__version__, 'stepsPerSecond': result}))
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(json.dumps({'torch': torch.__version__, 'stepsPerSecond': result, 'maxRssMB': peak}))
     else:
         for name, rate in result.items():
             print(f'pytorch {name}: {rate:.1f} steps/s (median of {args.repeats} × {args.steps} steps, 1 thread)')

@@ -30,15 +30,17 @@ export interface Trainer {
 
 /** A model from the config's seed, a fixed random batch, and Adam state: one training step per call. */
 export function createTrainer(backend: ProbeBackend, config: ProbeConfig): Trainer {
-  const params = initParams(config);
-  const state = allocateForward(backend, params);
-  const scratch = allocateBackward(params);
+  // As the engine does: buffers in the backend's memory where it offers them.
+  const allocate = backend.allocate ? (length: number) => backend.allocate!(length) : (length: number) => new Float32Array(length);
+  const params = initParams(config, allocate);
+  const state = allocateForward(backend, params, allocate);
+  const scratch = allocateBackward(params, allocate);
   const random = rng(config.seed);
   for (let i = 0; i < state.tokens.length; i++) {
     state.tokens[i] = Math.floor(random() * config.vocab);
     state.targets[i] = Math.floor(random() * config.vocab);
   }
-  const moments = params.all.map((p) => ({ m: new Float32Array(p.data.length), v: new Float32Array(p.data.length) }));
+  const moments = params.all.map((p) => ({ m: allocate(p.data.length), v: allocate(p.data.length) }));
   let t = 0;
   return {
     params,

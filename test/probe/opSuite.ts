@@ -44,6 +44,19 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   return worst / largest;
 }
 
+/** Each attention row [rows·T, T] is a distribution over the past: sums to 1, exactly 0 above the diagonal. */
+export function assertCausalRows(att: Float32Array, heads: number, t: number): void {
+  for (let row = 0; row < heads * t; row++) {
+    const ti = row % t;
+    let total = 0;
+    for (let t2 = 0; t2 < t; t2++) {
+      if (t2 > ti) assert.equal(att[row * t + t2], 0);
+      total += att[row * t + t2];
+    }
+    assert.ok(Math.abs(total - 1) < 1e-6);
+  }
+}
+
 /** Central differences of a float64 scalar function at x (x is copied; f sees float64 values). */
 export function finiteDifference(f: (x: Float64Array) => number, x: ArrayLike<number>, h = H): Float64Array {
   const point = Float64Array.from(x);
@@ -236,16 +249,7 @@ export function runOpSuite(label: string, makeBackend: () => ProbeBackend, toler
     const att = new Float32Array(b * h * t * t).fill(5);
     backend.attentionForward(out, att, qkv, b, t, c, h);
     assert.ok(relativeError(out, attention64(qkv, b, t, c, h)) < 1e-6);
-    // Each attention row is a distribution over the past: sums to 1, zero above the diagonal.
-    for (let row = 0; row < b * h * t; row++) {
-      const ti = row % t;
-      let total = 0;
-      for (let t2 = 0; t2 < t; t2++) {
-        if (t2 > ti) assert.equal(att[row * t + t2], 0);
-        total += att[row * t + t2];
-      }
-      assert.ok(Math.abs(total - 1) < 1e-6);
-    }
+    assertCausalRows(att, b * h, t);
     const dqkv = new Float32Array(b * t * 3 * c).fill(3);
     backend.attentionBackward(dqkv, w, qkv, att, b, t, c, h);
     assert.ok(relativeError(dqkv, finiteDifference((p) => dot(w, attention64(p, b, t, c, h)), qkv)) < tolerance);

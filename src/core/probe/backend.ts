@@ -93,6 +93,13 @@ export interface ProbeBackend {
     lr: number, beta1: number, beta2: number, eps: number, t: number,
   ): void;
 
+  /**
+   * Optional: a zeroed buffer of `length` floats in the backend's own memory, which its kernels use
+   * without copying. The engine allocates a run's parameters, activations, gradients and moments
+   * through it where it exists; a backend serves one run this way (its buffers live until dispose).
+   */
+  allocate?(length: number): Float32Array;
+
   /** Frees whatever the backend holds (textures, workers). */
   dispose(): void;
 }

@@ -86,10 +86,12 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
   const pause = options.pause ?? defaultPause;
   const task = createMarkovTask(config.vocab, config.seed);
   const batches = createBatchStream(config.seed);
-  const params = initParams(config);
-  const state = allocateForward(backend, params);
-  const scratch = allocateBackward(params);
-  const moments = params.all.map((p) => ({ m: new Float32Array(p.data.length), v: new Float32Array(p.data.length) }));
+  // Buffers in the backend's own memory where it has one (the wasm-SIMD kernels then skip copies).
+  const allocate = backend.allocate ? (length: number) => backend.allocate!(length) : (length: number) => new Float32Array(length);
+  const params = initParams(config, allocate);
+  const state = allocateForward(backend, params, allocate);
+  const scratch = allocateBackward(params, allocate);
+  const moments = params.all.map((p) => ({ m: allocate(p.data.length), v: allocate(p.data.length) }));
   const result: ProbeResult = { config, metrics: emptyMetrics(), diverged: null, clamped, optimalLoss: task.optimalLoss };
   if (backend.name !== config.backend) result.backendNote = `asked for ${config.backend}, ran on ${backend.name}`;
 

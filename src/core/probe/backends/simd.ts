@@ -1,5 +1,6 @@
-// The wasm-SIMD probe backend: matmul, causal attention and GELU on hand-generated WebAssembly f32x4
-// kernels (./wasm), the other ops from the reference backend. Runs wherever WebAssembly SIMD does —
+// The wasm-SIMD probe backend: matmul, causal attention, GELU and Adam on hand-generated WebAssembly
+// f32x4 kernels (./wasm), the other ops from the reference backend. With `shared`, the run's buffers
+// live in the kernels' memory (allocate()) and the kernels work on them without copies. Runs wherever WebAssembly SIMD does —
 // Node, and the webview (which then needs 'wasm-unsafe-eval' in its CSP, as gpu.js's webasm mode
 // does). Same ProbeBackend interface and results to float32 accumulation order; src/node's
 // ThreadedBackend adds a worker thread on top.
@@ -34,6 +35,18 @@ export class SimdBackend extends ReferenceBackend implements ProbeBackend {
     options?: { transA?: boolean; transB?: boolean; accumulate?: boolean },
   ): void {
     this.ops.matmul(out, a, b, m, k, n, options);
+  }
+
+  /** Buffers in the kernels' wasm memory, used in place (a shared memory only; see WasmOps.allocate). */
+  allocate(length: number): Float32Array {
+    return this.ops.allocate(length);
+  }
+
+  override adamUpdate(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, t: number,
+  ): void {
+    if (!this.ops.adam(param, grad, m, v, lr, beta1, beta2, eps, t)) super.adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, t);
   }
 
   override geluForward(y: Float32Array, x: Float32Array, length: number): void {

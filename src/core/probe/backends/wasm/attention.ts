@@ -6,12 +6,15 @@
 
 import type { WasmOps } from './ops';
 import type { KernelShape } from './matmulKernel';
-import { roundUp } from './matmulKernel';
+import { MAX_PAGES, roundUp } from './matmulKernel';
+import type { AttentionKernels, AttentionShape } from './attentionKernel';
+import { attentionModuleBytes, attentionScratchFloats, fusedAttentionFits } from './attentionKernel';
+import { compileModule, instantiate } from './runtime';
 
 /** Whether the SIMD path handles this shape. */
 export function attentionFits(t: number, c: number, h: number): boolean {
   const hs = c / h;
-  return Number.isInteger(hs) && t % 8 === 0 && hs % 8 === 0;
+  return fusedAttentionFits(t, c, h) || (Number.isInteger(hs) && t % 8 === 0 && hs % 8 === 0);
 }
 
 function strided(k: number, np: number, aRowBytes: number, aKBytes: number, bRowBytes: number, cRowBytes: number, accumulate = false): KernelShape {
@@ -19,10 +22,72 @@ function strided(k: number, np: number, aRowBytes: number, aKBytes: number, bRow
 }
 
 export class WasmAttention {
+  private readonly fused = new Map<string, AttentionKernels>();
+
   constructor(private readonly ops: WasmOps) {}
 
+  /** The fused kernels of this shape (attentionKernel.ts), compiled on first use. */
+  private fusedKernels(shape: AttentionShape): AttentionKernels {
+    const key = `${shape.b},${shape.t},${shape.c},${shape.h}`;
+    let kernels = this.fused.get(key);
+    if (!kernels) {
+      const module = compileModule(attentionModuleBytes(shape, this.ops.shared, MAX_PAGES));
+      kernels = instantiate(module, this.ops.memory) as unknown as AttentionKernels;
+      this.fused.set(key, kernels);
+    }
+    return kernels;
+  }
+
+  private fusedForward(out: Float32Array, att: Float32Array, qkv: Float32Array, b: number, t: number, c: number, h: number): void {
+    const n = b * t;
+    const kernels = this.fusedKernels({ b, t, c, h });
+    const ops = this.ops;
+    if (ops.resident(out, att, qkv)) {
+      ops.reserve(attentionScratchFloats({ b, t, c, h }));
+      kernels.forward(ops.pointer(qkv), ops.pointer(out), ops.pointer(att), ops.scratchPointer(0));
+      return;
+    }
+    const qkvOff = 0;
+    const outOff = roundUp(n * 3 * c, 4);
+    const attOff = roundUp(outOff + n * c, 4);
+    const scratchOff = roundUp(attOff + b * h * t * t, 4);
+    const f = this.ops.reserve(scratchOff + attentionScratchFloats({ b, t, c, h }));
+    f.set(qkv.subarray(0, n * 3 * c), qkvOff);
+    kernels.forward(ops.scratchPointer(qkvOff), ops.scratchPointer(outOff), ops.scratchPointer(attOff), ops.scratchPointer(scratchOff));
+    att.set(f.subarray(attOff, attOff + b * h * t * t));
+    out.set(f.subarray(outOff, outOff + n * c));
+  }
+
+  private fusedBackward(
+    dqkv: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array,
+    b: number, t: number, c: number, h: number, accumulate: boolean,
+  ): void {
+    const n = b * t;
+    const kernels = this.fusedKernels({ b, t, c, h });
+    const ops = this.ops;
+    const run = accumulate ? kernels.backwardAccumulate : kernels.backward;
+    if (ops.resident(dqkv, dout, qkv, att)) {
+      ops.reserve(attentionScratchFloats({ b, t, c, h }));
+      run(ops.pointer(qkv), ops.pointer(dout), ops.pointer(att), ops.pointer(dqkv), ops.scratchPointer(0));
+      return;
+    }
+    const qkvOff = 0;
+    const doutOff = roundUp(n * 3 * c, 4);
+    const attOff = roundUp(doutOff + n * c, 4);
+    const dqkvOff = roundUp(attOff + b * h * t * t, 4);
+    const scratchOff = roundUp(dqkvOff + n * 3 * c, 4);
+    const f = this.ops.reserve(scratchOff + attentionScratchFloats({ b, t, c, h }));
+    f.set(qkv.subarray(0, n * 3 * c), qkvOff);
+    f.set(dout.subarray(0, n * c), doutOff);
+    f.set(att.subarray(0, b * h * t * t), attOff);
+    if (accumulate) f.set(dqkv.subarray(0, n * 3 * c), dqkvOff);
+    run(ops.scratchPointer(qkvOff), ops.scratchPointer(doutOff), ops.scratchPointer(attOff), ops.scratchPointer(dqkvOff), ops.scratchPointer(scratchOff));
+    dqkv.set(f.subarray(dqkvOff, dqkvOff + n * 3 * c));
+  }
+
   private run(shape: KernelShape, aPtr: number, bPtr: number, cPtr: number, rows: number): void {
-    this.ops.kernels.kernel(shape)(aPtr * 4, bPtr * 4, cPtr * 4, 0, rows);
+    const ops = this.ops;
+    ops.kernels.kernel(shape)(ops.scratchPointer(aPtr), ops.scratchPointer(bPtr), ops.scratchPointer(cPtr), 0, rows);
   }
 
   /** x[b,h] = columns [offset + h·hs, +hs) of qkv rows, transposed into [B,H,hs,T] at `into`. */
@@ -43,6 +108,10 @@ export class WasmAttention {
   /** As ProbeBackend.attentionForward; false when the shape does not fit. */
   forward(out: Float32Array, att: Float32Array, qkv: Float32Array, b: number, t: number, c: number, h: number): boolean {
     if (!attentionFits(t, c, h)) return false;
+    if (fusedAttentionFits(t, c, h)) {
+      this.fusedForward(out, att, qkv, b, t, c, h);
+      return true;
+    }
     const hs = c / h;
     const c3 = 3 * c;
     const n = b * t;
@@ -95,6 +164,10 @@ export class WasmAttention {
     b: number, t: number, c: number, h: number, accumulate: boolean,
   ): boolean {
     if (!attentionFits(t, c, h)) return false;
+    if (fusedAttentionFits(t, c, h)) {
+      this.fusedBackward(dqkv, dout, qkv, att, b, t, c, h, accumulate);
+      return true;
+    }
     const hs = c / h;
     const c3 = 3 * c;
     const n = b * t;

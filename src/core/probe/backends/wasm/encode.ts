@@ -4,6 +4,7 @@
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
+export const F32 = 0x7d;
 
 /** Unsigned LEB128. */
 export function u32(value: number): number[] {
@@ -75,6 +76,36 @@ export class Code {
   f32x4Min(): this { this.bytes.push(0xfd, ...u32(0xe8)); return this; }
   f32x4Max(): this { this.bytes.push(0xfd, ...u32(0xe9)); return this; }
   /** A float constant in all four lanes (f32.const then f32x4.splat). */
+  f32x4Sqrt(): this { this.bytes.push(0xfd, ...u32(0xe3)); return this; }
+  /** Round to nearest, ties to even (f32x4.nearest). */
+  f32x4Nearest(): this { this.bytes.push(0xfd, ...u32(0x6a)); return this; }
+  /** f32 lanes to i32 lanes, truncating and saturating (NaN → 0). */
+  i32x4TruncSatF32x4(): this { this.bytes.push(0xfd, ...u32(0xf8)); return this; }
+  /** Pseudo-minimum and -maximum: b < a ? b : a and a < b ? b : a (one minps/maxps on x64; NaN in a stays). */
+  f32x4Pmin(): this { this.bytes.push(0xfd, ...u32(0xea)); return this; }
+  f32x4Pmax(): this { this.bytes.push(0xfd, ...u32(0xeb)); return this; }
+  i32x4Sub(): this { this.bytes.push(0xfd, ...u32(0xb1)); return this; }
+  i32x4Add(): this { this.bytes.push(0xfd, ...u32(0xae)); return this; }
+  i32x4Shl(): this { this.bytes.push(0xfd, ...u32(0xab)); return this; }
+  i32x4Splat(): this { this.bytes.push(0xfd, ...u32(0x11)); return this; }
+  f32x4Splat(): this { this.bytes.push(0xfd, ...u32(0x13)); return this; }
+  f32x4ExtractLane(lane: number): this { this.bytes.push(0xfd, ...u32(0x1f), lane); return this; }
+  /** Scalar f32 memory access (4-byte alignment hint) and arithmetic. */
+  f32Load(offset: number): this { this.bytes.push(0x2a, 2, ...u32(offset)); return this; }
+  f32Store(offset: number): this { this.bytes.push(0x38, 2, ...u32(offset)); return this; }
+  f32Add(): this { this.bytes.push(0x92); return this; }
+  f32Max(): this { this.bytes.push(0x97); return this; }
+  f32Div(): this { this.bytes.push(0x95); return this; }
+  f32Sub(): this { this.bytes.push(0x93); return this; }
+  f32(value: number): this {
+    const view = new DataView(new ArrayBuffer(4));
+    view.setFloat32(0, value, true);
+    this.bytes.push(0x43, view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3));
+    return this;
+  }
+  shrU(): this { this.bytes.push(0x76); return this; }
+  ltS(): this { this.bytes.push(0x48); return this; }
+  leS(): this { this.bytes.push(0x4c); return this; }
   f32x4Const(value: number): this {
     const view = new DataView(new ArrayBuffer(4));
     view.setFloat32(0, value, true); // wasm immediates are little-endian

@@ -16,7 +16,7 @@ const P = 4, V = 5, U = 6, X2 = 7, TH = 8, NUM = 9;
 
 /** th = tanh(u) for the vector in local U (clobbers U with its clamped value). */
 function emitTanh(code: Code): void {
-  code.get(U).f32x4Const(TANH_CLAMP).f32x4Min().f32x4Const(-TANH_CLAMP).f32x4Max().set(U);
+  code.get(U).f32x4Const(TANH_CLAMP).f32x4Pmin().f32x4Const(-TANH_CLAMP).f32x4Pmax().set(U);
   code.get(U).get(U).f32x4Mul().set(X2);
   // Horner in x²: numerator α13..α1, then × u; denominator β6..β0.
   code.f32x4Const(ALPHA[6]);
