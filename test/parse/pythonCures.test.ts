@@ -2,7 +2,7 @@
 // public code, with its parameters; and never reported for a block that is one of the known placements.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { DILUTION_CURES } from '../../src/core/ir/model';
 import type { BlockIR, FileReport } from '../../src/core/ir/model';
 import { analyzeFixture, analyzeSource, lineContaining } from './pythonFixtures';
@@ -158,4 +158,12 @@ class Block(nn.Module):
   assert.equal(b?.placement, 'conditional');
   assert.deepEqual(b?.flag, { name: 'use_scaling', default: false, placements: { True: 'layernorm-scaling', False: 'pre' } });
   assert.equal(b?.variant?.scale?.expression, '1.0 / math.sqrt(layer_id + 1)');
+});
+
+test('a norm class built in the DenseFormer loop is not reported as a block (a false positive seen on public code)', async () => {
+  const source = readFileSync('test/fixtures/python/cure_denseformer.py', 'utf8')
+    .replace('class CausalSelfAttention', 'class LayerNorm(nn.Module):\n    def __init__(self, dim):\n        super().__init__()\n        self.weight = nn.Parameter(torch.ones(dim))\n\n    def forward(self, x):\n        return F.layer_norm(x, x.shape[-1:], self.weight)\n\n\nclass CausalSelfAttention')
+    .replaceAll('nn.LayerNorm(dim)', 'LayerNorm(dim)');
+  const report = await analyzeSource(source);
+  assert.deepEqual(report.blocks.map((b) => `${b.name}:${b.placement}`), ['Block:denseformer']);
 });
