@@ -5,7 +5,7 @@
 // and, in variantsDepth.ts, DenseFormer, Attention Residuals and hyper-connections. A block that matches
 // none keeps the placement it had: the cures never overwrite pre, post, sandwich or the others.
 
-import type { BlockIR, DilutionCure, VariantIR } from '../../ir/model';
+import type { BlockIR, DilutionCure, NormType, VariantIR } from '../../ir/model';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { lineOf, spanOf } from './syntax';
 import { Bindings, callArguments, calleeText, descendants, isSphereNormalised, methodOf, selfAttribute, sphereNormalisers } from './variantFlow';
@@ -17,6 +17,16 @@ export interface Cure {
   reason: string;
   /** The construct that showed the cure, where one expression did (to find a flag that guards it). */
   at?: Node;
+  /** The norm type the construct applies, read from the norm module's constructor, for blocks reported without one. */
+  norm?: NormType | null;
+}
+
+/** `self.input_norm` built as `RMSNorm(dim)` → rmsnorm; `nn.LayerNorm(d)` → layernorm; otherwise null. */
+function normTypeOf(call: Node, bindings: Bindings): NormType | null {
+  const callee = call.type === 'call' ? call.childForFieldName('function') : null;
+  const values = callee ? bindings.valuesOf(callee.text) : [];
+  const built = values.length > 0 ? calleeText(values[values.length - 1]) ?? '' : '';
+  return /rms/i.test(built) ? 'rmsnorm' : /layer_?norm/i.test(built) ? 'layernorm' : null;
 }
 
 /** A call that applies one of the block's norm modules: `self.input_norm(x)`, `self.attention_norm(h)`. */
@@ -39,9 +49,12 @@ function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     if (!left || !right) continue;
-    const normed = (side: Node): boolean => isNormCall(side) || (side.type === 'identifier' && isNormCall(lastAssignedBefore(forward, side.text, node.startIndex)));
-    const other = normed(left) ? right : normed(right) && node.childForFieldName('operator')?.text === '*' ? left : null;
-    if (!other) continue;
+    const normCall = (side: Node): Node | null => (isNormCall(side) ? side : side.type === 'identifier' ? lastAssignedBefore(forward, side.text, node.startIndex) : null);
+    const leftNorm = normCall(left);
+    const rightNorm = node.childForFieldName('operator')?.text === '*' ? normCall(right) : null;
+    const applied = isNormCall(leftNorm) ? leftNorm : isNormCall(rightNorm) ? rightNorm : null;
+    const other = applied === leftNorm ? right : applied === rightNorm ? left : null;
+    if (!applied || !other) continue;
     const expanded = bindings.expand(other);
     if (!SQRT.test(expanded)) continue;
     const written = definingText(other, bindings);
@@ -52,6 +65,7 @@ function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
       placement: 'layernorm-scaling',
       variant: { scale: { expression: written, layerDependent }, span: spanOf(node) },
       at: node,
+      norm: normTypeOf(applied, bindings),
       reason: `the norm output is scaled by ${written}, a function of the layer index (line ${lineOf(node)}): LayerNorm Scaling`,
     };
   }
@@ -203,7 +217,7 @@ function withCure(module: ModuleInfo, cls: ClassInfo, block: BlockIR, cure: Cure
   // A block already conditional on a flag that does not guard the cure is left as the placement pass read it.
   if (block.placement === 'conditional') return block;
   const sublayers = block.sublayers.map((s) => ({ ...s, placement: cure.placement, reason: cure.reason }));
-  const norm = cure.placement === 'ngpt' ? 'other' : block.norm;
+  const norm = cure.placement === 'ngpt' ? 'other' : block.norm ?? cure.norm ?? null;
   return { ...block, placement: cure.placement, reason: cure.reason, sublayers, norm, variant: cure.variant, deepnormAlpha: null, flag: null, mixed: null };
 }
 
@@ -260,7 +274,7 @@ function guardedCure(block: BlockIR, cure: Cure, guard: Guard): BlockIR {
   const placements: Record<string, BlockIR['placement']> = sameFlag ? { ...block.flag!.placements, [guard.branch]: cure.placement } : otherKnown ? { [guard.branch]: cure.placement, [other]: block.placement } : { [guard.branch]: cure.placement };
   const reason = `${cure.reason} when ${guard.name} is ${guard.branch}${placements[other] ? `; ${placements[other]} otherwise` : ''}`;
   return {
-    ...block, placement: 'conditional', reason, variant: cure.variant, deepnormAlpha: null,
+    ...block, placement: 'conditional', reason, variant: cure.variant, deepnormAlpha: null, norm: block.norm ?? cure.norm ?? null,
     sublayers: block.sublayers.map((s) => ({ ...s, placement: 'conditional', reason })),
     flag: { name: guard.name, default: sameFlag ? block.flag!.default : guard.default, placements },
   };
@@ -271,7 +285,7 @@ function newBlock(module: ModuleInfo, cls: ClassInfo, cure: Cure): BlockIR {
   const model = stackingModel(module, cls);
   return {
     name: cls.name, line: lineOf(cls.node), span: spanOf(cls.node), placement: cure.placement, reason: cure.reason, sublayers: [],
-    norm: cure.placement === 'ngpt' ? 'other' : null, finalNorm: null, layers: null, dModel: null, heads: null, flag: null,
+    norm: cure.placement === 'ngpt' ? 'other' : cure.norm ?? null, finalNorm: null, layers: null, dModel: null, heads: null, flag: null,
     model: model ? { name: model.name, span: spanOf(model.node) } : null, normDefinitions: [], normUses: [], variant: cure.variant,
   };
 }
