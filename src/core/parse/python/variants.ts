@@ -5,11 +5,11 @@
 // and, in variantsDepth.ts, DenseFormer, Attention Residuals and hyper-connections. A block that matches
 // none keeps the placement it had: the cures never overwrite pre, post, sandwich or the others.
 
-import type { BlockIR, DilutionCure, VariantIR } from '../../ir/model';
+import type { BlockIR, DilutionCure, NormType, VariantIR } from '../../ir/model';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { lineOf, spanOf } from './syntax';
 import { Bindings, callArguments, calleeText, descendants, isSphereNormalised, methodOf, selfAttribute, sphereNormalisers } from './variantFlow';
-import { depthCure, hyperCure } from './variantsDepth';
+import { HYPER_HELPER, depthCure, hyperCure } from './variantsDepth';
 
 export interface Cure {
   placement: DilutionCure;
@@ -17,10 +17,21 @@ export interface Cure {
   reason: string;
   /** The construct that showed the cure, where one expression did (to find a flag that guards it). */
   at?: Node;
+  /** The norm type the construct applies, read from the norm module's constructor, for blocks reported without one. */
+  norm?: NormType | null;
+}
+
+/** `self.input_norm` built as `RMSNorm(dim)` → rmsnorm; `nn.LayerNorm(d)` → layernorm; otherwise null. */
+function normTypeOf(call: Node, bindings: Bindings): NormType | null {
+  const callee = call.type === 'call' ? call.childForFieldName('function') : null;
+  const values = callee ? bindings.valuesOf(callee.text) : [];
+  const built = values.length > 0 ? calleeText(values[values.length - 1]) ?? '' : '';
+  return /rms/i.test(built) ? 'rmsnorm' : /layer_?norm/i.test(built) ? 'layernorm' : null;
 }
 
 /** A call that applies one of the block's norm modules: `self.input_norm(x)`, `self.attention_norm(h)`. */
-function isNormCall(node: Node): boolean {
+function isNormCall(node: Node | null): boolean {
+  if (!node) return false;
   const callee = calleeText(node);
   return callee !== null && /^self\.\w*(?:norm|ln)\w*$/i.test(callee);
 }
@@ -38,8 +49,12 @@ function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
     if (!left || !right) continue;
-    const other = isNormCall(left) ? right : isNormCall(right) && node.childForFieldName('operator')?.text === '*' ? left : null;
-    if (!other) continue;
+    const normCall = (side: Node): Node | null => (isNormCall(side) ? side : side.type === 'identifier' ? lastAssignedBefore(forward, side.text, node.startIndex) : null);
+    const leftNorm = normCall(left);
+    const rightNorm = node.childForFieldName('operator')?.text === '*' ? normCall(right) : null;
+    const applied = isNormCall(leftNorm) ? leftNorm : isNormCall(rightNorm) ? rightNorm : null;
+    const other = applied === leftNorm ? right : applied === rightNorm ? left : null;
+    if (!applied || !other) continue;
     const expanded = bindings.expand(other);
     if (!SQRT.test(expanded)) continue;
     const written = definingText(other, bindings);
@@ -50,10 +65,20 @@ function layerNormScaling(module: ModuleInfo, cls: ClassInfo): Cure | null {
       placement: 'layernorm-scaling',
       variant: { scale: { expression: written, layerDependent }, span: spanOf(node) },
       at: node,
+      norm: normTypeOf(applied, bindings),
       reason: `the norm output is scaled by ${written}, a function of the layer index (line ${lineOf(node)}): LayerNorm Scaling`,
     };
   }
   return null;
+}
+
+/** What `name` was last assigned in `fn` before `offset` (`h = self.input_norm(h)` then `h = s * h`). */
+function lastAssignedBefore(fn: Node, name: string, offset: number): Node | null {
+  let value: Node | null = null;
+  for (const a of descendants(fn)) {
+    if (a.type === 'assignment' && a.endIndex <= offset && a.childForFieldName('left')?.text === name) value = a.childForFieldName('right');
+  }
+  return value;
 }
 
 /** The expression that holds the square root, followed back through the names that carry it. */
@@ -141,9 +166,12 @@ function adminScale(block: BlockIR): Cure | null {
 function dualStream(module: ModuleInfo, cls: ClassInfo): Cure | null {
   const forward = methodOf(module, cls, 'forward');
   if (!forward) return null;
-  const returned = descendants(forward).find((n) => n.type === 'return_statement')?.namedChild(0);
-  const names = returned && ['expression_list', 'tuple'].includes(returned.type) ? returned.namedChildren.map((c) => c.text) : [];
-  if (names.length !== 2) return null;
+  // A returned pair of names, at the top of a return or nested in one (`return (x, res), fc_result`).
+  const pairs = descendants(forward).filter((n) => ['expression_list', 'tuple'].includes(n.type) && n.parent !== null && /return_statement|expression_list|tuple|parenthesized_expression/.test(n.parent.type))
+    .filter((n) => n.namedChildren.length === 2 && n.namedChildren.every((c) => c.type === 'identifier'));
+  const returned = pairs[0];
+  if (!returned) return null;
+  const names = returned.namedChildren.map((c) => c.text);
   const assignments = descendants(forward).filter((n) => n.type === 'assignment' || n.type === 'augmented_assignment');
   for (const [dual, post] of [[names[1], names[0]], [names[0], names[1]]]) {
     const terms = assignments.flatMap((a) => {
@@ -154,9 +182,14 @@ function dualStream(module: ModuleInfo, cls: ClassInfo): Cure | null {
       const sides = [right.childForFieldName('left')?.text, right.childForFieldName('right')?.text];
       return sides.includes(dual) ? [sides.find((s) => s !== dual) ?? ''] : [];
     });
-    const normed = assignments.some((a) => a.childForFieldName('left')?.text === post && isNormCall(a.childForFieldName('right') ?? a) && terms.some((t) => t && a.childForFieldName('right')!.text.includes(t)));
+    // The same sublayer output feeds both streams: a name of the dual's term appears in the Post-LN sum.
+    const termNames = terms.flatMap((t) => (t.replace(/\bself\.[\w.]+/g, '').match(/\b[A-Za-z_]\w*\b/g) ?? []));
+    const normed = assignments.some((a) => {
+      const right = a.childForFieldName('right');
+      return a.childForFieldName('left')?.text === post && right !== null && isNormCall(right) && termNames.some((n) => new RegExp(`\\b${n}\\b`).test(callArguments(right)[0]?.text ?? ''));
+    });
     if (terms.length > 0 && normed) {
-      return { placement: 'residual', variant: { span: spanOf(returned!) }, reason: `${cls.name} returns a Post-LN stream (${post}) and a dual stream (${dual}) that accumulates the same sublayer outputs un-normalised: ResiDual` };
+      return { placement: 'residual', variant: { span: spanOf(returned) }, reason: `${cls.name} returns a Post-LN stream (${post}) and a dual stream (${dual}) that accumulates the same sublayer outputs un-normalised: ResiDual` };
     }
   }
   return null;
@@ -184,33 +217,38 @@ function withCure(module: ModuleInfo, cls: ClassInfo, block: BlockIR, cure: Cure
   // A block already conditional on a flag that does not guard the cure is left as the placement pass read it.
   if (block.placement === 'conditional') return block;
   const sublayers = block.sublayers.map((s) => ({ ...s, placement: cure.placement, reason: cure.reason }));
-  const norm = cure.placement === 'ngpt' ? 'other' : block.norm;
+  const norm = cure.placement === 'ngpt' ? 'other' : block.norm ?? cure.norm ?? null;
   return { ...block, placement: cure.placement, reason: cure.reason, sublayers, norm, variant: cure.variant, deepnormAlpha: null, flag: null, mixed: null };
 }
 
 interface Guard {
+  /** The flag (`use_scaling`), or the whole condition when it is not a plain name (`norm_type == 'LNS'`). */
   name: string;
   branch: 'True' | 'False';
   default: boolean | number | string | null;
+  /** A plain flag name, whose other reading is the block's own placement. */
+  simple: boolean;
 }
 
-/** The flag of the innermost `if self.flag:` / `if not flag:` in forward around `at`, and the branch `at` is in. */
+/** The innermost `if`/`elif` in forward around `at`, its condition, and the branch `at` is in. */
 function flagGuard(module: ModuleInfo, cls: ClassInfo, at: Node): Guard | null {
   const forward = methodOf(module, cls, 'forward');
   if (!forward) return null;
-  const around = descendants(forward).filter((n) => n.type === 'if_statement' && n.startIndex <= at.startIndex && at.endIndex <= n.endIndex);
+  const around = descendants(forward).filter((n) => (n.type === 'if_statement' || n.type === 'elif_clause') && n.startIndex <= at.startIndex && at.endIndex <= n.endIndex);
   const innermost = around[around.length - 1];
   if (!innermost) return null;
-  const condition = unwrap(innermost.childForFieldName('condition'));
-  const negated = condition?.type === 'not_operator';
-  const subject = negated ? condition!.childForFieldName('argument') : condition;
-  const name = subject && (subject.type === 'identifier' || selfAttribute(subject) !== null) ? subject.text.replace(/^self\./, '') : null;
+  const inside = (n: Node | null): boolean => n !== null && n.startIndex <= at.startIndex && at.endIndex <= n.endIndex;
   const consequence = innermost.childForFieldName('consequence');
-  if (!name || !consequence) return null;
-  const inConsequence = consequence.startIndex <= at.startIndex && at.endIndex <= consequence.endIndex;
-  const inElse = innermost.childrenForFieldName('alternative').some((a) => a.type === 'else_clause' && a.startIndex <= at.startIndex && at.endIndex <= a.endIndex);
-  if (!inConsequence && !inElse) return null;
-  return { name, branch: inConsequence !== negated ? 'True' : 'False', default: flagDefault(module, cls, name) };
+  const inElse = innermost.type === 'if_statement' && innermost.childrenForFieldName('alternative').some((a) => a.type === 'else_clause' && inside(a));
+  if (!inside(consequence) && !inElse) return null;
+  const condition = unwrap(innermost.childForFieldName('condition'));
+  if (!condition) return null;
+  const negated = condition.type === 'not_operator';
+  const subject = unwrap(negated ? condition.childForFieldName('argument') : condition);
+  const simpleName = subject && (subject.type === 'identifier' || selfAttribute(subject) !== null) ? subject.text.replace(/^self\./, '') : null;
+  const branch = inside(consequence) !== (negated && simpleName !== null) ? 'True' : 'False';
+  if (simpleName) return { name: simpleName, branch, default: flagDefault(module, cls, simpleName), simple: true };
+  return { name: condition.text.replace(/\s+/g, ' '), branch: inside(consequence) ? 'True' : 'False', default: null, simple: false };
 }
 
 /** The default of the __init__ parameter that `self.<name>` is set from (or of the parameter itself). */
@@ -231,10 +269,12 @@ function flagDefault(module: ModuleInfo, cls: ClassInfo, name: string): boolean 
 function guardedCure(block: BlockIR, cure: Cure, guard: Guard): BlockIR {
   const other = guard.branch === 'True' ? 'False' : 'True';
   const sameFlag = block.flag !== null && block.flag.name.replace(/^self\./, '') === guard.name;
-  const placements = sameFlag ? { ...block.flag!.placements, [guard.branch]: cure.placement } : { [guard.branch]: cure.placement, [other]: block.placement };
-  const reason = `${cure.reason} when ${guard.name} is ${guard.branch}; ${placements[other]} otherwise`;
+  // The other reading is the block's own placement only when that placement is known and the flag is a plain name.
+  const otherKnown = guard.simple && block.placement !== 'unknown' && block.placement !== 'conditional';
+  const placements: Record<string, BlockIR['placement']> = sameFlag ? { ...block.flag!.placements, [guard.branch]: cure.placement } : otherKnown ? { [guard.branch]: cure.placement, [other]: block.placement } : { [guard.branch]: cure.placement };
+  const reason = `${cure.reason} when ${guard.name} is ${guard.branch}${placements[other] ? `; ${placements[other]} otherwise` : ''}`;
   return {
-    ...block, placement: 'conditional', reason, variant: cure.variant, deepnormAlpha: null,
+    ...block, placement: 'conditional', reason, variant: cure.variant, deepnormAlpha: null, norm: block.norm ?? cure.norm ?? null,
     sublayers: block.sublayers.map((s) => ({ ...s, placement: 'conditional', reason })),
     flag: { name: guard.name, default: sameFlag ? block.flag!.default : guard.default, placements },
   };
@@ -245,7 +285,7 @@ function newBlock(module: ModuleInfo, cls: ClassInfo, cure: Cure): BlockIR {
   const model = stackingModel(module, cls);
   return {
     name: cls.name, line: lineOf(cls.node), span: spanOf(cls.node), placement: cure.placement, reason: cure.reason, sublayers: [],
-    norm: cure.placement === 'ngpt' ? 'other' : null, finalNorm: null, layers: null, dModel: null, heads: null, flag: null,
+    norm: cure.placement === 'ngpt' ? 'other' : cure.norm ?? null, finalNorm: null, layers: null, dModel: null, heads: null, flag: null,
     model: model ? { name: model.name, span: spanOf(model.node) } : null, normDefinitions: [], normUses: [], variant: cure.variant,
   };
 }
@@ -263,12 +303,20 @@ export function applyDilutionCures(module: ModuleInfo, blocks: BlockIR[]): Block
       return cure && cls ? withCure(module, cls, block, cure) : block;
     });
     for (const cls of module.classes.values()) {
-      if (reported.has(cls.name) || !/Block|Layer/.test(cls.name) || (!stackingModel(module, cls) && !/Block$|Layer$/.test(cls.name))) continue;
-      const cure = classCure(module, cls, null);
+      if (reported.has(cls.name)) continue;
+      // A model whose own loop wraps each branch with a hyper-connection helper is read as one block, like a loop body.
+      const library = hyperCure(module, cls);
+      if (library && HYPER_HELPER.test(cls.methods.get('__init__')?.text ?? '')) {
+        out.push(newBlock(module, cls, library));
+        continue;
+      }
+      const looksLikeBlock = /Block|Layer/.test(cls.name) && !/Norm$/.test(cls.name) && (stackingModel(module, cls) !== null || /(?:Block|Layer)$/.test(cls.name));
+      if (!looksLikeBlock) continue;
+      // Only the cures a class shows by itself: a depth-mixing one belongs to blocks the placement pass found.
+      const cure = normalisedStep(module, cls) ?? dualStream(module, cls) ?? layerNormScaling(module, cls) ?? hyperCure(module, cls);
       if (!cure) continue;
-      // A depth-mixing cure belongs to the blocks a model stacks: a class nobody stacks is not reported for it.
-      const acrossDepth = cure.placement === 'denseformer' || cure.placement === 'attention-residuals';
-      if (!acrossDepth || stackingModel(module, cls)) out.push(newBlock(module, cls, cure));
+      const guard = cure.at ? flagGuard(module, cls, cure.at) : null;
+      out.push(guard ? guardedCure({ ...newBlock(module, cls, cure), placement: 'unknown' }, cure, guard) : newBlock(module, cls, cure));
     }
     return out;
   } catch {

@@ -100,7 +100,7 @@ function isHyperWrapper(module: ModuleInfo, cls: ClassInfo): boolean {
 }
 
 /** Library helpers that build hyper-connections (lucidrains' hyper-connections package and its like). */
-const HYPER_LIBRARY = /\b(?:get_init_and_expand_reduce_stream_functions|HyperConnections|init_hyper_conn)\(/;
+export const HYPER_HELPER = /\b(?:get_init_and_expand_reduce_stream_functions|HyperConnections|init_hyper_conn)\(/;
 
 /** Hyper-connections: `cls` is, or holds, a wrapper that mixes n residual streams around each branch. */
 export function hyperCure(module: ModuleInfo, cls: ClassInfo): Cure | null {
@@ -108,10 +108,11 @@ export function hyperCure(module: ModuleInfo, cls: ClassInfo): Cure | null {
   const own = wrappers.has(cls.name);
   const held = attributesBuiltFrom(module, cls, wrappers);
   const init = cls.methods.get('__init__');
-  const library = init !== undefined && HYPER_LIBRARY.test(init.text);
+  const library = init !== undefined && HYPER_HELPER.test(init.text);
   if (!own && held.length === 0 && !library) return null;
   const wrapper = own ? cls : held.length > 0 ? findHolder(module, cls, wrappers) : null;
-  const variant: VariantIR = { streams: wrapper ? streamsOf(module, wrapper) : libraryStreams(module), dynamic: wrapper ? dynamicOf(wrapper) : null, span: spanOf((wrapper ?? cls).node) };
+  const signature = /\b(?:num_residual_streams|num_streams|n_streams)\s*=\s*(\d+)/.exec(init?.text ?? '');
+  const variant: VariantIR = { streams: wrapper ? streamsOf(module, wrapper) : signature ? Number(signature[1]) : libraryStreams(module), dynamic: wrapper ? dynamicOf(wrapper) : null, span: spanOf((wrapper ?? cls).node) };
   const via = wrapper && wrapper !== cls ? ` through ${wrapper.name}` : library ? ' through a hyper-connections helper' : '';
   return { placement: 'hyper-connections', variant, reason: `${variant.streams ?? 'n'} residual streams mixed by learned weights around each branch${via}: hyper-connections` };
 }
