@@ -2,7 +2,7 @@
 // residual branches through drop-path and layer scale, families of blocks in one file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeFixture } from './pythonFixtures';
+import { analyzeFixture, lineContaining, linesContaining } from './pythonFixtures';
 
 type Row = [name: string, placement: string, sublayers: string, norm: string | null, confidence: string | null];
 
@@ -91,4 +91,19 @@ test('PyTorch transformer layers built at module level, in a function and as an 
     ['nn.TransformerEncoderLayer', 'conditional', 6, 256, true, 'norm_first'],
     ['nn.TransformerDecoderLayer', 'pre', 3, 128, false, null],
   ]);
+});
+
+test('syntax errors: every sublayer whose statements parsed is read; unknown only for what the error hides', async () => {
+  const f = 'syntax_errors_in_blocks.py';
+  const report = await analyzeFixture(f);
+  const errors = report.diagnostics.filter((d) => d.code === 'syntax-error').map((d) => d.line);
+  // The second forward's MLP line lost its closing parenthesis; the third ends in a dangling `+`, which
+  // tree-sitter reports at the `return` that follows it.
+  assert.deepEqual(errors, [lineContaining(f, 'nn.Linear(4 * dim dim)'), linesContaining(f, 'x = x + self.mlp(self.ln_2(x)')[1], lineContaining(f, 'x = self.norm2(x + self.mlp(x)) +') + 1]);
+  assert.deepEqual(rows(report), [
+    ['BrokenInitBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', 'layernorm', null],
+    ['BrokenForwardBlock', 'unknown', `attention:attn:pre other:line ${errors[1]}:unknown`, 'layernorm', null],
+    ['HalfWrittenBlock', 'unknown', `attention:attn:post mlp:mlp:post other:line ${errors[2]}:unknown`, 'layernorm', null],
+  ]);
+  assert.equal(report.blocks[1].reason, `the statements from line ${errors[1]} are hidden by a syntax error there`);
 });

@@ -8,6 +8,7 @@ import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
+import { readAroundError } from './syntaxRecovery';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
@@ -83,7 +84,8 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     try {
       const stream: Value = { k: 'stream', id: freshId() };
       const output = invoke(survey, forward, instance, { positional: [stream], keywords: new Map() });
-      const result = decompose(output, stream);
+      const read = decompose(output, stream);
+      const result = forward.hasError ? readAroundError(forward, survey.lastFrame, stream, read) : read;
       if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
       // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
       else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
@@ -176,7 +178,8 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   const stream: Value = { k: 'stream', id: freshId() };
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
   const afterLayers = loopBody ? afterLoops(forward) : undefined;
-  const result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
+  let result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
+  if (forward.hasError && !interp.exhausted) result = readAroundError(forward, interp.lastFrame, stream, result);
   return { result, instance, flags: interp.flagsSeen, stacking };
 }
 

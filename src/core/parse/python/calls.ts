@@ -301,6 +301,7 @@ export function invoke(interp: Interpreter, fn: Node, self: Instance | null, arg
   } finally {
     if (self) interp.callStack.pop();
     if (definer) interp.definingStack.pop();
+    interp.lastFrame = frame;
   }
   return frame.returned ?? { k: 'none' };
 }

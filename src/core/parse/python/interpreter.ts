@@ -74,6 +74,8 @@ export class Interpreter {
   readonly definingStack: ClassInfo[] = [];
   /** The file's functions running (called on tensors), innermost last (to stop recursion). */
   readonly functionStack: Node[] = [];
+  /** The frame of the last function or method that finished (a forward's, right after it ran). */
+  lastFrame: Frame | null = null;
 
   constructor(readonly module: ModuleInfo, options: InterpreterOptions = {}) {
     this.blockClasses = options.blockClasses ?? new Set();
@@ -300,7 +302,10 @@ export class Interpreter {
       case 'call': return evalCall(this, node, frame);
       case 'binary_operator': {
         const op = node.childForFieldName('operator')?.type ?? '?';
-        return this.binary(op, this.eval(node.childForFieldName('left')!, frame), this.eval(node.childForFieldName('right')!, frame), node, node.childForFieldName('right')!);
+        const right = node.childForFieldName('right')!;
+        // `x = norm(x + f(x)) +` cut short by a syntax error: the operand that is there.
+        if (node.hasError && (right.isMissing || right.isError || node.children.some((c) => c?.isError))) return this.eval(node.childForFieldName('left')!, frame);
+        return this.binary(op, this.eval(node.childForFieldName('left')!, frame), this.eval(right, frame), node, right);
       }
       case 'unary_operator': {
         const value = this.eval(node.childForFieldName('argument')!, frame);
