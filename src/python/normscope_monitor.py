@@ -199,7 +199,7 @@ class Monitor:
 
     def __init__(self, model, out, every=10, block_class=None, optimizer=None, name=None, model_file=None,
                  placement=None, norm=None, heads=None, residual_scale=1.0, grad_params=None, config=None,
-                 source="monitor", last_step=None):
+                 source="monitor", last_step=None, sharded_grads=None):
         if _is_compiled(model):
             raise TypeError(
                 "normscope_monitor: this model is torch.compile'd; forward hooks cannot record from inside a "
@@ -220,6 +220,8 @@ class Monitor:
         self._meta = {"name": name, "model": model_file, "placement": placement, "norm": norm, "heads": heads,
                       "config": config, "source": source}
         self._check_fsdp(model)
+        if sharded_grads is not None:
+            self._sharded = bool(sharded_grads)
         self.rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
         self.world_size = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
         self.width = None

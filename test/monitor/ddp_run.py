@@ -5,7 +5,10 @@ rank r takes rows r::N of it, so N ranks and 1 process compute the same mean los
     python ddp_run.py OUT.jsonl
     python -m torch.distributed.run --standalone --nproc_per_node=2 ddp_run.py OUT.jsonl
 
-Blocks 2 and 4 are post-LN so that sumNorm is reduced across ranks too.
+Blocks 2 and 4 are post-LN so that sumNorm is reduced across ranks too. With --sharded, each rank keeps
+only its rows r::N of every W_O and W_2 gradient when the monitor reads them (as FSDP or tensor
+parallelism leave a shard on each rank) and the monitor is told the gradients are sharded; the full
+gradients are put back before the optimizer step, so the training is the same.
 """
 
 import json
@@ -27,6 +30,7 @@ GLOBAL_BATCH, STEPS = 8, 4
 
 def main():
     out = sys.argv[1]
+    sharded = "--sharded" in sys.argv
     torch.set_num_threads(1)
     distributed = "RANK" in os.environ
     if distributed:
@@ -37,7 +41,8 @@ def main():
     model = GPT(64, 16, 32, 4, 4, post=[False, True, False, True])
     trained = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    monitor = Monitor(trained, out=out, every=1, optimizer=optimizer)
+    monitor = Monitor(trained, out=out, every=1, optimizer=optimizer, sharded_grads=True if sharded else None)
+    measured = [p for block in model.transformer.h for p in (block.attn.c_proj.weight, block.mlp.c_proj.weight)]
     for step in range(STEPS):
         generator = torch.Generator().manual_seed(100 + step)
         idx = torch.randint(0, 64, (GLOBAL_BATCH, 16), generator=generator)
@@ -45,7 +50,16 @@ def main():
         optimizer.zero_grad()
         loss = trained(idx[rank::world].contiguous(), targets[rank::world].contiguous())
         loss.backward()
+        if sharded:
+            full = [p.grad.clone() for p in measured]
+            for p in measured:
+                keep = torch.zeros_like(p.grad)
+                keep[rank::world] = 1
+                p.grad.mul_(keep)
         monitor.step(step, loss)
+        if sharded:
+            for p, grad in zip(measured, full):
+                p.grad.copy_(grad)
         optimizer.step()
     opened = monitor._file is not None
     monitor.close()

@@ -46,12 +46,15 @@ class DistributedTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as directory:
             one = os.path.join(directory, "one.normscope.jsonl")
             two = os.path.join(directory, "two.normscope.jsonl")
+            sharded = os.path.join(directory, "sharded.normscope.jsonl")
             run([sys.executable, "ddp_run.py", one])
             # --redirects/--tee 2: Debian's torch 1.13 under Python 3.11 cannot parse the default "0"
             # (IntFlag no longer iterates its zero member); 2 keeps stderr on the console.
-            run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                 "--redirects", "2", "--tee", "2", "ddp_run.py", two])
-            single, double = read(one), read(two)
+            torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                        "--redirects", "2", "--tee", "2", "ddp_run.py"]
+            run(torchrun + [two])
+            run(torchrun + [sharded, "--sharded"])
+            single, double, shards = read(one), read(two), read(sharded)
             ranks = [json.load(open("%s.rank%d.json" % (two, rank))) for rank in (0, 1)]
         self.assertEqual([r["opened"] for r in ranks], [True, False], "only rank 0 opens the run file")
         self.assertEqual(double[0]["run"]["worldSize"], 2)
@@ -67,6 +70,10 @@ class DistributedTest(unittest.TestCase):
             worst = max(worst, max_difference(a, b))
         print("1-rank vs 2-rank: max relative difference %.3g over %d steps" % (worst, len(single) - 2), file=sys.stderr)
         self.assertLess(worst, TOLERANCE)
+        # Sharded gradients: each rank's squares of its rows, summed across ranks, are the full norms.
+        worst_sharded = max(max_difference(a, b) for a, b in zip(single[1:-1], shards[1:-1]))
+        print("1-rank vs 2 ranks with sharded gradients: max relative difference %.3g" % worst_sharded, file=sys.stderr)
+        self.assertLess(worst_sharded, TOLERANCE)
 
 
 if __name__ == "__main__":
