@@ -1,6 +1,7 @@
 // Follows one run file as it grows: reads only the bytes appended since the last read (ranged reads, in
-// pieces), decodes UTF-8 in streaming mode and feeds the core reader. A file that shrank was rewritten and
-// is read again from its start. Node fs only (no vscode), so tests drive it on real files.
+// pieces), decodes UTF-8 in streaming mode and feeds the core reader. A file that shrank, or whose first
+// bytes changed (a new run replaced it, docs/run-format.md), is read again from its start. Node fs only
+// (no vscode), so tests drive it on real files.
 
 import { open, stat } from 'node:fs/promises';
 import { RunFileReader } from '../core/runs/runFile';
@@ -28,11 +29,21 @@ export const nodeRangeReader: RangeReader = {
 
 /** A big file is read in pieces of this size, so one read never holds the whole of it twice. */
 const PIECE = 4 * 1024 * 1024;
+/** How much of the file's start is kept to tell a replaced file from a grown one (the header holds the start time). */
+const PREFIX = 256;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class RunTail {
   private reader = new RunFileReader();
   private decoder = new TextDecoder('utf-8');
   private offset = 0;
+  /** The file's first bytes as first read: a replaced file starts differently. */
+  private prefix: Uint8Array | null = null;
   private running: Promise<boolean> | null = null;
   private again = false;
   /** Times the file was found shorter than what had been read, and read again from the start. */
@@ -77,17 +88,19 @@ export class RunTail {
     } catch {
       return false; // deleted or not there yet: the watcher says when it comes back
     }
-    const rewritten = size < this.offset;
+    const rewritten = size < this.offset || (this.prefix !== null && !sameBytes(await this.io.read(this.path, 0, this.prefix.length), this.prefix));
     if (rewritten) {
       this.reader = new RunFileReader();
       this.decoder = new TextDecoder('utf-8');
       this.offset = 0;
+      this.prefix = null;
       this.restarts += 1;
     }
     if (size === this.offset) return rewritten;
     while (this.offset < size) {
       const bytes = await this.io.read(this.path, this.offset, Math.min(PIECE, size - this.offset));
       if (bytes.length === 0) break;
+      if (this.offset === 0) this.prefix = bytes.slice(0, PREFIX);
       this.offset += bytes.length;
       this.reader.push(this.decoder.decode(bytes, { stream: true }));
     }

@@ -42,13 +42,23 @@ test('a tail reads only what was appended, and starts over when the file was rew
     assert.deepEqual(tail.state.runs[0].metrics.steps, [0, 10]);
     appendFileSync(path, lines[3]);
     assert.equal(await tail.update(), true);
-    assert.deepEqual(io.bytes, [lines.slice(0, 3).join('').length, lines[3].length], 'the second read is exactly the appended line');
-    assert.equal(await tail.update(), false, 'nothing appended: nothing read');
-    assert.equal(io.bytes.length, 2);
+    // Each update reads the first 256 bytes (to tell a replaced file) and then exactly the appended line.
+    assert.deepEqual(io.bytes, [lines.slice(0, 3).join('').length, 256, lines[3].length]);
+    assert.equal(await tail.update(), false, 'nothing appended: nothing read but the check of the start');
+    assert.deepEqual(io.bytes.slice(3), [256]);
     writeFileSync(path, lines.slice(0, 2).join(''));
     assert.equal(await tail.update(), true);
     assert.equal(tail.restarts, 1);
     assert.deepEqual(tail.state.runs[0].metrics.steps, [0]);
+    // A new run replaces the file and has written more than the old one before the tail looks again.
+    const replacement = runFileLines({ layers: 8, steps: everySteps(9), name: 'second-run' });
+    writeFileSync(path, replacement.join(''));
+    assert.equal(await tail.update(), true);
+    assert.equal(tail.restarts, 2);
+    assert.equal(tail.state.runs.length, 1);
+    assert.equal(tail.state.runs[0].header.name, 'second-run');
+    assert.equal(tail.state.runs[0].metrics.steps.length, 9);
+    assert.deepEqual(tail.state.diagnostics, []);
   } finally {
     done();
   }

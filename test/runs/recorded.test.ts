@@ -28,6 +28,9 @@ test('placement: the header, else the analyzer (with a note), else none: no diag
   assert.ok(comparison.diagrams[0], 'the probe draws its block');
   assert.equal(comparison.diagrams[1], null, 'the unknown placement draws none');
   assert.deepEqual(comparison.runs.map((r) => r.label), ['Pre-LN', 'gpt-small']);
+  const resumed = recordedResult(read(runFileText({ layers: 2, steps: [500, 510] })), { file: 'r' });
+  assert.match(resumed.recorded.notes.join(' '), /The first recorded step is 500, not 0: the charts "at initialisation" show step 500/);
+  assert.ok(!given.recorded.notes.some((n) => /first recorded step/.test(n)));
   assert.equal(comparison.heatmaps.residualNorm[1].rows, 5);
   assert.equal(comparison.heatmaps.residualNorm[1].cols, 3);
 });

@@ -95,5 +95,7 @@ function canonicalGraph(result: RunResult): BlockGraph | null {
   const placement = runPlacement(result);
   if (placement === null) return null;
   const { norm, dModel, heads } = result.recorded;
-  return buildBlockGraph({ ...canonicalBlock({ placement, norm: norm ?? 'layernorm', layers: runLayers(result), dModel: dModel ?? 0, heads: heads ?? 0 }), norm, dModel, heads });
+  const block = canonicalBlock({ placement, norm: norm ?? 'layernorm', layers: runLayers(result), dModel: dModel ?? 0, heads: heads ?? 0 });
+  // The placement's block, named as the header names the real one; norm, width and heads only as recorded.
+  return buildBlockGraph({ ...block, name: result.recorded.blockClass ?? 'recorded block', norm, dModel, heads });
 }

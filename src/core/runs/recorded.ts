@@ -27,6 +27,8 @@ export function recordedResult(run: RecordedRun, options: RecordedOptions): Reco
     notes.push('The run file does not say its placement: no theory lines are drawn.');
   }
   if (h.worldSize > 1) notes.push(`Recorded across ${h.worldSize} ranks (statistics reduced over all of them).`);
+  const first = run.metrics.steps[0];
+  if (first !== undefined && first > 0) notes.push(`The first recorded step is ${first}, not 0: the charts "at initialisation" show step ${first}.`);
   return {
     recorded: {
       name: h.name, started: h.started, source: h.source, file: options.file, model: h.model, blockClass: h.blockClass,
