@@ -4,7 +4,7 @@
 // where the fastest backend spends its step. Figures are medians of several timed runs; the machine
 // is shared, so compare ratios taken in one run rather than absolute numbers across runs.
 //
-//   npm run bench:probe [-- --quick] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths]
+//   npm run bench:probe [-- --quick] [-- --rounds N] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths]
 //
 // Besides the engine (the `default` probe at 4 heads, and `cli`, the shape `normscope probe` gives a
 // 12-layer file: 8 heads, so a gap between the engine and the CLI shows here), it times the user paths
@@ -31,6 +31,9 @@ import { median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WI
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
+/** `--rounds N` overrides the rounds of the engine table (3 with --quick, else 5). */
+const roundsFlag = process.argv.indexOf('--rounds');
+const ROUNDS = roundsFlag >= 0 ? Number(process.argv[roundsFlag + 1]) : quick ? 3 : 5;
 
 interface Probe {
   name: 'default' | 'cli' | 'deep';
@@ -150,7 +153,7 @@ function attentionFlops(c: ProbeConfig): number {
 }
 
 async function main(): Promise<void> {
-  const rounds = quick ? 3 : 5;
+  const rounds = ROUNDS;
   console.log(`probe benchmark on ${process.version}, ${rounds} rounds; each figure is the median over rounds`);
   const python = findTorchPython();
   console.log(python
@@ -207,12 +210,12 @@ async function main(): Promise<void> {
   const matmulMs = msPerStep.get('matmul') ?? 0;
   const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
   console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
-  if (!args.has('--no-user')) await userPaths(python, rounds);
+  if (!args.has('--no-user')) await userPaths(python, Math.min(rounds, 2));
   if (!args.has('--no-widths')) widths(python);
 }
 
 async function userPaths(python: string | null, rounds: number): Promise<void> {
-  const steps = { cli: quick ? 60 : 200, compare: quick ? 40 : 100 };
+  const steps = { cli: quick ? 60 : 200, compare: quick ? 30 : 60 };
   console.log(`\nuser paths, CLI shape (12-layer ${'examples/gpt_pre_ln.py'}: d=64, 8 heads, T=32, B=8), ${rounds} rounds:`);
   const samples: UserPathRound[] = [];
   let shape = { runs: 0, concurrency: 0 };
@@ -232,7 +235,7 @@ async function userPaths(python: string | null, rounds: number): Promise<void> {
 }
 
 function widths(python: string | null): void {
-  const rounds = quick ? 1 : 2;
+  const rounds = quick || ROUNDS <= 3 ? 1 : 2;
   console.log(`\nwidths (12 layers, 8 heads, T=32, B=8; child processes; ${rounds} rounds; peak RSS of each process):`);
   for (const d of WIDTHS) {
     const steps = widthSteps(d, quick);

@@ -60,7 +60,7 @@ test('fused attention: head sizes 4–16 take it; rows are distributions with ex
   backend.dispose();
 });
 
-test('in place on allocate()d buffers, the kernels give bit for bit what the copy path gives', () => {
+test('in place on allocate()d buffers, the kernels give bit for bit what the copy path gives (Adam, LayerNorm: to 1e-6)', () => {
   const inPlace = new SimdBackend({ shared: true });
   const copying = new SimdBackend();
   const random = rng(12);
@@ -110,6 +110,20 @@ test('in place on allocate()d buffers, the kernels give bit for bit what the cop
   };
   const expected = adam(copying, false);
   adam(inPlace, true).forEach((array, i) => assert.ok(relativeError(array, expected[i]) < 1e-6, `adam output ${i}`));
+  // LayerNorm in wasm sums in float32 where the copy path (the reference's loops) sums in float64.
+  const [rows, width] = [16, 32];
+  const gamma = randomArray(width, random, 0.5, 1), beta = randomArray(width, random, 0.5);
+  const xs = randomArray(rows * width, random, 2, 0.3), dys = randomArray(rows * width, random);
+  const layerNorm = (backend: SimdBackend, resident: boolean): Float32Array[] => {
+    const y = on(backend, new Float32Array(rows * width), resident), mean = on(backend, new Float32Array(rows), resident);
+    const rstd = on(backend, new Float32Array(rows), resident);
+    backend.layerNormForward(y, mean, rstd, on(backend, xs, resident), on(backend, gamma, resident), on(backend, beta, resident), rows, width, 1e-5);
+    const dx = on(backend, dys, resident), dgamma = on(backend, gamma, resident), dbeta = on(backend, beta, resident);
+    backend.layerNormBackward(dx, dgamma, dbeta, on(backend, dys, resident), on(backend, xs, resident), mean, rstd, on(backend, gamma, resident), rows, width, true);
+    return [y, mean, rstd, dx, dgamma, dbeta];
+  };
+  const expectedNorm = layerNorm(copying, false);
+  layerNorm(inPlace, true).forEach((array, i) => assert.ok(relativeError(array, expectedNorm[i]) < 1e-6, `layerNorm output ${i}`));
   inPlace.dispose();
   copying.dispose();
 });

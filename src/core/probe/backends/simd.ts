@@ -1,4 +1,4 @@
-// The wasm-SIMD probe backend: matmul, causal attention, GELU and Adam on hand-generated WebAssembly
+// The wasm-SIMD probe backend: matmul, causal attention, GELU, LayerNorm and Adam on hand-generated WebAssembly
 // f32x4 kernels (./wasm), the other ops from the reference backend. With `shared`, the run's buffers
 // live in the kernels' memory (allocate()) and the kernels work on them without copies. Runs wherever WebAssembly SIMD does —
 // Node, and the webview (which then needs 'wasm-unsafe-eval' in its CSP, as gpu.js's webasm mode
@@ -47,6 +47,23 @@ export class SimdBackend extends ReferenceBackend implements ProbeBackend {
     lr: number, beta1: number, beta2: number, eps: number, t: number,
   ): void {
     if (!this.ops.adam(param, grad, m, v, lr, beta1, beta2, eps, t)) super.adamUpdate(param, grad, m, v, lr, beta1, beta2, eps, t);
+  }
+
+  override layerNormForward(
+    y: Float32Array, mean: Float32Array, rstd: Float32Array,
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, n: number, c: number, eps: number,
+  ): void {
+    if (!this.ops.layerNormForward(y, mean, rstd, x, gamma, beta, n, c, eps)) super.layerNormForward(y, mean, rstd, x, gamma, beta, n, c, eps);
+  }
+
+  override layerNormBackward(
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+    dy: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, gamma: Float32Array,
+    n: number, c: number, accumulate = false,
+  ): void {
+    if (!this.ops.layerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, n, c, accumulate)) {
+      super.layerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, n, c, accumulate);
+    }
   }
 
   override geluForward(y: Float32Array, x: Float32Array, length: number): void {

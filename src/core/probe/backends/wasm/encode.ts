@@ -97,6 +97,8 @@ export class Code {
   f32Max(): this { this.bytes.push(0x97); return this; }
   f32Div(): this { this.bytes.push(0x95); return this; }
   f32Sub(): this { this.bytes.push(0x93); return this; }
+  f32Mul(): this { this.bytes.push(0x94); return this; }
+  f32Sqrt(): this { this.bytes.push(0x91); return this; }
   f32(value: number): this {
     const view = new DataView(new ArrayBuffer(4));
     view.setFloat32(0, value, true);

@@ -10,6 +10,8 @@ import type { KernelShape, MatmulKernel } from './matmulKernel';
 import { MAX_PAGES, MatmulKernels, PAGE_BYTES, ROW_BLOCK, COL_BLOCK, denseShape, roundUp } from './matmulKernel';
 import type { GeluKernels } from './geluKernel';
 import { geluModuleBytes } from './geluKernel';
+import type { LayerNormKernels } from './layerNormKernel';
+import { layerNormModuleBytes } from './layerNormKernel';
 import type { AdamKernels } from './adamKernel';
 import { adamModuleBytes } from './adamKernel';
 import type { WasmMemory } from './runtime';
@@ -47,6 +49,7 @@ export class WasmOps {
   private view: Float32Array;
   private geluKernels: GeluKernels | null = null;
   private adamKernels: AdamKernels | null = null;
+  private layerNormKernels: LayerNormKernels | null = null;
   /** Bytes at the start of the memory held by allocate(); the scratch of reserve() starts here. */
   private arenaBytes = 0;
   /** Every buffer object this memory has shown (a shared memory's grows give new ones, same bytes). */
@@ -227,6 +230,31 @@ export class WasmOps {
     const correction1 = 1 - Math.pow(beta1, t);
     const correction2 = 1 - Math.pow(beta2, t);
     this.adamKernels.adam(this.pointer(param), this.pointer(grad), this.pointer(m), this.pointer(v), length * 4, lr / correction1, beta1, beta2, eps, 1 / correction2);
+    return true;
+  }
+
+  private layerNorm(): LayerNormKernels {
+    this.layerNormKernels ??= instantiate(compileModule(layerNormModuleBytes(this.shared, MAX_PAGES)), this.memory) as unknown as LayerNormKernels;
+    return this.layerNormKernels;
+  }
+
+  /** LayerNorm forward in place on allocate()d buffers (as ProbeBackend.layerNormForward); false elsewhere. */
+  layerNormForward(y: Float32Array, mean: Float32Array, rstd: Float32Array, x: Float32Array, gamma: Float32Array, beta: Float32Array, n: number, c: number, eps: number): boolean {
+    if (c % 4 !== 0 || !this.resident(y, mean, rstd, x, gamma, beta)) return false;
+    const p = (array: Float32Array) => this.pointer(array);
+    this.layerNorm().forward(p(y), p(mean), p(rstd), p(x), p(gamma), p(beta), n, c * 4, 1 / c, eps);
+    return true;
+  }
+
+  /** LayerNorm backward in place on allocate()d buffers (as ProbeBackend.layerNormBackward); false elsewhere. */
+  layerNormBackward(
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dy: Float32Array, x: Float32Array,
+    mean: Float32Array, rstd: Float32Array, gamma: Float32Array, n: number, c: number, accumulate: boolean,
+  ): boolean {
+    if (c % 4 !== 0 || !this.resident(dx, dgamma, dbeta, dy, x, mean, rstd, gamma)) return false;
+    const p = (array: Float32Array) => this.pointer(array);
+    const run = accumulate ? this.layerNorm().backwardAccumulate : this.layerNorm().backward;
+    run(p(dx), p(dgamma), p(dbeta), p(dy), p(x), p(mean), p(rstd), p(gamma), n, c * 4, 1 / c);
     return true;
   }
 }
