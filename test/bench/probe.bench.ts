@@ -21,6 +21,7 @@ import { SimdBackend } from '../../src/core/probe/backends/simd';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
+import { printGpujsRows } from './gpujsRows';
 import type { Trainer } from '../probe/backendAgreement';
 
 const args = new Set(process.argv.slice(2));
@@ -78,7 +79,7 @@ const BACKENDS: BackendSpec[] = [
   { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
   { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
   { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
-  { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
+  { label: 'gpujs webasm, op by op', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
 
 /** The first python3 that can import torch, or null. */
@@ -205,3 +206,5 @@ function main(): void {
 }
 
 main();
+// The gpu.js device step against the op-by-op path it replaced (gpujsRows.ts), after the table.
+if (!args.has('--no-gpujs')) void printGpujsRows(PROBES[0].config, quick ? 2 : 4);
