@@ -3,6 +3,8 @@
 // kernel launches and readbacks per step — on the benchmark's own probe shape. The GPU figures come
 // from test/bench/probeWebgl.bench.ts (WebGL2) and test/bench/device.sh (WebGPU on an NVIDIA machine).
 import { GpujsBackend } from '../../src/core/probe/backends/gpujs';
+import type { DeviceRunner } from '../../src/core/probe/backends/gpujsDevice';
+import { slowestKernels } from '../../src/core/probe/backends/gpujsDevice';
 import { ADAM } from '../../src/core/probe/engine';
 import { initParams } from '../../src/core/probe/modelParams';
 import type { ProbeConfig } from '../../src/core/probe/types';
@@ -36,10 +38,15 @@ export async function printGpujsRows(config: ProbeConfig, steps: number): Promis
     counts.push({ launches: after.launches - before.launches, readbacks: after.readbacks - before.readbacks, record });
   }
   const deviceRate = steps / ((performance.now() - start) / 1000);
+  const runner = (device as unknown as { runner: DeviceRunner }).runner;
+  runner.profile = new Map();
+  await device.step(tokens, targets, { record: false, update: { lr: config.lr, t: steps + 2 } });
+  const slowest = slowestKernels(runner.profile, 1, 4);
   backend.dispose();
   const plain = counts.find((c) => !c.record);
   const recorded = counts.find((c) => c.record)!;
   console.log(`\ngpu.js in Node (webasm), L=${config.layers} d=${config.dModel} heads=${config.heads}, ${steps} steps each, one run:`);
   console.log(`  op by op (before):  ${opsRate.toFixed(2).padStart(6)} steps/s; ${opsLaunches} launches per step, every one read back`);
   console.log(`  device step (now):  ${deviceRate.toFixed(2).padStart(6)} steps/s; ${plain ? `${plain.launches} launches and ${plain.readbacks} readbacks per unrecorded step, ` : ''}${recorded.launches} launches and ${recorded.readbacks} readbacks per recorded step (every 4th here)`);
+  console.log(`    slowest kernels (one step, each launch waited for): ${slowest.join(', ')}`);
 }

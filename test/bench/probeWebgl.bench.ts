@@ -180,6 +180,7 @@ async function timeDefaultProbe(browser: Awaited<ReturnType<typeof chromium.laun
     const rate = (key: string): string => `${Number(speed[key]).toFixed(2)} steps/s`;
     console.log(`\ndefault probe L=12 d=${config.dModel} heads=8 T=32 B=8 in headless Chromium under the webview CSP (${speed.renderer}); one run:`);
     console.log(`  gpu.js device step (recording every 4th): ${rate('device')}; ${speed.deviceLaunches} launches and 0 readbacks per unrecorded step, ${speed.deviceReadbacksRecorded} readbacks per recorded one`);
+    console.log(`    slowest kernels (one step, each launch waited for): ${speed.deviceSlowest}`);
     console.log(`  gpu.js op by op (before):                 ${rate('ops')}; ${speed.opsLaunches} launches, each read back`);
     console.log(`  reference (plain TS) in the page:         ${rate('reference')}`);
     console.log(`  device step / reference: ${(Number(speed.device) / Number(speed.reference)).toFixed(2)}×; device step / op by op: ${(Number(speed.device) / Number(speed.ops)).toFixed(2)}×`);
