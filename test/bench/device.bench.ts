@@ -11,7 +11,7 @@
 // after one warm-up step that compiles the kernels); the last timed step of a gpu.js cell is a
 // recorded one, whose readback waits for the device to finish everything queued before it.
 import { GPU } from 'gpu.js';
-import { DeviceRunner } from '../../src/core/probe/backends/gpujsDevice';
+import { DeviceRunner, slowestKernels } from '../../src/core/probe/backends/gpujsDevice';
 import { GpujsStep } from '../../src/core/probe/backends/gpujsStep';
 import { initParams } from '../../src/core/probe/modelParams';
 import type { ProbeConfig } from '../../src/core/probe/types';
@@ -91,6 +91,10 @@ async function gpujsCell(gpu: GPU, d: number): Promise<Cell> {
       if (result) loss = result.loss;
       if (!record && !perStep) perStep = `${runner.counters.launches - before.launches} launches, ${runner.counters.readbacks - before.readbacks} readbacks per step`;
     });
+    // Two more steps with every launch waited for, to name the slowest kernels (not in the figure above).
+    runner.profile = new Map();
+    for (let s = 0; s < 2; s++) await device.step(tokens, targets, { record: false, update: { lr: c.lr, t: ++t } });
+    perStep += `; slowest kernels: ${slowestKernels(runner.profile, 2, 3).join(', ')}`;
     const fallbacks = runner.fallbacks();
     return {
       rate, steps,

@@ -25,6 +25,7 @@ import { SimdBackend } from '../../src/core/probe/backends/simd';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
+import { printGpujsRows } from './gpujsRows';
 import type { Trainer } from '../probe/backendAgreement';
 import type { UserPathRound, WidthSample } from './probeUser';
 import { median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
@@ -85,7 +86,7 @@ const BACKENDS: BackendSpec[] = [
   { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
   { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
   { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
-  { label: 'gpujs webasm', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
+  { label: 'gpujs webasm, op by op', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
 
 /** The first python3 that can import torch, or null. */
@@ -261,4 +262,5 @@ function widths(python: string | null): void {
 
 const child = process.argv.indexOf('--width-child');
 if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
-else void main();
+// The gpu.js device step against the op-by-op path it replaced (gpujsRows.ts), after the table.
+else void main().then(() => (args.has('--no-gpujs') ? undefined : printGpujsRows(PROBES[0].config, quick ? 2 : 4)));

@@ -1,13 +1,18 @@
 // The gpu.js backend under real WebGL2: bundles it as the webview is bundled, loads it into headless
 // Chromium (Debian's /usr/bin/chromium, SwiftShader when there is no GPU) through playwright-core, and
-// holds every op and a whole training step to the reference backend running in the same page. A manual
-// check, not a unit test: it needs chromium (scripts/e2e-install.sh installs it).
+// holds every op and a whole training step to the reference backend running in the same page; then
+// times the default probe (L=12, d=64, 8 heads, T=32, B=8) in the page under the webview's CSP: the
+// device-resident gpu.js step (what a probe runs), the op-by-op gpu.js path (what it ran before), and
+// the reference, with kernel launches and readbacks per step. The automated WebGL2 agreement test is
+// test/browser/gpujsWebgl.browser.ts; this is the manual, printing side. Needs chromium.
 //
-//   node esbuild.mjs --tests && node out/bench/probeWebgl.bench.js [--executable PATH]
+//   node esbuild.mjs --tests && node out/bench/probeWebgl.bench.js [--executable PATH] [--steps N] [--width D]
 import { existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { contentSecurityPolicy } from '../../src/host/webviewHtml';
+import type { ProbeConfig } from '../../src/core/probe/types';
+import { openPage } from '../browser/chromium';
 
 const NONCE = 'normscopeProbeCheck';
 
@@ -150,8 +155,37 @@ async function main(): Promise<void> {
       if (warnings.length > 0) console.log(`  page console: ${warnings.slice(0, 3).map((w) => w.slice(0, 200)).join(' | ')}`);
       await page.close();
     }
+    await timeDefaultProbe(browser);
   } finally {
     await browser.close();
+  }
+}
+
+/** Steps/s of the default probe in the page (webview CSP): device step, op-by-op gpu.js, reference. */
+async function timeDefaultProbe(browser: Awaited<ReturnType<typeof chromium.launch>>): Promise<void> {
+  const option = (name: string, fallback: number): number => {
+    const index = process.argv.indexOf(`--${name}`);
+    return index > 0 ? Number(process.argv[index + 1]) : fallback;
+  };
+  const config: ProbeConfig = {
+    placement: 'pre', norm: 'layernorm', layers: 12, dModel: option('width', 64), heads: 8, seq: 32, batch: 8, vocab: 64,
+    steps: 0, recordEvery: 4, lr: 1e-3, warmup: 0, seed: 1, backend: 'gpujs',
+  };
+  const steps = option('steps', 8);
+  const { page } = await openPage(browser, true);
+  try {
+    const speed = await page.evaluate(([c, n]) => (window as unknown as {
+      normscopeWebgl: { speed(config: ProbeConfig, steps: number): Promise<Record<string, number | string>> };
+    }).normscopeWebgl.speed(c, n), [config, steps] as const);
+    const rate = (key: string): string => `${Number(speed[key]).toFixed(2)} steps/s`;
+    console.log(`\ndefault probe L=12 d=${config.dModel} heads=8 T=32 B=8 in headless Chromium under the webview CSP (${speed.renderer}); one run:`);
+    console.log(`  gpu.js device step (recording every 4th): ${rate('device')}; ${speed.deviceLaunches} launches and 0 readbacks per unrecorded step, ${speed.deviceReadbacksRecorded} readbacks per recorded one`);
+    console.log(`    slowest kernels (one step, each launch waited for): ${speed.deviceSlowest}`);
+    console.log(`  gpu.js op by op (before):                 ${rate('ops')}; ${speed.opsLaunches} launches, each read back`);
+    console.log(`  reference (plain TS) in the page:         ${rate('reference')}`);
+    console.log(`  device step / reference: ${(Number(speed.device) / Number(speed.reference)).toFixed(2)}×; device step / op by op: ${(Number(speed.device) / Number(speed.ops)).toFixed(2)}×`);
+  } finally {
+    await page.close();
   }
 }
 

@@ -42,6 +42,8 @@ export class GpujsBackend implements ProbeBackend {
   private readonly gpu: GPU;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
   private readonly steps: GpujsStep[] = [];
+  /** Op kernels launched (each one read back) since construction; for the benchmarks. */
+  opLaunches = 0;
 
   constructor(options: GpujsBackendOptions = {}) {
     this.mode = options.mode ?? (GPU.isWebGL2Supported ? 'webgl2' : 'webasm');
@@ -51,6 +53,7 @@ export class GpujsBackend implements ProbeBackend {
   /** The kernel for one source at one output size and set of constants, created on first use. */
   private kernel(name: string, source: string, size: number, constants: Constants): Kernel {
     const key = `${name}:${size}:${Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    this.opLaunches++;
     let kernel = this.kernels.get(key);
     if (!kernel) {
       kernel = this.gpu.createKernel(source, {

@@ -136,19 +136,27 @@ export const geluBackwardSource = `function (dy, x) {
 }`;
 
 /**
- * att[b,h,t1,t2] = softmax over t2 ≤ t1 of q·k/√hs, 0 above the diagonal; qkv[B,T,3C].
- * Constants T, C, H, HS, SCALE. Each cell recomputes its row's max and sum: T·HS work per cell.
+ * The opening of every kernel with one thread per attention cell [B,H,T,T]: t1, t2, h, b and rowIndex
+ * from the thread, and `above` returned for cells above the causal diagonal.
  */
-export const attentionProbsSource = `function (qkv) {
-  const t2 = this.thread.x % this.constants.T;
+export function attentionCell(above: string): string {
+  return `  const t2 = this.thread.x % this.constants.T;
   const rowIndex = Math.floor(this.thread.x / this.constants.T);
   const t1 = rowIndex % this.constants.T;
   const bh = Math.floor(rowIndex / this.constants.T);
   const h = bh % this.constants.H;
   const b = Math.floor(bh / this.constants.H);
   if (t2 > t1) {
-    return 0;
-  }
+    return ${above};
+  }`;
+}
+
+/**
+ * att[b,h,t1,t2] = softmax over t2 ≤ t1 of q·k/√hs, 0 above the diagonal; qkv[B,T,3C].
+ * Constants T, C, H, HS, SCALE. Each cell recomputes its row's max and sum: T·HS work per cell.
+ */
+export const attentionProbsSource = `function (qkv) {
+${attentionCell('0')}
   const c3 = 3 * this.constants.C;
   const q = (b * this.constants.T + t1) * c3 + h * this.constants.HS;
   let max = -1e30;
@@ -201,15 +209,7 @@ export const attentionOutSource = `function (att, qkv) {
  * the softmax backward, zero above the diagonal. Constants T, C, H, HS.
  */
 export const attentionDpreSource = `function (dout, qkv, att) {
-  const t2 = this.thread.x % this.constants.T;
-  const rowIndex = Math.floor(this.thread.x / this.constants.T);
-  const t1 = rowIndex % this.constants.T;
-  const bh = Math.floor(rowIndex / this.constants.T);
-  const h = bh % this.constants.H;
-  const b = Math.floor(bh / this.constants.H);
-  if (t2 > t1) {
-    return 0;
-  }
+${attentionCell('0')}
   const o = (b * this.constants.T + t1) * this.constants.C + h * this.constants.HS;
   const attRow = rowIndex * this.constants.T;
   let weighted = 0;

@@ -8,12 +8,13 @@
 import type { AdamConstants, DeviceStep } from '../backend';
 import type { DeviceArray, DeviceRunner } from './gpujsDevice';
 import { release } from './gpujsDevice';
-import { attentionDpreSource, attentionDqkvSource, attentionOutSource, attentionProbsSource, geluForwardSource } from './gpujsKernels';
+import { attentionDqkvSource, attentionOutSource, geluForwardSource } from './gpujsKernels';
 import {
-  adamMomentsSource, adamStepSource, copySource, dotSource, embedPositionGradSource, embedSource,
-  embedTokenGradSource, fusedMatmulSource, gatedResidualSource, meanCrossEntropySource, normApplySource,
-  normDxSource, normParamGradSource, normStatsSource, residualSource, scaleByGateSource,
-  softmaxCrossEntropyGradSource,
+  adamMomentsSource, adamStepSource, attentionDattSource, attentionScoresSource, causalSoftmaxSource, copySource,
+  dotSource, embedPositionGradSource, embedSource, embedTokenGradSource, fusedMatmulSource, gatedResidualSource,
+  meanCrossEntropySource, normApplySource, normBackwardRowsSource, normDxRowsSource, normParamGradSource,
+  normStatsSource, residualSource, scaleByGateSource, softmaxBackwardSource, softmaxCrossEntropyGradSource,
+  softmaxRowStatsSource,
 } from './gpujsStepKernels';
 import { NORM_EPS } from '../modelForward';
 import type { ForwardState } from '../modelForward';
@@ -117,17 +118,20 @@ export class GpujsStep implements DeviceStep {
     const grads = await this.k('normGrads', normParamGradSource, (rms ? 1 : 2) * c, { N: n, C: c }, [dy, norm.x, norm.stats]);
     this.grads.set(norm.params.gamma, { array: grads, offset: 0 });
     if (norm.params.beta) this.grads.set(norm.params.beta, { array: grads, offset: c });
-    const constants = { N: n, C: c, RMS: rms, ALPHA: alpha };
+    const rows = await this.k('normBackwardRows', normBackwardRowsSource, 2 * n, { N: n, C: c, RMS: rms }, [dy, norm.x, norm.stats, gamma]);
     return add
-      ? this.k('normDxAdd', normDxSource(true), n * c, constants, [dy, norm.x, norm.stats, gamma, add])
-      : this.k('normDx', normDxSource(false), n * c, constants, [dy, norm.x, norm.stats, gamma]);
+      ? this.k('normDxAdd', normDxRowsSource(true), n * c, { N: n, C: c, ALPHA: alpha }, [dy, norm.x, norm.stats, gamma, rows, add])
+      : this.k('normDx', normDxRowsSource(false), n * c, { N: n, C: c }, [dy, norm.x, norm.stats, gamma, rows]);
   }
 
   private async attention(qkv: DeviceArray): Promise<{ att: DeviceArray; heads: DeviceArray }> {
     const { batch: b, seq: t, dModel: c, heads: h } = this.params.config;
     const hs = c / h;
     const constants = { T: t, C: c, H: h, HS: hs };
-    const att = await this.k('attProbs', attentionProbsSource, b * h * t * t, { ...constants, SCALE: 1 / Math.sqrt(hs) }, [qkv]);
+    const scores = await this.k('attScores', attentionScoresSource, b * h * t * t, { ...constants, SCALE: 1 / Math.sqrt(hs) }, [qkv]);
+    const rows = b * h * t;
+    const stats = await this.k('softmaxRowStats', softmaxRowStatsSource, 2 * rows, { R: rows, W: t, CAUSAL: 1 }, [scores]);
+    const att = await this.k('causalSoftmax', causalSoftmaxSource, b * h * t * t, { R: rows, T: t }, [scores, stats]);
     const heads = await this.k('attOut', attentionOutSource, b * t * c, constants, [att, qkv]);
     return { att, heads };
   }
@@ -201,7 +205,8 @@ export class GpujsStep implements DeviceStep {
       const dheads = await this.mm(df, this.p(block.wo), n, c, c, { transB: true });
       const hs = c / h;
       const constants = { T: t, C: c, H: h, HS: hs };
-      const dpre = await this.k('attDpre', attentionDpreSource, b * h * t * t, constants, [dheads, state.first, state.att!]);
+      const datt = await this.k('attDatt', attentionDattSource, b * h * t * t, constants, [dheads, state.first]);
+      const dpre = await this.k('softmaxBackward', softmaxBackwardSource, b * h * t * t, { T: t }, [state.att!, datt]);
       const dqkv = await this.k('attDqkv', attentionDqkvSource, n * 3 * c, { ...constants, SCALE: 1 / Math.sqrt(hs) }, [dpre, state.att!, state.first, dheads]);
       this.grads.set(block.wqkv, { array: await this.mm(state.u, dqkv, c, n, 3 * c, { transA: true }), offset: 0 });
       return this.mm(dqkv, this.p(block.wqkv), n, 3 * c, c, { transB: true, ...addOptions });
@@ -278,7 +283,8 @@ export class GpujsStep implements DeviceStep {
       const finalNorm = params.finalNorm ? await this.norm(params.finalNorm, x) : null;
       const headInput = finalNorm?.out ?? x;
       const logits = await this.mm(headInput, this.p(params.head), n, c, v);
-      const dlogits = await this.k('ceGrad', softmaxCrossEntropyGradSource, n * v, { N: n, V: v }, [logits, targetRows]);
+      const logitStats = await this.k('softmaxRowStats', softmaxRowStatsSource, 2 * n, { R: n, W: v, CAUSAL: 0 }, [logits]);
+      const dlogits = await this.k('ceGrad', softmaxCrossEntropyGradSource, n * v, { N: n, V: v }, [logits, logitStats, targetRows]);
       this.grads.set(params.head, { array: await this.mm(headInput, dlogits, c, n, v, { transA: true }), offset: 0 });
       let stream = await this.mm(dlogits, this.p(params.head), n, v, c, { transB: true });
       if (finalNorm) stream = await this.normBackward(finalNorm, stream);
@@ -293,7 +299,7 @@ export class GpujsStep implements DeviceStep {
       }
       this.grads.set(params.wte, { array: await this.k('embedTokenGrad', embedTokenGradSource, v * c, { N: n, C: c }, [tokenRows, stream]), offset: 0 });
       this.grads.set(params.wpe, { array: await this.k('embedPositionGrad', embedPositionGradSource, t * c, { B: batch, T: t, C: c }, [stream]), offset: 0 });
-      const result = options.record ? await this.measure(embedded, blocks, logits, targetRows) : null;
+      const result = options.record ? await this.measure(embedded, blocks, logits, logitStats, targetRows) : null;
       if (options.update) await this.adamUpdate(options.update.lr, options.update.t);
       return result;
     } finally {
@@ -310,10 +316,10 @@ export class GpujsStep implements DeviceStep {
   }
 
   /** The recorded step's readbacks: the loss and what measureColumn reads (modelMetrics.ts). */
-  private async measure(embedded: DeviceArray, blocks: Block[], logits: DeviceArray, targets: Float32Array): Promise<DeviceStepResult> {
+  private async measure(embedded: DeviceArray, blocks: Block[], logits: DeviceArray, logitStats: DeviceArray, targets: Float32Array): Promise<DeviceStepResult> {
     const { n } = this;
     const { vocab: v } = this.params.config;
-    const lossArray = await this.k('meanCrossEntropy', meanCrossEntropySource, 1, { N: n, V: v }, [logits, targets]);
+    const lossArray = await this.k('meanCrossEntropy', meanCrossEntropySource, 1, { N: n, V: v }, [logits, logitStats, targets]);
     const loss = (await this.runner.read(lossArray))[0];
     const state = { embedded: await this.runner.read(embedded), blocks: [] as unknown[] };
     for (const block of blocks) {

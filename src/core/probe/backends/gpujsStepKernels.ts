@@ -5,6 +5,8 @@
 // and rstd, LayerNorm's dgamma and dbeta, Adam's m and v) they share one output, the first half and
 // the second, because a scalar kernel has one output and a kernel map does not run on webgpu.
 
+import { attentionCell } from './gpujsKernels';
+
 /**
  * out[i,j] = Σ_p op(a)[i,p]·op(b)[p,j], then an epilogue: 'add' adds ALPHA·add[i,j] (a residual or
  * an accumulated gradient), 'gelugrad' multiplies by gelu'(h[i,j]) (the MLP's backward through GELU).
@@ -31,6 +33,14 @@ export function fusedMatmulSource(transA: boolean, transB: boolean, epilogue: 'n
     ${tail}
   }`;
 }
+
+/** The opening of a kernel whose output is two halves of N rows: `row` and `which` (0 or 1). */
+const SPLIT_ROWS = `  let row = this.thread.x;
+  let which = 0;
+  if (row >= this.constants.N) {
+    row = row - this.constants.N;
+    which = 1;
+  }`;
 
 /** A copy: uploads a host array into a pipeline result. */
 export const copySource = `function (x) {
@@ -74,12 +84,7 @@ export const embedPositionGradSource = `function (dx) {
  * x, rstd of x − mean); RMSNorm (RMS 1) writes 0 and 1/√(mean(x²) + eps). Constants N, C, EPS, RMS.
  */
 export const normStatsSource = `function (x) {
-  let row = this.thread.x;
-  let which = 0;
-  if (row >= this.constants.N) {
-    row = row - this.constants.N;
-    which = 1;
-  }
+${SPLIT_ROWS}
   const base = row * this.constants.C;
   let mu = 0;
   if (this.constants.RMS === 0) {
@@ -106,36 +111,6 @@ export function normApplySource(withBeta: boolean): string {
   const row = Math.floor(this.thread.x / this.constants.C);
   const i = this.thread.x - row * this.constants.C;
   return (x[this.thread.x] - stats[row]) * stats[this.constants.N + row] * gamma[i]${withBeta ? ' + beta[i]' : ''};
-}`;
-}
-
-/**
- * dx = rstd·(g − mean(g) − xhat·mean(g·xhat)), g = dy·gamma, xhat = (x − mean)·rstd, for LayerNorm;
- * RMSNorm (RMS 1, mean 0) drops the mean(g) term. With ADD 1 the result is ALPHA·add + dx (the
- * residual path joining the norm's). Constants N, C, RMS, ADD, ALPHA.
- */
-export function normDxSource(withAdd: boolean): string {
-  return `function (dy, x, stats, gamma${withAdd ? ', add' : ''}) {
-  const row = Math.floor(this.thread.x / this.constants.C);
-  const i = this.thread.x - row * this.constants.C;
-  const base = row * this.constants.C;
-  const mu = stats[row];
-  const s = stats[this.constants.N + row];
-  let meanG = 0;
-  let meanGXhat = 0;
-  for (let q = 0; q < this.constants.C; q++) {
-    const g = dy[base + q] * gamma[q];
-    meanG += g;
-    meanGXhat += g * (x[base + q] - mu) * s;
-  }
-  meanG = meanG / this.constants.C;
-  meanGXhat = meanGXhat / this.constants.C;
-  if (this.constants.RMS === 1) {
-    meanG = 0;
-  }
-  const xhat = (x[this.thread.x] - mu) * s;
-  const dx = s * (dy[this.thread.x] * gamma[i] - meanG - xhat * meanGXhat);
-  return ${withAdd ? 'this.constants.ALPHA * add[this.thread.x] + dx' : 'dx'};
 }`;
 }
 
@@ -169,7 +144,7 @@ export const residualSource = `function (x, g) {
   return this.constants.ALPHA * x[this.thread.x] + g[this.thread.x];
 }`;
 
-/** y = SCALE·x (a gradient through a scalar gate or DeepNorm's α); constant SCALE. */
+/** y = gate[0]·x (the gradient through a ReZero gate). */
 export const scaleByGateSource = `function (x, gate) {
   return gate[0] * x[this.thread.x];
 }`;
@@ -183,40 +158,22 @@ export const dotSource = `function (a, b) {
   return sum;
 }`;
 
-/** dlogits = (softmax(logits) − onehot(target)) / N, the softmax recomputed per cell. Constants N, V. */
-export const softmaxCrossEntropyGradSource = `function (logits, targets) {
+/** dlogits = (softmax(logits) − onehot(target)) / N from the row statistics [2N]. Constants N, V. */
+export const softmaxCrossEntropyGradSource = `function (logits, stats, targets) {
   const row = Math.floor(this.thread.x / this.constants.V);
   const i = this.thread.x - row * this.constants.V;
-  const base = row * this.constants.V;
-  let max = -1e30;
-  for (let q = 0; q < this.constants.V; q++) {
-    max = Math.max(max, logits[base + q]);
-  }
-  let total = 0;
-  for (let q = 0; q < this.constants.V; q++) {
-    total += Math.exp(logits[base + q] - max);
-  }
-  let value = Math.exp(logits[this.thread.x] - max) / total;
+  let value = Math.exp(logits[this.thread.x] - stats[row]) / stats[this.constants.N + row];
   if (i === targets[row]) {
     value = value - 1;
   }
   return value / this.constants.N;
 }`;
 
-/** [1]: the mean over N rows of log Σ exp(logit) − logit[target] (max-shifted). Constants N, V. */
-export const meanCrossEntropySource = `function (logits, targets) {
+/** [1]: the mean over N rows of log Σ exp(logit − max) + max − logit[target], from the row statistics. Constants N, V. */
+export const meanCrossEntropySource = `function (logits, stats, targets) {
   let loss = 0;
   for (let r = 0; r < this.constants.N; r++) {
-    const base = r * this.constants.V;
-    let max = -1e30;
-    for (let q = 0; q < this.constants.V; q++) {
-      max = Math.max(max, logits[base + q]);
-    }
-    let total = 0;
-    for (let q = 0; q < this.constants.V; q++) {
-      total += Math.exp(logits[base + q] - max);
-    }
-    loss += Math.log(total) + max - logits[base + targets[r]];
+    loss += Math.log(stats[this.constants.N + r]) + stats[r] - logits[r * this.constants.V + targets[r]];
   }
   return loss / this.constants.N;
 }`;
@@ -242,3 +199,123 @@ export const adamStepSource = `function (param, mv, lr, correction1, correction2
   const v = mv[this.constants.SIZE + this.thread.x];
   return param[this.thread.x] - lr * (m / correction1) / (Math.sqrt(v / correction2) + this.constants.EPS);
 }`;
+
+/**
+ * Attention scores, [B,H,T,T]: SCALE·q[t1]·k[t2] over the head, −1e30 above the diagonal; qkv[B,T,3C].
+ * Constants T, C, H, HS, SCALE. The softmax follows in its own kernel, so no cell recomputes a row.
+ */
+export const attentionScoresSource = `function (qkv) {
+${attentionCell('-1e30')}
+  const c3 = 3 * this.constants.C;
+  const q = (b * this.constants.T + t1) * c3 + h * this.constants.HS;
+  const key = (b * this.constants.T + t2) * c3 + this.constants.C + h * this.constants.HS;
+  let score = 0;
+  for (let i = 0; i < this.constants.HS; i++) {
+    score += qkv[q + i] * qkv[key + i];
+  }
+  return score * this.constants.SCALE;
+}`;
+
+/**
+ * Softmax row statistics, [2R] for R rows of W: the row's max in the first R cells, Σ exp(x − max) in
+ * the last. CAUSAL 1 counts only the first (r mod W) + 1 entries of row r (causal attention, W = T).
+ * Constants R, W, CAUSAL. One exp per entry per row, where a per-cell softmax pays W per cell.
+ */
+export const softmaxRowStatsSource = `function (x) {
+  let row = this.thread.x;
+  let which = 0;
+  if (row >= this.constants.R) {
+    row = row - this.constants.R;
+    which = 1;
+  }
+  let last = this.constants.W - 1;
+  if (this.constants.CAUSAL === 1) {
+    last = row % this.constants.W;
+  }
+  const base = row * this.constants.W;
+  let max = -1e30;
+  for (let u = 0; u < this.constants.W; u++) {
+    if (u <= last) {
+      max = Math.max(max, x[base + u]);
+    }
+  }
+  if (which === 0) {
+    return max;
+  }
+  let total = 0;
+  for (let u = 0; u < this.constants.W; u++) {
+    if (u <= last) {
+      total += Math.exp(x[base + u] - max);
+    }
+  }
+  return total;
+}`;
+
+/** att = exp(score − max)/Σ from the row statistics, 0 above the diagonal. Constants R, T. */
+export const causalSoftmaxSource = `function (scores, stats) {
+  const t2 = this.thread.x % this.constants.T;
+  const row = Math.floor(this.thread.x / this.constants.T);
+  if (t2 > row % this.constants.T) {
+    return 0;
+  }
+  return Math.exp(scores[this.thread.x] - stats[row]) / stats[this.constants.R + row];
+}`;
+
+/** datt[b,h,t1,t2] = dout[t1]·v[t2] over the head, 0 above the diagonal. Constants T, C, H, HS. */
+export const attentionDattSource = `function (dout, qkv) {
+${attentionCell('0')}
+  const o = (b * this.constants.T + t1) * this.constants.C + h * this.constants.HS;
+  const value = (b * this.constants.T + t2) * 3 * this.constants.C + 2 * this.constants.C + h * this.constants.HS;
+  let sum = 0;
+  for (let i = 0; i < this.constants.HS; i++) {
+    sum += dout[o + i] * qkv[value + i];
+  }
+  return sum;
+}`;
+
+/** dpre = att·(datt − Σ_u att[t1,u]·datt[t1,u]), the softmax backward; constant T. */
+export const softmaxBackwardSource = `function (att, datt) {
+  const rowIndex = Math.floor(this.thread.x / this.constants.T);
+  const base = rowIndex * this.constants.T;
+  let weighted = 0;
+  for (let u = 0; u < this.constants.T; u++) {
+    weighted += att[base + u] * datt[base + u];
+  }
+  return att[this.thread.x] * (datt[this.thread.x] - weighted);
+}`;
+
+/**
+ * A norm backward's row sums, [2N]: mean(g) in the first N cells (0 for RMSNorm), mean(g·xhat) in the
+ * last, g = dy·gamma, xhat = (x − mean)·rstd. Constants N, C, RMS. normDxRowsSource finishes dx.
+ */
+export const normBackwardRowsSource = `function (dy, x, stats, gamma) {
+${SPLIT_ROWS}
+  if (which === 0 && this.constants.RMS === 1) {
+    return 0;
+  }
+  const base = row * this.constants.C;
+  const mu = stats[row];
+  const s = stats[this.constants.N + row];
+  let sum = 0;
+  for (let q = 0; q < this.constants.C; q++) {
+    const g = dy[base + q] * gamma[q];
+    if (which === 0) {
+      sum += g;
+    } else {
+      sum += g * (x[base + q] - mu) * s;
+    }
+  }
+  return sum / this.constants.C;
+}`;
+
+/** dx = rstd·(g − mean(g) − xhat·mean(g·xhat)) from the row sums (+ ALPHA·add with ADD). Constants N, C, ALPHA. */
+export function normDxRowsSource(withAdd: boolean): string {
+  return `function (dy, x, stats, gamma, rows${withAdd ? ', add' : ''}) {
+  const row = Math.floor(this.thread.x / this.constants.C);
+  const i = this.thread.x - row * this.constants.C;
+  const s = stats[this.constants.N + row];
+  const xhat = (x[this.thread.x] - stats[row]) * s;
+  const dx = s * (dy[this.thread.x] * gamma[i] - rows[row] - xhat * rows[this.constants.N + row]);
+  return ${withAdd ? 'this.constants.ALPHA * add[this.thread.x] + dx' : 'dx'};
+}`;
+}
