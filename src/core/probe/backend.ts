@@ -22,6 +22,8 @@ export interface DeviceStep {
   step(tokens: Int32Array, targets: Int32Array, options: {
     record: boolean; update: { lr: number; t: number } | null;
   }): Promise<{ loss: number; column: MetricColumn } | null>;
+  /** Copies the trained parameters back into params.all[].data (once, for the end-of-run layer importance). */
+  readParams(): Promise<void>;
   dispose(): void;
 }
 

@@ -48,9 +48,16 @@ interface Block { params: BlockParams; input: DeviceArray; attn: Sublayer; mlp: 
 
 const KNOWN_KINDS = new Set(['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'rezero']);
 
-/** Whether the device step knows every block of this model (others train op by op). */
+/** The placements this step was written for; the cures train op by op. */
+const DEVICE_PLACEMENTS: ReadonlySet<string> = new Set(['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed']);
+
+/**
+ * Whether the device step knows this model (others train op by op): every block of a kind it was written
+ * for, and none of the dilution cures, whose blocks reuse those kinds but mix the stream across depth
+ * (variants/) or scale it (LayerNorm Scaling, Admin, nGPT) in ways this step does not compute.
+ */
 export function deviceStepSupports(params: ModelParams): boolean {
-  return params.blocks.every((block) => KNOWN_KINDS.has(block.kind));
+  return DEVICE_PLACEMENTS.has(params.config.placement) && params.blocks.every((block) => KNOWN_KINDS.has(block.kind));
 }
 
 export class GpujsStep implements DeviceStep {
