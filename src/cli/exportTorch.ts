@@ -3,7 +3,7 @@
 
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { exportConfigFor, exportTorchScript, MONITOR_FILE_NAME } from '../core/export/torchScript';
+import { EXPORTABLE_PLACEMENTS, exportConfigFor, exportTorchScript, isExportable, MONITOR_FILE_NAME } from '../core/export/torchScript';
 import type { AnalysedModel } from '../core/probe/probeConfig';
 import type { ProbeConfig } from '../core/probe/types';
 import { monitorPath } from './monitor';
@@ -24,6 +24,10 @@ export function placeMonitor(directory: string, bundleDir: string): string {
 
 export function exportTorch(out: string, model: AnalysedModel, overrides: Partial<ProbeConfig>, source: string | null, bundleDir: string = __dirname): number {
   const { config, notes } = exportConfigFor(model, overrides);
+  if (!isExportable(config.placement)) {
+    process.stderr.write(`normscope probe: --export-torch cannot write ${config.placement} yet; it exports ${EXPORTABLE_PLACEMENTS.join(', ')} (pass --placement to export one of those)\n`);
+    return 2;
+  }
   writeFileSync(out, exportTorchScript(config, { source, fileName: basename(out) }));
   const lines = [
     ...notes.map((note) => `note: ${note}`),

@@ -5,11 +5,10 @@
 
 import * as vscode from 'vscode';
 import type { BlockIR } from '../core/ir/model';
-import { exportConfigFor, exportFileName, exportTorchScript, MONITOR_FILE_NAME } from '../core/export/torchScript';
+import { EXPORTABLE_PLACEMENTS, exportConfigFor, exportFileName, exportTorchScript, isExportable, MONITOR_FILE_NAME } from '../core/export/torchScript';
 import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
 import type { Controller, ModelRef } from './controller';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
-import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { probeSettings } from './settings';
 
 export const MONITOR_COMMANDS = {
@@ -65,9 +64,9 @@ async function placeMonitor(extensionUri: vscode.Uri, folder: vscode.Uri): Promi
 
 async function pickPlacement(block: BlockIR): Promise<ProbePlacement | undefined> {
   const own = effectivePlacement(block);
-  if (isProbePlacement(own)) return own;
+  if (isExportable(own)) return own;
   const picked = await vscode.window.showQuickPick(
-    PROBE_PLACEMENTS.map((placement) => ({ label: PLACEMENT_LABEL[placement], description: PLACEMENT_EQUATION[placement], placement })),
+    EXPORTABLE_PLACEMENTS.map((placement) => ({ label: PLACEMENT_LABEL[placement], description: PLACEMENT_EQUATION[placement], placement })),
     { title: `${block.name} is ${PLACEMENT_LABEL[own]}: export which placement?` },
   );
   return picked?.placement;

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportConfigFor, exportFileName, exportTorchScript, MONITOR_FILE_NAME } from '../../src/core/export/torchScript';
@@ -145,6 +145,11 @@ test('normscope probe FILE --export-torch writes the script at full width and th
     const bad = cli(['--placement', 'pre', '--export-torch', 'probe.txt']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--export-torch expects a \.py file name, got 'probe\.txt'/);
+    // A dilution cure is refused, not written as the plain Pre-LN block it is built from.
+    const cure = cli(['--placement', 'attention-residuals', '--export-torch', join(dir, 'cure.py')]);
+    assert.equal(cure.status, 2, cure.stderr);
+    assert.match(cure.stderr, /--export-torch cannot write attention-residuals yet/);
+    assert.equal(existsSync(join(dir, 'cure.py')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

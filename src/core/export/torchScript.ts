@@ -11,7 +11,7 @@ import type { SublayerLayout } from '../probe/modelParams';
 import { NORM_EPS } from '../probe/modelForward';
 import { ADAM } from '../probe/engine';
 import { MARKOV_FLOOR, MARKOV_SUCCESSORS } from '../probe/task';
-import type { ProbeConfig } from '../probe/types';
+import type { ProbeConfig, ProbePlacement } from '../probe/types';
 import { TORCH_PROBE_BODY } from './torchProbeBody';
 
 /** The monitor the script imports; it must sit beside the script. */
@@ -21,6 +21,17 @@ interface LayoutJson {
   kind: string;
   attn: SublayerLayout;
   mlp: SublayerLayout;
+}
+
+/**
+ * The placements the exported script computes: its blocks are the engine's per-block layouts. The dilution
+ * cures mix or rescale the stream across depth (src/core/probe/variants/), which the script does not write
+ * yet, so they are refused rather than exported as the plain block they are built from.
+ */
+export const EXPORTABLE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+
+export function isExportable(placement: string): placement is ProbePlacement {
+  return (EXPORTABLE_PLACEMENTS as readonly string[]).includes(placement);
 }
 
 /** Per block: its kind and both sublayers' layouts, exactly as initParams builds them. */

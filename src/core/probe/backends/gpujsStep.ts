@@ -328,7 +328,9 @@ export class GpujsStep implements DeviceStep {
     const { vocab: v } = this.params.config;
     const lossArray = await this.k('meanCrossEntropy', meanCrossEntropySource, 1, { N: n, V: v }, [logits, logitStats, targets]);
     const loss = (await this.runner.read(lossArray))[0];
-    const state = { embedded: await this.runner.read(embedded), blocks: [] as unknown[] };
+    // x0 is the stream entering block 1: the embedding itself for every placement this step trains.
+    const embeddedData = await this.runner.read(embedded);
+    const state = { embedded: embeddedData, x0: embeddedData, blocks: [] as unknown[] };
     for (const block of blocks) {
       const output = await this.runner.read(block.output);
       const s = normOnStream(block.params.kind) ? await this.runner.read(block.mlp.s) : output;
