@@ -87,7 +87,10 @@ test('runProbe on the gpu.js backend trains on the device step: the reference me
     assert.ok(relativeError(flat(actual.metrics[name]), flat(expected.metrics[name])) < OP_TOLERANCE, name);
   }
   assert.ok(relativeError(Float32Array.from(actual.metrics.loss), Float32Array.from(expected.metrics.loss)) < OP_TOLERANCE);
-  // A recorded step reads the loss, the embedding, and per block its output and the W_O and W_2 gradients.
-  assert.equal(counters.readbacks, 3 * (2 + 3 * config.layers));
+  // A recorded step reads the loss, the embedding, and per block its output and the W_O and W_2 gradients;
+  // the run's end reads every parameter once, for the layer importance measured on the host.
+  assert.equal(counters.readbacks, 3 * (2 + 3 * config.layers) + initParams(config).all.length);
+  assert.ok(actual.layerImportance && actual.layerImportance.length === config.layers);
+  assert.ok(relativeError(Float32Array.from(actual.layerImportance), Float32Array.from(expected.layerImportance!)) < 1e-2, 'layer importance');
   assert.ok(counters.launches > 7 * 50);
 });
