@@ -1,5 +1,6 @@
 // Follows run files as trainings append to them: one RunTail per file, each change read at once (only
-// the appended bytes), and what the runs look like published at most every `throttleMs`, so a fast
+// the appended bytes), and what the runs look like published at most every `throttleMs` (longer for a big
+// run, whose redraw costs more: publishInterval), so a fast
 // writer costs one snapshot per interval, not one per line. Linking a run to its model (a document and
 // block) is the caller's; no vscode import, so tests drive it with real files and fake links.
 
@@ -35,6 +36,7 @@ export interface RunFollowerOptions {
   publish(file: FollowedFile, previousKey: string | null): void;
   /** The key of a model block (runKey of its URI and index), and of a file with no link. */
   keyOf(model: PanelModel | null, path: string): string;
+  /** The shortest interval between two publications of one file (default 250 ms; see publishInterval). */
   throttleMs?: number;
   io?: RangeReader;
   /** setTimeout by default; tests pass a clock they advance by hand. */
@@ -72,6 +74,15 @@ export function panelRunView(run: RunView): RunView {
   return { ...run, snapshot: { ...snapshot, result: thinRecorded(snapshot.result, PANEL_COLUMNS) } };
 }
 
+/**
+ * How long to wait before publishing a file that changed: the base interval, plus 50 ms per MB read, up
+ * to 2 s. A 1,000-step × 96-layer run (11 MB) is redrawn at most every ~0.8 s, so its redraw (bench:runs)
+ * never fills the panel's time while lines keep coming; a small run follows every 250 ms.
+ */
+export function publishInterval(baseMs: number, bytes: number): number {
+  return Math.round(Math.min(Math.max(baseMs, 2000), baseMs + (bytes / 1e6) * 50));
+}
+
 export class RunFollower {
   private readonly files = new Map<string, FollowedFile>();
   private readonly timers = new Map<string, { cancel(): void }>();
@@ -102,7 +113,8 @@ export class RunFollower {
   async changed(path: string): Promise<void> {
     await this.read(path, null);
     if (this.timers.has(path)) return;
-    this.timers.set(path, (this.options.schedule ?? realTimer)(() => this.flush(path), this.options.throttleMs ?? 250));
+    const interval = publishInterval(this.options.throttleMs ?? 250, this.files.get(path)?.tail.bytesRead ?? 0);
+    this.timers.set(path, (this.options.schedule ?? realTimer)(() => this.flush(path), interval));
   }
 
   /** The file is gone: its runs leave the store. */

@@ -125,20 +125,33 @@ async function inChromium(path: string): Promise<void> {
     }, { type: 'setRuns', runs });
     // What the host sends: the whole run, thinned to the heatmaps' width.
     const snapshot = () => recordedViews(path, 'bench.normscope.jsonl', tail.state, null).map(panelRunView);
+    // The renderer's main-thread CPU time (Chromium's ThreadTime metric), which waiting for a core does not inflate.
+    const cdp = await panel.page.context().newCDPSession(panel.page);
+    await cdp.send('Performance.enable');
+    const threadTime = async (): Promise<number> => {
+      const { metrics } = await cdp.send('Performance.getMetrics') as { metrics: { name: string; value: number }[] };
+      return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? Number.NaN) * 1000;
+    };
+    const cpu0 = await threadTime();
     const opened = await draw(snapshot());
+    const openedCpu = (await threadTime()) - cpu0;
     const updates: number[] = [];
+    const updatesCpu: number[] = [];
     for (const line of lines.slice(-10)) {
       appendFileSync(path, line);
       await tail.update();
-      updates.push(await draw(snapshot()));
+      const sent = snapshot();
+      const before = await threadTime();
+      updates.push(await draw(sent));
+      updatesCpu.push((await threadTime()) - before);
     }
     const heatmaps = await panel.page.locator('svg.ns-heatmap').count();
     const label = await panel.page.locator('svg.ns-heatmap[data-metric="residualNorm"]').getAttribute('aria-label');
     const violations = await panel.violations();
     const problems = panel.consoleLines.filter((line) => /^(error|pageerror)/.test(line));
     console.log(`  panel in headless Chromium (${await panel.browser.version()}): ${heatmaps} heatmaps (${label?.match(/\d+ layers × \d+ steps/)?.[0] ?? '?'})`);
-    console.log(`    open the run             ${ms(opened)} (message handled, drawn, next frame)`);
-    console.log(`    each growth update       median ${ms(median(updates))} over ${updates.length} (min ${ms(Math.min(...updates))}, max ${ms(Math.max(...updates))})`);
+    console.log(`    open the run             ${ms(opened)} wall (message handled, drawn, next frame); main-thread CPU ${ms(openedCpu)}`);
+    console.log(`    each growth update       median ${ms(median(updates))} wall over ${updates.length} (min ${ms(Math.min(...updates))}, max ${ms(Math.max(...updates))}); main-thread CPU median ${ms(median(updatesCpu))}`);
     console.log(`    CSP violations: ${violations.length === 0 ? 'none' : violations.join('; ')}; console errors: ${problems.length === 0 ? 'none' : problems.slice(0, 3).join(' | ')}`);
   } finally {
     await panel.close();

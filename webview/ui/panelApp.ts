@@ -51,6 +51,8 @@ const PANEL_METRICS = ['residualNorm', 'contribution', 'gradNorm'] as const;
 export class PanelApp {
   private state: PanelState = { model: null, runs: [] };
   private readonly running = new Map<string, AbortController>();
+  /** Built once: its toolkit buttons are costly to tear down and rebuild on every snapshot of a growing run. */
+  private toolbarElement: HTMLElement | null = null;
 
   constructor(private readonly api: WebviewApi, private readonly root: HTMLElement, private readonly options: PanelOptions) {}
 
@@ -162,9 +164,11 @@ export class PanelApp {
 
   private render(): void {
     const doc = this.root.ownerDocument;
-    this.root.replaceChildren();
+    // Everything but the toolbar is drawn afresh; the toolbar stays connected (no toolkit disconnect/reconnect).
+    this.toolbarElement ??= this.toolbar(doc);
+    if (this.toolbarElement.parentNode !== this.root) this.root.replaceChildren(this.toolbarElement);
+    while (this.root.lastChild && this.root.lastChild !== this.toolbarElement) this.root.lastChild.remove();
     this.root.setAttribute('data-state', this.state.model ? 'model' : 'empty');
-    this.root.append(this.toolbar(doc));
     const model = this.state.model;
     const recordedOnly = !model && this.state.runs.some((run) => run.snapshot !== null);
     if (recordedOnly) {
