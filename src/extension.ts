@@ -9,6 +9,7 @@ import { SimdBackend } from './core/probe/backends/simd';
 import type { ProbeConfig, ProbeSnapshot } from './core/probe/types';
 import { AnalysisCache, coreAnalyzer } from './host/analysisCache';
 import { readSiblingConfig } from './host/siblingConfig';
+import { readImportedFiles } from './node/importedFiles';
 import { registerCommands } from './host/commands';
 import { Controller } from './host/controller';
 import { PANEL_VIEW_TYPE } from './host/panel';
@@ -17,7 +18,8 @@ import { NormScopeCodeLens, NormScopeDiagnostics, NormScopeHover, SELECTOR } fro
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const started = performance.now();
   const distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
-  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig));
+  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig,
+    (file, source) => readImportedFiles(file, source, (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath))));
   // backend = cpu runs in the extension host on the wasm-SIMD backend (the fastest CPU path that needs no
   // worker file), yielding between recorded steps.
   const controller = new Controller(context.extensionUri, cache, runHostProbe);

@@ -5,6 +5,7 @@
 import type { BlockRun, FoundBlock } from './blocks';
 import { invoke } from './calls';
 import { markBlockFunctions } from './functions';
+import { importedFrom } from './imports';
 import type { DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { Interpreter } from './interpreter';
@@ -22,7 +23,7 @@ export function functionBlocks(module: ModuleInfo, globals: Map<string, Value>, 
   let tried = 0;
   for (const [name, fn] of module.functions) {
     if (tried >= MAX_FUNCTIONS || module.steps.taken > module.steps.limit) break;
-    if (taken.has(name) || !mayBeBlock(fn)) continue;
+    if (taken.has(name) || importedFrom(fn) || !mayBeBlock(fn)) continue;
     tried++;
     const cls: ClassInfo = { name, node: fn, bases: [], methods: new Map([['forward', fn]]), fields: [], decorators: [], parents: [] };
     const rerun = (flagValues: Map<string, boolean>): BlockRun => runFunction(module, globals, cls, fn, flagValues);
