@@ -15,6 +15,8 @@ import { named } from './syntax';
 import type { Instance, Value } from './values';
 import { firstOf, freshId, numberOf } from './values';
 
+const SUBLAYER_CALL = /(attn|attention|mlp|ffn|feed_?forward|mixer|moe|expert|block|layer)\w*\s*\(/i;
+
 /** At most this many functions are tried per file (each is one run of its body). */
 const MAX_FUNCTIONS = 40;
 
@@ -67,7 +69,8 @@ function mayBeBlock(fn: Node): boolean {
   if (!first || first.text === 'self' || first.text === 'cls') return false;
   if (functionNormKind(fn)) return false;
   const text = fn.text;
-  return text.length < 20_000 && (text.includes('+') || text.includes('add'));
+  // A block calls its sublayers by name; rotary helpers and masks (`q * cos + rotate_half(q) * sin`) do not.
+  return text.length < 20_000 && (text.includes('+') || text.includes('add')) && SUBLAYER_CALL.test(text);
 }
 
 function runFunction(module: ModuleInfo, globals: Map<string, Value>, cls: ClassInfo, fn: Node, flagValues: Map<string, boolean>): BlockRun {
