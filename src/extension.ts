@@ -7,6 +7,7 @@ import { readGrammarBinaries } from './node/grammars';
 import { runHostProbe } from './node/cpuProbe';
 import { AnalysisCache, coreAnalyzer } from './host/analysisCache';
 import { readSiblingConfig } from './host/siblingConfig';
+import { readImportedFiles } from './node/importedFiles';
 import { registerCommands } from './host/commands';
 import { Controller } from './host/controller';
 import { PANEL_VIEW_TYPE } from './host/panel';
@@ -16,7 +17,8 @@ import { TrainingRuns } from './host/trainingRuns';
 export function activate(context: vscode.ExtensionContext): { activationMs: number } {
   const started = performance.now();
   const distFolder = vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath;
-  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig));
+  const cache = new AnalysisCache(() => createPythonParser(readGrammarBinaries(distFolder)), coreAnalyzer(readSiblingConfig,
+    (file, source) => readImportedFiles(file, source, (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath))));
   // backend = cpu runs in the extension host on the wasm-SIMD backend, through the same runner as the
   // command line (src/node/probeRuns.ts), yielding between recorded steps.
   const controller = new Controller(context.extensionUri, cache, runHostProbe);

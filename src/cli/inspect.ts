@@ -12,6 +12,7 @@ import { createPythonParser } from '../core/parse/treeSitter';
 import type { PythonParser } from '../core/parse/treeSitter';
 import { BoundedAnalyzer } from '../node/boundedAnalyzer';
 import { readGrammarBinaries } from '../node/grammars';
+import { readImportedFiles } from '../node/importedFiles';
 import { formatJson, formatTable } from './inspectFormat';
 
 export const INSPECT_USAGE = `Usage: normscope inspect FILE... [options]
@@ -23,6 +24,8 @@ Options:
   --json              print one JSON document {"files": [...]} instead of the table
   --config FILE       use FILE as the config.json for every .py file (default: a config.json beside it)
   --no-config         do not read a config.json beside .py files
+  --no-imports        do not read the files a .py file imports from (by default those under the
+                      files' folders and the folders given are read, up to 8 per file)
   --max-bytes N       skip files larger than N bytes (default ${DEFAULT_MAX_BYTES})
   --time-budget MS    per-file time budget in milliseconds (default ${DEFAULT_TIME_BUDGET_MS}); parsing stops
                       at it, and a Python file still running at 3× it is stopped
@@ -34,13 +37,14 @@ interface InspectArgs {
   json: boolean;
   config: string | null;
   useSiblingConfig: boolean;
+  useImports: boolean;
   maxBytes: number;
   timeBudgetMs: number;
 }
 
 /** Parses the arguments, or returns the message that explains what is wrong with them. */
 export function parseInspectArgs(args: readonly string[]): InspectArgs | { error: string } | { help: true } {
-  const parsed: InspectArgs = { paths: [], json: false, config: null, useSiblingConfig: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS };
+  const parsed: InspectArgs = { paths: [], json: false, config: null, useSiblingConfig: true, useImports: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS };
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -53,6 +57,7 @@ export function parseInspectArgs(args: readonly string[]): InspectArgs | { error
     else if (arg === '--json') parsed.json = true;
     else if (arg === '-h' || arg === '--help') return { help: true };
     else if (arg === '--no-config') parsed.useSiblingConfig = false;
+    else if (arg === '--no-imports') parsed.useImports = false;
     else if (arg === '--config') {
       const file = args[++i];
       if (file === undefined) return { error: '--config expects a file' };
@@ -153,6 +158,8 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
     diagnostics: [{ severity: 'warning', line: 0, code: 'empty-folder', message: 'no .py or .json files in this folder (hidden folders, node_modules and __pycache__ are skipped)' }],
   }]);
   const files = entries.filter((entry): entry is string => typeof entry === 'string');
+  // A file argument allows its own folder; a folder argument, itself.
+  const importRoots = paths.map((path) => (expand(path)?.[0] === path ? dirname(path) : path));
   // A one-shot run over a few files is faster on V8's baseline wasm compiler alone: optimising
   // tree-sitter's large lexer costs more than the few parses it speeds up (bench:inspect shows both).
   if (files.filter((file) => /\.pyi?$/i.test(file)).length <= LIFTOFF_ONLY_MAX_FILES) setFlagsFromString('--liftoff-only');
@@ -174,6 +181,11 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
       const siblingPath = join(dirname(file), 'config.json');
       const sibling = readHead(siblingPath, args.maxBytes + 1);
       if ('bytes' in sibling) options.siblingConfig = { file: siblingPath, bytes: sibling.bytes };
+    }
+    // Imports among the files and folders given (`from .layers import RMSNorm`), read one level deep.
+    if (isPython && args.useImports) {
+      const imported = readImportedFiles(file, new TextDecoder().decode(read.bytes), importRoots);
+      if (imported.length > 0) options.importedFiles = imported;
     }
     if (isPython && bounded) {
       reports.push(await bounded.analyze(file, read.bytes, options));

@@ -31,6 +31,8 @@ export interface JsonBlock {
   configKeys: BlockIR['configKeys'] | null;
   /** 'low' when a norm was recognised by its name only (the reason says which). */
   confidence: 'low' | null;
+  /** Every flag that changes the placement, when more than one does. */
+  flags: FlagIR[] | null;
 }
 
 export interface JsonDiagnostic {
@@ -70,6 +72,7 @@ export function toJsonFile(report: FileReport): JsonFile {
       variant: block.variant ?? null,
       configKeys: block.configKeys ?? null,
       confidence: block.confidence ?? null,
+      flags: block.flags ?? null,
     })),
     diagnostics: report.diagnostics.map((d) => ({ severity: d.severity, message: d.message, line: d.line, column: d.column ?? null, code: d.code ?? null })),
   };

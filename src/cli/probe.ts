@@ -25,7 +25,7 @@ async function resolveModel(args: ProbeArgs): Promise<{ model: AnalysedModel; no
   const notes: string[] = [];
   let source: Source = null;
   if (args.file !== null) {
-    const [report] = await inspectPaths([args.file], { config: null, useSiblingConfig: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS });
+    const [report] = await inspectPaths([args.file], { config: null, useSiblingConfig: true, useImports: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS });
     const found = modelFromReport(report);
     if (found.ok) {
       model = found.model;

@@ -35,12 +35,16 @@ export function analysisName(file: string, languageId: string): string {
 }
 
 /** The core's one entry, analyzeFile, on the document's text; the editor's language id decides the extension. */
-export function coreAnalyzer(readSibling: SiblingReader = () => undefined): Analyzer {
+/** The files a Python file imports from, read by the host (inside the workspace): `[]` for none. */
+export type ImportReader = (file: string, source: string) => Array<{ file: string; bytes: Uint8Array }>;
+
+export function coreAnalyzer(readSibling: SiblingReader = () => undefined, readImports: ImportReader = () => []): Analyzer {
   const encoder = new TextEncoder();
   return async (file, languageId, source, parser, trees) => {
     const name = analysisName(file, languageId);
     const siblingConfig = languageId === 'python' ? readSibling(file) : undefined;
-    const report = analyzeFile(name, encoder.encode(source), await parser(), { trees, ...(siblingConfig ? { siblingConfig } : {}) });
+    const importedFiles = languageId === 'python' ? readImports(file, source) : [];
+    const report = analyzeFile(name, encoder.encode(source), await parser(), { trees, ...(siblingConfig ? { siblingConfig } : {}), ...(importedFiles.length > 0 ? { importedFiles } : {}) });
     return { ...report, file };
   };
 }

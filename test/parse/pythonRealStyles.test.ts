@@ -107,3 +107,17 @@ test('syntax errors: every sublayer whose statements parsed is read; unknown onl
   ]);
   assert.equal(report.blocks[1].reason, `the statements from line ${errors[1]} are hidden by a syntax error there`);
 });
+
+test('a block with many flags: every flag that moves a norm, with its default and both readings', async () => {
+  const report = await analyzeFixture('many_flags.py');
+  assert.equal(report.blocks.length, 1);
+  const [block] = report.blocks;
+  assert.equal(block.placement, 'conditional');
+  assert.deepEqual(block.flag, { name: 'pre_norm', default: true, placements: { True: 'pre', False: 'post' } });
+  // shift_tokens, layer_scale and gated_mlp come first in the forward but move no norm.
+  assert.deepEqual(block.flags, [
+    { name: 'pre_norm', default: true, placements: { True: 'pre', False: 'post' } },
+    { name: 'sandwich_norm', default: false, placements: { True: 'sandwich', False: 'pre' } },
+  ]);
+  assert.match(block.reason, /also on sandwich_norm \(line \d+, default false\): sandwich when true, pre when false$/);
+});

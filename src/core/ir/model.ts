@@ -145,6 +145,8 @@ export interface BlockIR {
    * an argument the analyzer cannot see); the reason says which. Absent when every norm was seen.
    */
   confidence?: 'low' | null;
+  /** Every flag that changes the placement (the first is `flag`), when more than one does; each read with the others at their defaults. */
+  flags?: FlagIR[] | null;
   /** For a config.json (or a .py resolved by one): the keys read, with their lines, so hovers can point at them. */
   configKeys?: ConfigKeyIR[] | null;
 }

@@ -7,6 +7,7 @@ import { decodeSource } from './analyzeBytes';
 import { resolveWithConfig } from './analyzeSibling';
 import { analyzeHfConfig } from './hfConfig';
 import { analyzePython } from './python/analyzePython';
+import type { ImportedSource } from './python/importedFiles';
 import type { PythonParser } from './treeSitter';
 import type { TreeStore } from './treeStore';
 import type { ParseOptions, ParseState } from 'web-tree-sitter';
@@ -20,6 +21,12 @@ export interface AnalyzeOptions {
   timeBudgetMs?: number;
   /** A config.json found beside a .py file: it resolves depth, width, heads and config flags the code leaves open. */
   siblingConfig?: { file: string; bytes: Uint8Array };
+  /**
+   * Files this Python file imports from (`from .layers import RMSNorm`), read by the caller from the
+   * paths importCandidates names (the core reads no files): their classes and functions are used where
+   * this file uses them, and each block says which came from where.
+   */
+  importedFiles?: Array<{ file: string; bytes: Uint8Array }>;
   /** Clock in milliseconds; tests pass a fake one. */
   now?: () => number;
   /**
@@ -74,11 +81,11 @@ function withDeadline(parser: PythonParser, deadline: number, now: () => number)
 }
 
 /** Runs the Python analyzer under the time budget: tree-sitter stops parsing at it, the rest is measured. */
-function analyzePythonBounded(file: string, text: string, parser: PythonParser, budgetMs: number, now: () => number, trees?: TreeStore): FileReport {
+function analyzePythonBounded(file: string, text: string, parser: PythonParser, budgetMs: number, now: () => number, trees?: TreeStore, imported: ImportedSource[] = []): FileReport {
   const start = now();
   let report: FileReport;
   try {
-    report = analyzePython(file, text, withDeadline(parser, start + budgetMs, now), trees);
+    report = analyzePython(file, text, withDeadline(parser, start + budgetMs, now), trees, imported);
   } catch (error) {
     const elapsed = now() - start;
     const detail = error instanceof Error ? error.message : String(error);
@@ -123,7 +130,11 @@ export function analyzeFile(file: string, bytes: Uint8Array, parser: PythonParse
     if (language === 'unknown') {
       return failed(file, 'unknown', { severity: 'info', line: 0, code: 'unsupported-file', message: 'not a file NormScope reads: expected a Python model file (.py) or a Hugging Face config.json' });
     }
-    const report = analyzePythonBounded(file, text, parser, options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, now, options.trees);
+    const imported = (options.importedFiles ?? []).flatMap(({ file: path, bytes: data }): ImportedSource[] => {
+      const read = decodeSource(data);
+      return read.ok ? [{ file: path, source: read.text }] : [];
+    });
+    const report = analyzePythonBounded(file, text, parser, options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, now, options.trees, imported);
     if (!options.siblingConfig) return report;
     const sibling = decodeSource(options.siblingConfig.bytes);
     if (!sibling.ok) {

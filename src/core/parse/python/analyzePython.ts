@@ -12,14 +12,17 @@ import { collectModule, copyTree, syntaxErrors } from './syntax';
 import type { Node } from './syntaxNode';
 import { torchBuiltinBlocks } from './torchBuiltins';
 import { applyDilutionCures } from './variants';
+import type { ImportedSource } from './importedFiles';
+import { noteImports, readImports } from './importedFiles';
 
 /**
  * Classifies every transformer block in a Python source. Never throws. With a store, the file's last
  * copied tree (if kept) spares parsing and copying what an edit left alone, and this copy is kept.
  */
-export function analyzePython(file: string, source: string, parser: PythonParser, store?: TreeStore): FileReport {
+export function analyzePython(file: string, source: string, parser: PythonParser, store?: TreeStore, imported: ReadonlyArray<ImportedSource> = []): FileReport {
   const report: FileReport = { file, language: 'python', blocks: [], diagnostics: [] };
   let tree: Tree | null = null;
+  const otherTrees: Tree[] = [];
   let root: Node | null = null;
   try {
     const kept = store?.take(file) ?? null;
@@ -37,8 +40,13 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     root ??= copyTree(tree!, source);
     report.diagnostics.push(...syntaxErrors(root));
     const module = collectModule(root, source);
+    const used = imported.length > 0 ? readImports(module, imported, parser, otherTrees) : [];
     const scan = scanBlocks(module);
-    report.blocks.push(...applyDilutionCures(module, [...scan.blocks.map(blockReport), ...torchBuiltinBlocks(scan.builtins)]));
+    const reports = scan.blocks.map((found) => (used.length > 0 ? noteImports(blockReport(found), found, module) : blockReport(found)));
+    report.blocks.push(...applyDilutionCures(module, [...reports, ...torchBuiltinBlocks(scan.builtins)]));
+    if (used.length > 0) {
+      report.diagnostics.push({ severity: 'info', code: 'imports', line: 0, message: `read ${used.length} imported file${used.length === 1 ? '' : 's'} for the classes and functions this file uses: ${used.join(', ')}` });
+    }
     report.blocks.sort((a, b) => a.span.offset - b.span.offset);
     for (const block of report.blocks) {
       if (block.placement === 'unknown') {
@@ -58,6 +66,7 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     // some recoveries leave no ERROR node in the copy).
     if (store && root && !readsTree(root) && !tree?.rootNode.hasError) store.put(file, source, root);
     tree?.delete();
+    for (const other of otherTrees) other.delete();
   }
   return report;
 }

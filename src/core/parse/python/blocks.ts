@@ -9,6 +9,7 @@ import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
+import { importedFrom } from './imports';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
@@ -50,7 +51,8 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   const survey = new Interpreter(module);
   survey.runModule();
   surveyBuiltinFunctions(survey, module);
-  const modelClasses = [...module.classes.values()].filter((c) => !isConfigClass(c) && !customNormKind(c));
+  // Classes merged in from imported files are read when this file uses them, never reported themselves.
+  const modelClasses = [...module.classes.values()].filter((c) => !importedFrom(c) && !isConfigClass(c) && !customNormKind(c));
   const globals = new Map(survey.globals);
   const surveyed = new Set<ClassInfo>();
   const standalone = new Map<ClassInfo, Instance>();

@@ -169,6 +169,13 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
         if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`);
         return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
       }
+      // `self.attention_norm(x)` on an attribute no constructor here set (a base class in another file).
+      if (callee.unseen && builderSaysNorm(callee.name)) {
+        const norm = inferredNorm(callee.name, callee.name, node, `${callee.name} is set where the analyzer cannot see; its name says norm`);
+        const applied: Value = { k: 'norm', norm, arg: tensorArgs(args)[0], node };
+        interp.normApplications.push(applied);
+        return applied;
+      }
       const module: Builtin = { k: 'builtin', className: callee.name, name: callee.name, node, args: [], kwargs: NO_KEYWORDS, id: freshId(), unresolved: true };
       return { k: 'apply', module, args: tensorArgs(args), node };
     }

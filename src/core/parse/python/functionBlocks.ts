@@ -5,6 +5,7 @@
 import type { BlockRun, FoundBlock } from './blocks';
 import { invoke } from './calls';
 import { markBlockFunctions } from './functions';
+import { importedFrom } from './imports';
 import type { DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { Interpreter } from './interpreter';
@@ -14,6 +15,8 @@ import { named } from './syntax';
 import type { Instance, Value } from './values';
 import { firstOf, freshId, numberOf } from './values';
 
+const SUBLAYER_CALL = /(attn|attention|mlp|ffn|feed_?forward|mixer|moe|expert|block|layer)\w*\s*\(/i;
+
 /** At most this many functions are tried per file (each is one run of its body). */
 const MAX_FUNCTIONS = 40;
 
@@ -22,7 +25,7 @@ export function functionBlocks(module: ModuleInfo, globals: Map<string, Value>, 
   let tried = 0;
   for (const [name, fn] of module.functions) {
     if (tried >= MAX_FUNCTIONS || module.steps.taken > module.steps.limit) break;
-    if (taken.has(name) || !mayBeBlock(fn)) continue;
+    if (taken.has(name) || importedFrom(fn) || !mayBeBlock(fn)) continue;
     tried++;
     const cls: ClassInfo = { name, node: fn, bases: [], methods: new Map([['forward', fn]]), fields: [], decorators: [], parents: [] };
     const rerun = (flagValues: Map<string, boolean>): BlockRun => runFunction(module, globals, cls, fn, flagValues);
@@ -66,7 +69,8 @@ function mayBeBlock(fn: Node): boolean {
   if (!first || first.text === 'self' || first.text === 'cls') return false;
   if (functionNormKind(fn)) return false;
   const text = fn.text;
-  return text.length < 20_000 && (text.includes('+') || text.includes('add'));
+  // A block calls its sublayers by name; rotary helpers and masks (`q * cos + rotate_half(q) * sin`) do not.
+  return text.length < 20_000 && (text.includes('+') || text.includes('add')) && SUBLAYER_CALL.test(text);
 }
 
 function runFunction(module: ModuleInfo, globals: Map<string, Value>, cls: ClassInfo, fn: Node, flagValues: Map<string, boolean>): BlockRun {

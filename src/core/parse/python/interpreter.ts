@@ -4,6 +4,7 @@
 
 import { evalCall } from './calls';
 import { comprehension, iterate } from './loops';
+import { hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
 import { subscript } from './subscripts';
 import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
@@ -366,7 +367,7 @@ export class Interpreter {
   attributeOf(owner: Value, name: string, node: Node): Value {
     switch (owner.k) {
       // `self._sa_block` passed as a value (`checkpoint(self._sa_block, x)`): the method, bound.
-      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name });
+      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name, unseen: hasUnseenBase(owner.cls) });
       case 'config': return owner.fields.get(name) ?? { k: 'param', name };
       case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
       case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };
@@ -383,19 +384,6 @@ export class Interpreter {
   binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {
     return arithmetic(op, a, b, node, rightNode);
   }
-}
-
-function returnsStream(block: Node, frame: Frame): boolean {
-  const only = block.namedChildren.length === 1 ? block.namedChildren[0] : null;
-  const value = only?.type === 'return_statement' ? only.namedChild(0) : null;
-  return value?.type === 'identifier' && frame.env.get(value.text)?.k === 'stream';
-}
-
-/** `x.add_(h)` as a statement changes x: the name now holds the sum. */
-function rebindInPlace(call: Node, value: Value, frame: Frame): void {
-  const fn = call.type === 'call' ? call.childForFieldName('function') : null;
-  const target = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
-  if (target?.type === 'identifier' && fn!.childForFieldName('attribute')?.text === 'add_' && value.k === 'add') frame.env.set(target.text, value);
 }
 
 function copyInto(target: Frame, source: Frame): void {

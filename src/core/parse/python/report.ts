@@ -10,7 +10,7 @@ import { lineOf, spanOf } from './syntax';
 import type { Instance, Value } from './values';
 import { numberOf } from './values';
 
-const MAX_FLAGS = 6;
+const MAX_FLAGS = 8;
 
 export function blockReport(found: FoundBlock): BlockIR {
   const { cls, run } = found;
@@ -28,9 +28,14 @@ export function blockReport(found: FoundBlock): BlockIR {
   const decomposition = run.result.value;
   fillFromDecomposition(base, decomposition, run.instance, found.modelInstance);
   const unread: string[] = [];
-  const branching = findBranchingFlag(found, run, unread);
+  const [branching, ...others] = findBranchingFlags(found, run, unread);
   if (branching) applyBranching(base, branching, found);
   else if (unread.length > 0) base.reason = `${base.reason}; ${unread.join('; ')}`;
+  if (branching && !branching.flag.index && others.length > 0) {
+    // Every flag that moves a norm, each with its default and both readings (the others at their defaults).
+    base.flags = [branching, ...others].filter((b) => !b.flag.index).map(flagIR);
+    base.reason = `${base.reason}; also on ${others.map((b) => describeFlag(flagIR(b), b.flag.line)).join('; ')}`;
+  }
   return base;
 }
 
@@ -84,12 +89,18 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
 
 interface Branching { flag: FlagSeen; whenTrue: BlockRun; whenFalse: BlockRun }
 
-/** The first flag whose two values give the block different placements. */
-function findBranchingFlag(found: FoundBlock, run: BlockRun, unread: string[]): Branching | null {
+/**
+ * The flags whose two values give the block different placements, those named like a placement
+ * switch (`pre_norm`, `sandwich_norm`, `normalize_before`) tried first: a configurable file branches
+ * on many flags, most of which (bias, dropout, rotary) move no norm.
+ */
+function findBranchingFlags(found: FoundBlock, run: BlockRun, unread: string[]): Branching[] {
+  const out: Branching[] = [];
   let tried = 0;
-  for (const flag of run.flags.values()) {
-    // Call-time switches (`return_attention`, `use_cache`) change what is returned, not the architecture.
-    if (RUNTIME_FLAG.test(flag.name)) continue;
+  // Call-time switches (`return_attention`, `use_cache`) change what is returned, not the architecture.
+  const flags = [...run.flags.values()].filter((f) => !RUNTIME_FLAG.test(f.name));
+  const ordered = [...flags.filter((f) => PLACEMENT_SWITCH.test(f.name)), ...flags.filter((f) => !PLACEMENT_SWITCH.test(f.name))];
+  for (const flag of ordered) {
     if (tried++ >= MAX_FLAGS) break;
     const whenTrue = found.rerun(new Map([[flag.name, true]]));
     const whenFalse = found.rerun(new Map([[flag.name, false]]));
@@ -102,11 +113,14 @@ function findBranchingFlag(found: FoundBlock, run: BlockRun, unread: string[]): 
       unread.push(`with ${flag.name} ${failed === whenTrue ? 'true' : 'false'} the forward could not be followed (${failed.result.reason})`);
       continue;
     }
-    return { flag, whenTrue, whenFalse };
+    out.push({ flag, whenTrue, whenFalse });
+    // A block-index choice (Mix-LN) is read alone.
+    if (flag.index) break;
   }
-  return null;
+  return out;
 }
 
+const PLACEMENT_SWITCH = /norm|pre_?ln|post_?ln|before|after|first|sandwich|parallel|residual|ln/i;
 const RUNTIME_FLAG = /^(return_\w+|output_\w+|use_cache|need_weights|training|is_causal|layer_past|past_key_values?)$/;
 
 function signature(run: BlockRun): string {
@@ -136,11 +150,19 @@ function applyBranching(block: BlockIR, branching: Branching, found: FoundBlock)
     block.mixed = { postBlocks, expression: flag.index.k === 'indexCmp' ? flag.index.text : flag.text };
     block.reason = `per block index: ${onTrue} where ${flag.text} holds, ${onFalse} elsewhere${postBlocks !== null ? ` (${postBlocks} post-norm blocks of ${found.layers})` : ''}`;
   } else {
-    const fl: FlagIR = { name: flag.name, default: flag.default, placements: { True: onTrue, False: onFalse } };
-    block.flag = fl;
-    const defaultText = flag.default === null ? 'no default in this file' : `default ${String(flag.default)}`;
-    block.reason = `depends on ${flag.name} (line ${flag.line}, ${defaultText}): ${onTrue} when true, ${onFalse} when false`;
+    block.flag = flagIR(branching);
+    block.reason = `depends on ${describeFlag(block.flag, flag.line)}`;
   }
+}
+
+function flagIR(branching: Branching): FlagIR {
+  const { flag, whenTrue, whenFalse } = branching;
+  return { name: flag.name, default: flag.default, placements: { True: placementOfRun(whenTrue), False: placementOfRun(whenFalse) } };
+}
+
+function describeFlag(flag: FlagIR, line: number): string {
+  const defaultText = flag.default === null ? 'no default in this file' : `default ${String(flag.default)}`;
+  return `${flag.name} (line ${line}, ${defaultText}): ${flag.placements.True} when true, ${flag.placements.False} when false`;
 }
 
 /** Mix-LN: how many blocks take the post-norm reading, counting indices 0..L-1 against the bound. */

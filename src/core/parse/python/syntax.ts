@@ -70,8 +70,13 @@ export function collectModule(root: Node, source: string): ModuleInfo {
     }
   };
   visit(root);
-  for (const cls of info.classes.values()) inherit(cls, info.classes, new Set());
+  resolveInheritance(info);
   return info;
+}
+
+/** Gives every class the methods and fields of its same-module bases (again after imports are merged). */
+export function resolveInheritance(info: ModuleInfo): void {
+  for (const cls of info.classes.values()) inherit(cls, info.classes, new Set());
 }
 
 /** Which class defines each method node (inherited methods keep their defining class, for `super()`). */

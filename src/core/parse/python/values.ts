@@ -79,7 +79,7 @@ export type Value =
   /** A comparison of the block index with a bound (`layer_idx < n_post`). */
   | { k: 'indexCmp'; op: string; bound: number | null; indexOnLeft: boolean; text: string }
   /** A parameter with no value we can know (a forward argument, a constructor argument not passed). */
-  | { k: 'param'; name: string }
+  | { k: 'param'; name: string; unseen?: boolean }
   | { k: 'unknown'; why: string };
 
 let nextId = 1;
