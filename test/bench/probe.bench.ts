@@ -4,7 +4,7 @@
 // where the fastest backend spends its step. Figures are medians of several timed runs; the machine
 // is shared, so compare ratios taken in one run rather than absolute numbers across runs.
 //
-//   npm run bench:probe [-- --quick] [-- --rounds N] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths]
+//   npm run bench:probe [-- --quick] [-- --rounds N] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths] [-- --kernels]
 //
 // Besides the engine (the `default` probe at 4 heads, and `cli`, the shape `normscope probe` gives a
 // 12-layer file: 8 heads, so a gap between the engine and the CLI shows here), it times the user paths
@@ -27,7 +27,7 @@ import { ThreadedBackend } from '../../src/node/threadedBackend';
 import { createTrainer } from '../probe/backendAgreement';
 import type { Trainer } from '../probe/backendAgreement';
 import type { UserPathRound, WidthSample } from './probeUser';
-import { median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
+import { kernelRates, median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -213,8 +213,15 @@ async function main(): Promise<void> {
   const matmulMs = msPerStep.get('matmul') ?? 0;
   const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
   console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
+  kernels(rounds);
   if (!args.has('--no-user')) await userPaths(python, Math.min(rounds, 2));
   if (!args.has('--no-widths')) widths(python);
+}
+
+/** Fused attention against matmul, each kernel alone at the CLI's shape, in place, interleaved. */
+function kernels(rounds: number): void {
+  const { attention, matmul, ratios } = kernelRates(Math.max(rounds, 5));
+  console.log(`  kernels alone (CLI shape, in place): attention fwd+bwd ${attention.toFixed(1)} GFLOP/s (dense-equivalent), matmul 256×64×256 ${matmul.toFixed(1)} GFLOP/s: matmul/attention ${median(ratios).toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
 }
 
 async function userPaths(python: string | null, rounds: number): Promise<void> {
@@ -263,5 +270,6 @@ function widths(python: string | null): void {
 }
 
 const child = process.argv.indexOf('--width-child');
-if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
+if (args.has('--kernels')) kernels(ROUNDS);
+else if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
 else void main();
