@@ -162,7 +162,8 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
   const importRoots = paths.map((path) => (expand(path)?.[0] === path ? dirname(path) : path));
   // A one-shot run over a few files is faster on V8's baseline wasm compiler alone: optimising
   // tree-sitter's large lexer costs more than the few parses it speeds up (bench:inspect shows both).
-  if (files.filter((file) => /\.pyi?$/i.test(file)).length <= LIFTOFF_ONLY_MAX_FILES) setFlagsFromString('--liftoff-only');
+  const liftoffOnly = files.filter((file) => /\.pyi?$/i.test(file)).length <= LIFTOFF_ONLY_MAX_FILES;
+  if (liftoffOnly) setFlagsFromString('--liftoff-only');
   for (const file of entries) {
     if (typeof file !== 'string') {
       reports.push(file);
@@ -196,6 +197,10 @@ export async function inspectPaths(paths: readonly string[], args: Omit<InspectA
     reports.push(analyzeFile(file, read.bytes, parser as PythonParser, options));
   }
   await bounded?.close();
+  // The flag is process-wide: left on, every wasm module compiled after the analysis (the probe's
+  // kernels in `normscope probe FILE`) ran on the baseline compiler, 2.5-4x slower. Clearing it must
+  // also restore the two tiering flags it turned off (V8 applies implications when a flag is set).
+  if (liftoffOnly) for (const flag of ['--no-liftoff-only', '--wasm-tier-up', '--wasm-dynamic-tiering']) setFlagsFromString(flag);
   if (explicitConfig && 'error' in explicitConfig) {
     reports.push({ file: args.config!, language: 'json', blocks: [], diagnostics: [{ severity: 'error', line: 0, code: explicitConfig.code, message: `cannot read the --config file: ${explicitConfig.error}` }] });
   }

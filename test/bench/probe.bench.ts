@@ -4,7 +4,7 @@
 // where the fastest backend spends its step. Figures are medians of several timed runs; the machine
 // is shared, so compare ratios taken in one run rather than absolute numbers across runs.
 //
-//   npm run bench:probe [-- --quick] [-- --rounds N] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths]
+//   npm run bench:probe [-- --quick] [-- --rounds N] [-- --no-reference] [-- --no-gpujs] [-- --no-pytorch] [-- --no-user] [-- --no-widths] [-- --kernels]
 //
 // Besides the engine (the `default` probe at 4 heads, and `cli`, the shape `normscope probe` gives a
 // 12-layer file: 8 heads, so a gap between the engine and the CLI shows here), it times the user paths
@@ -28,7 +28,7 @@ import { createTrainer } from '../probe/backendAgreement';
 import { printGpujsRows } from './gpujsRows';
 import type { Trainer } from '../probe/backendAgreement';
 import type { UserPathRound, WidthSample } from './probeUser';
-import { median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
+import { kernelRates, median, torchEnv, userPathRound, widthChild, widthRound, widthSteps, WIDTHS } from './probeUser';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -84,7 +84,10 @@ interface BackendSpec {
 
 const BACKENDS: BackendSpec[] = [
   { label: 'reference (plain TS)', make: () => new ReferenceBackend(), steps: 1, skip: args.has('--no-reference') },
-  { label: 'wasm-simd, 1 thread', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
+  // The webview's CPU path: a non-shared memory, so every op copies its operands in and out.
+  { label: 'wasm-simd, 1 thread, copies', make: () => new SimdBackend(), steps: quick ? 3 : 10 },
+  // The CLI's and the host's: buffers in the kernels' shared memory, ops in place.
+  { label: 'wasm-simd, 1 thread', make: () => new SimdBackend({ shared: true }), steps: quick ? 3 : 10 },
   { label: 'wasm-simd, 2 threads', make: () => new ThreadedBackend({ threads: 2 }), steps: quick ? 3 : 10 },
   { label: 'gpujs webasm, op by op', make: () => new GpujsBackend({ mode: 'webasm' }), steps: 1, skip: args.has('--no-gpujs') },
 ];
@@ -199,9 +202,9 @@ async function main(): Promise<void> {
     });
   });
   for (const row of cells) for (const cell of row) cell.backend.dispose();
-  const probe = PROBES[0];
-  console.log(`\nwhere a wasm-simd (1 thread) step goes, default probe (share of wall time):`);
-  const { shares, msPerStep } = profile(() => new SimdBackend(), probe, quick ? 2 : 5);
+  const probe = PROBES[1];
+  console.log(`\nwhere a wasm-simd (1 thread, in place) step goes, cli probe (share of wall time):`);
+  const { shares, msPerStep } = profile(() => new SimdBackend({ shared: true }), probe, quick ? 2 : 5);
   for (const [name, share] of shares) {
     const ms = msPerStep.get(name);
     console.log(`  ${name.padEnd(48)} ${(100 * share).toFixed(1).padStart(5)}%${ms === undefined ? '' : `  ${ms.toFixed(1).padStart(6)} ms/step`}`);
@@ -211,8 +214,15 @@ async function main(): Promise<void> {
   const matmulMs = msPerStep.get('matmul') ?? 0;
   const attentionMs = (msPerStep.get('attentionForward') ?? 0) + (msPerStep.get('attentionBackward') ?? 0);
   console.log(`  matmul inside the step: ${((stepFlops(probe.config) - attention) / (matmulMs / 1000) / 1e9).toFixed(1)} GFLOP/s; attention: ${(attention / (attentionMs / 1000) / 1e9).toFixed(1)} GFLOP/s (dense-equivalent)`);
+  kernels(rounds);
   if (!args.has('--no-user')) await userPaths(python, Math.min(rounds, 2));
   if (!args.has('--no-widths')) widths(python);
+}
+
+/** Fused attention against matmul, each kernel alone at the CLI's shape, in place, interleaved. */
+function kernels(rounds: number): void {
+  const { attention, matmul, ratios } = kernelRates(Math.max(rounds, 5));
+  console.log(`  kernels alone (CLI shape, in place): attention fwd+bwd ${attention.toFixed(1)} GFLOP/s (dense-equivalent), matmul 256×64×256 ${matmul.toFixed(1)} GFLOP/s: matmul/attention ${median(ratios).toFixed(2)} (rounds: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
 }
 
 async function userPaths(python: string | null, rounds: number): Promise<void> {
@@ -261,6 +271,7 @@ function widths(python: string | null): void {
 }
 
 const child = process.argv.indexOf('--width-child');
-if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
+if (args.has('--kernels')) kernels(ROUNDS);
+else if (child >= 0) widthChild(Number(process.argv[child + 1]), Number(process.argv[process.argv.indexOf('--steps') + 1]));
 // The gpu.js device step against the op-by-op path it replaced (gpujsRows.ts), after the table.
 else void main().then(() => (args.has('--no-gpujs') ? undefined : printGpujsRows(PROBES[0].config, quick ? 2 : 4)));

@@ -10,6 +10,7 @@ import { counterparts } from '../../src/core/probe/probeConfig';
 import type { ProbeConfig } from '../../src/core/probe/types';
 import { cpuBackend, matmulThreads, runHostProbe } from '../../src/node/cpuProbe';
 import { runProbes } from '../../src/node/probeRuns';
+import { SimdBackend } from '../../src/core/probe/backends/simd';
 import { createTrainer } from '../probe/backendAgreement';
 
 /** The model file the CLI is timed on, probed at 12 layers: d 512 → 64 and 8 heads after clamping. */
@@ -134,4 +135,48 @@ export function widthRound(script: string, python: string | null, d: number, ste
   const torch = python ? torchRun(python, [`w=${CLI_LAYERS},${d},8`], steps) : null;
   const output = execFileSync(process.execPath, [script, '--width-child', String(d), '--steps', String(steps)], { encoding: 'utf8' });
   return { ours: JSON.parse(output.trim().split('\n').pop()!) as WidthSample, torch };
+}
+
+/**
+ * Attention against matmul, kernel alone, in place on arena buffers, interleaved in rounds: the fused
+ * attention forward + backward at the CLI's shape (B=8, T=32, C=64, H=8) against a 256×64×256 matmul.
+ * Attention FLOPs are dense-equivalent (4·B·T²·C forward, twice that backward), as stepFlops counts them.
+ */
+export function kernelRates(rounds: number): { attention: number; matmul: number; ratios: number[] } {
+  const backend = new SimdBackend({ shared: true });
+  const [b, t, c, h] = [8, 32, 64, 8];
+  const n = b * t;
+  const fill = (length: number): Float32Array => {
+    const array = backend.allocate(length);
+    for (let i = 0; i < length; i++) array[i] = Math.sin(i * 0.37);
+    return array;
+  };
+  const qkv = fill(n * 3 * c), out = fill(n * c), att = fill(b * h * t * t), dout = fill(n * c), dqkv = fill(n * 3 * c);
+  const a = fill(n * c), w = fill(c * 4 * c), y = fill(n * 4 * c);
+  const attentionFlops = 3 * 4 * b * t * t * c;
+  const matmulFlops = 2 * n * c * 4 * c;
+  const time = (run: () => void, reps: number): number => {
+    const start = performance.now();
+    for (let r = 0; r < reps; r++) run();
+    return (performance.now() - start) / 1000 / reps;
+  };
+  const attention = (): void => {
+    backend.attentionForward(out, att, qkv, b, t, c, h);
+    backend.attentionBackward(dqkv, dout, qkv, att, b, t, c, h);
+  };
+  const matmul = (): void => backend.matmul(y, a, w, n, c, 4 * c);
+  time(attention, 20);
+  time(matmul, 20);
+  const attentionRates: number[] = [];
+  const matmulRates: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const attentionRate = attentionFlops / time(attention, 100) / 1e9;
+    const matmulRate = matmulFlops / time(matmul, 100) / 1e9;
+    attentionRates.push(attentionRate);
+    matmulRates.push(matmulRate);
+    ratios.push(matmulRate / attentionRate);
+  }
+  backend.dispose();
+  return { attention: median(attentionRates), matmul: median(matmulRates), ratios };
 }
