@@ -61,7 +61,7 @@ async function detectPlacement(runFile: string, run: RecordedRun): Promise<{ pla
   if (run.header.placement !== null || model === null) return null;
   const path = findModelFile(runFile, model);
   if (!path) return null;
-  const [report] = await inspectPaths([path], { config: null, useSiblingConfig: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS });
+  const [report] = await inspectPaths([path], { config: null, useSiblingConfig: true, useImports: true, maxBytes: DEFAULT_MAX_BYTES, timeBudgetMs: DEFAULT_TIME_BUDGET_MS });
   const named = report.blocks.filter((block) => block.name === blockClass);
   const found = modelFromReport(named.length > 0 ? { ...report, blocks: named } : report);
   return found.ok ? { placement: found.model.placement, from: `${model}${blockClass ? ` (${found.block.name})` : ''}` } : null;

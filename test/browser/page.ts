@@ -53,7 +53,7 @@ interface DeviceRun {
 }
 
 /** `steps` Adam steps on the gpu.js device step, recording every `recordEvery`-th (and the last). */
-async function trainDevice(config: ProbeConfig, steps: number, recordEvery: number): Promise<DeviceRun> {
+async function trainDevice(config: ProbeConfig, steps: number, recordEvery: number, profile = false): Promise<DeviceRun> {
   const backend = new GpujsBackend({ mode: 'webgl2' });
   const params = initParams(config);
   const device = await backend.createDeviceStep(params, ADAM) as DeviceStep & {
@@ -71,12 +71,15 @@ async function trainDevice(config: ProbeConfig, steps: number, recordEvery: numb
     perStep.push({ launches: device.runner.counters.launches - before.launches, readbacks: device.runner.counters.readbacks - before.readbacks });
   }
   const stepsPerSecond = Math.max(1, steps - 1) / ((performance.now() - start) / 1000);
-  // One more step with every launch waited for, to name the slowest kernels (not in the figure above).
-  const runner = device.runner as unknown as DeviceRunner;
-  runner.profile = new Map();
-  await device.step(tokens, targets, { record: false, update: { lr: config.lr, t: steps + 1 } });
-  const slowest = slowestKernels(runner.profile, 1, 4);
   await device.readParams();
+  let slowest: string[] = [];
+  if (profile) {
+    // One more step with every launch waited for, to name the slowest kernels (after the parameters were read).
+    const runner = device.runner as unknown as DeviceRunner;
+    runner.profile = new Map();
+    await device.step(tokens, targets, { record: false, update: { lr: config.lr, t: steps + 1 } });
+    slowest = slowestKernels(runner.profile, 1, 4);
+  }
   const kernels = (device.runner as unknown as { kernels: Map<string, { kernel?: { constructor: { name: string } } }> }).kernels;
   const kernelModes = [...new Set([...kernels.values()].map((shortcut) => shortcut.kernel?.constructor.name ?? '?'))];
   const fallbacks = backend.fallbacks();
@@ -145,7 +148,7 @@ async function agreement(config: ProbeConfig, steps: number): Promise<Agreement>
 
 /** Steps/s in the page: the device step (`steps` after a warm-up step), the op-by-op gpu.js path and the reference. */
 async function speed(config: ProbeConfig, steps: number): Promise<Record<string, number | string>> {
-  const device = await trainDevice(config, steps + 1, 4);
+  const device = await trainDevice(config, steps + 1, 4, true);
   const timeOps = (backend: GpujsBackend | ReferenceBackend, count: number): number => {
     trainOps(backend, config, 1);
     const start = performance.now();

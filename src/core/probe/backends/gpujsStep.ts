@@ -1,5 +1,6 @@
 // The gpu.js training step kept on the device: forward, backward and Adam for the whole probe model
-// as gpu.js pipeline kernels (gpujsDevice.ts), parameters and Adam moments resident across steps, and a
+// as gpu.js pipeline kernels (gpujsDevice.ts), parameters and Adam moments resident across steps (one
+// [param | m | v] buffer each, updated by one kernel), and a
 // readback only where the host needs numbers: the loss and the metric inputs of a recorded step. It
 // follows modelForward.ts and modelBackward.ts equation by equation (their comments hold the maths);
 // what differs is fusion: residual adds and gradient sums ride on the matmul that produces them, GELU's
@@ -10,7 +11,7 @@ import type { DeviceArray, DeviceRunner } from './gpujsDevice';
 import { release } from './gpujsDevice';
 import { attentionDqkvSource, attentionOutSource, geluForwardSource } from './gpujsKernels';
 import {
-  adamMomentsSource, adamStepSource, attentionDattSource, attentionScoresSource, causalSoftmaxSource, copySource,
+  adamSource, attentionDattSource, attentionScoresSource, causalSoftmaxSource, copySource,
   dotSource, embedPositionGradSource, embedSource, embedTokenGradSource, fusedMatmulSource, gatedResidualSource,
   meanCrossEntropySource, normApplySource, normBackwardRowsSource, normDxRowsSource, normParamGradSource,
   normStatsSource, residualSource, scaleByGateSource, softmaxBackwardSource, softmaxCrossEntropyGradSource,
@@ -61,8 +62,8 @@ export function deviceStepSupports(params: ModelParams): boolean {
 }
 
 export class GpujsStep implements DeviceStep {
+  /** Each parameter's state [param | m | v]: kernels read the parameter as its first cells. */
   private readonly data = new Map<Param, DeviceArray>();
-  private readonly moments = new Map<Param, DeviceArray>();
   private readonly grads = new Map<Param, { array: DeviceArray; offset: number }>();
   private temps: DeviceArray[] = [];
   private readonly n: number;
@@ -71,11 +72,12 @@ export class GpujsStep implements DeviceStep {
     this.n = params.config.batch * params.config.seq;
   }
 
-  /** Uploads the parameters and zeroed moments; once, before the first step. */
+  /** Uploads the parameters with zeroed moments; once, before the first step. */
   async init(): Promise<void> {
     for (const p of this.params.all) {
-      this.data.set(p, await this.runner.run('copy', copySource, p.data.length, {}, [p.data]));
-      this.moments.set(p, await this.runner.run('copy', copySource, 2 * p.data.length, {}, [new Float32Array(2 * p.data.length)]));
+      const state = new Float32Array(3 * p.data.length);
+      state.set(p.data);
+      this.data.set(p, await this.runner.run('copy', copySource, state.length, {}, [state]));
     }
   }
 
@@ -252,12 +254,10 @@ export class GpujsStep implements DeviceStep {
       const grad = this.grads.get(param);
       if (!grad) throw new Error(`device step: no gradient for ${param.name}`);
       const size = param.data.length;
-      const moments = await this.runner.run('adamMoments', adamMomentsSource, 2 * size, { SIZE: size, OFFSET: grad.offset, B1: beta1, B2: beta2 }, [this.moments.get(param)!, grad.array]);
-      const data = await this.runner.run('adamStep', adamStepSource, size, { SIZE: size, EPS: eps }, [this.p(param), moments, lr, correction1, correction2]);
-      release(this.moments.get(param));
+      const constants = { SIZE: size, OFFSET: grad.offset, B1: beta1, B2: beta2, EPS: eps };
+      const state = await this.runner.run('adam', adamSource, 3 * size, constants, [this.p(param), grad.array, lr, correction1, correction2]);
       release(this.data.get(param));
-      this.moments.set(param, moments);
-      this.data.set(param, data);
+      this.data.set(param, state);
     }
   }
 
@@ -344,13 +344,12 @@ export class GpujsStep implements DeviceStep {
 
   /** Copies the device parameters into params.all[].data (tests; the run itself never needs them). */
   async readParams(): Promise<void> {
-    for (const param of this.params.all) param.data.set(await this.runner.read(this.p(param)));
+    for (const param of this.params.all) param.data.set((await this.runner.read(this.p(param))).subarray(0, param.data.length));
   }
 
   dispose(): void {
-    for (const array of [...this.data.values(), ...this.moments.values()]) release(array);
+    for (const array of this.data.values()) release(array);
     this.data.clear();
-    this.moments.clear();
     this.runner.dispose();
   }
 }

@@ -179,25 +179,32 @@ export const meanCrossEntropySource = `function (logits, stats, targets) {
 }`;
 
 /**
- * Adam's moments, [2·SIZE]: m' = β1·m + (1−β1)·g in the first SIZE cells, v' = β2·v + (1−β2)·g² in the
- * last; g = grad[OFFSET + i] (a parameter's slice of a fused gradient). Constants SIZE, OFFSET, B1, B2.
+ * One Adam step on a parameter's state [3·SIZE] = [param | m | v] (so kernels read the parameter as
+ * the first SIZE cells): m' = β1·m + (1−β1)·g, v' = β2·v + (1−β2)·g², param' = param −
+ * lr·(m'/c1)/(√(v'/c2) + eps), g = grad[OFFSET + i] (a parameter's slice of a fused gradient). Each cell
+ * recomputes the moments it needs. Constants SIZE, OFFSET, B1, B2, EPS.
  */
-export const adamMomentsSource = `function (mv, grad) {
+export const adamSource = `function (state, grad, lr, correction1, correction2) {
   let i = this.thread.x;
+  let part = 0;
   if (i >= this.constants.SIZE) {
     i = i - this.constants.SIZE;
-    const g2 = grad[this.constants.OFFSET + i];
-    return this.constants.B2 * mv[this.thread.x] + (1 - this.constants.B2) * g2 * g2;
+    part = 1;
+  }
+  if (i >= this.constants.SIZE) {
+    i = i - this.constants.SIZE;
+    part = 2;
   }
   const g = grad[this.constants.OFFSET + i];
-  return this.constants.B1 * mv[this.thread.x] + (1 - this.constants.B1) * g;
-}`;
-
-/** param' = param − lr·(m/c1)/(√(v/c2) + eps) from the updated moments; constants SIZE, EPS. */
-export const adamStepSource = `function (param, mv, lr, correction1, correction2) {
-  const m = mv[this.thread.x];
-  const v = mv[this.constants.SIZE + this.thread.x];
-  return param[this.thread.x] - lr * (m / correction1) / (Math.sqrt(v / correction2) + this.constants.EPS);
+  const m = this.constants.B1 * state[this.constants.SIZE + i] + (1 - this.constants.B1) * g;
+  if (part === 1) {
+    return m;
+  }
+  const v = this.constants.B2 * state[2 * this.constants.SIZE + i] + (1 - this.constants.B2) * g * g;
+  if (part === 2) {
+    return v;
+  }
+  return state[i] - lr * (m / correction1) / (Math.sqrt(v / correction2) + this.constants.EPS);
 }`;
 
 /**
