@@ -17,6 +17,8 @@ export function subscript(interp: Interpreter, node: Node, frame: Frame): Value 
       const bounds = named(indexNode).map((b) => numberOf(interp.eval(b, frame)));
       return { k: 'tuple', items: value.items.slice(bounds[0] ?? 0, bounds.length > 1 ? bounds[1] ?? undefined : undefined) };
     }
+    // `self.layers[: config.num_hidden_layers]`: the stacked blocks, still the stack.
+    if (value.k === 'list' || value.k === 'seq') return value;
     return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
   }
   if ((value.k === 'tuple' || value.k === 'list' || value.k === 'seq') && index.k === 'num') {
