@@ -10,13 +10,14 @@
 // 12-layer file: 8 heads, so a gap between the engine and the CLI shows here), it times the user paths
 // of probeUser.ts: the CLI process, the extension host's runner, --compare's concurrency, and widths.
 //
-// What bounds the fast backend (measured on the shared 2-core dev machine, Nov 2026): the slowest
-// kernel in wall time is matmul, about half of a step. Alone it runs 20–33 GFLOP/s on one core: the
-// f32x4 multiply and add (wasm SIMD has no FMA without relaxed-simd) bound it, plus copying operands
-// into wasm memory and transposing B for the ·Wᵀ products. Per FLOP the slowest is attention, ~1
-// GFLOP/s dense-equivalent: the softmax runs as scalar JS with one Math.exp per score, and each head
-// is a 32×16×32 product too small for the kernel to reach speed. The worker thread helps only when a
-// second core is free, which on the shared machine it mostly is not.
+// What bounds the fast backend (shared 2-core dev machine, Dec 2026, load average 13-20): the slowest
+// kernel in wall time is matmul, ~70% of an in-place step at the CLI's shape. It is bound by the
+// f32x4 multiply and add it issues (wasm SIMD has no FMA, and Node 20 ships no relaxed-simd), a 4×8
+// register block reaching ~17 GFLOP/s alone here; OpenBLAS's 8-wide FMA is why PyTorch pulls ahead
+// from d = 128. Attention is one fused kernel per direction (scores, SIMD-exp softmax, mixing), within
+// 2× of the matmul rate (--kernels). On a saturated machine the kernel groups CPU time per session
+// (sched_autogroup), so a second thread — the matmul worker, or --compare's concurrent runs — gains
+// little here; it pays where a core is free.
 import { execFileSync } from 'node:child_process';
 import type { ProbeBackend } from '../../src/core/probe/backend';
 import { ReferenceBackend } from '../../src/core/probe/backends/reference';
