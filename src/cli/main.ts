@@ -1,13 +1,16 @@
 // The `normscope` command line: the same core as the extension, headless.
 //   normscope inspect FILE... [--json]
 //   normscope probe FILE [options]
+//   normscope sweep FILE [options]
 
 import { runInspect } from './inspect';
 import { runProbe } from './probe';
+import { runSweepCommand } from './sweep';
 
 const USAGE = `Usage:
   normscope inspect FILE... [--json]      where every norm sits, per transformer block
   normscope probe FILE [options]          a short probe training of the same placement and depth
+  normscope sweep FILE [options]          the probe at several depths, placements compared, plotted against L
   normscope --help
 `;
 
@@ -18,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return runInspect(rest);
     case 'probe':
       return runProbe(rest);
+    case 'sweep':
+      return runSweepCommand(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -11,6 +11,7 @@ import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './place
 import { counterparts } from '../core/probe/probeConfig';
 import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { runKey } from './runStore';
+import { sweepDepth } from './sweepCommand';
 
 export const COMMANDS = {
   showDiagram: { id: 'normscope.showDiagram', title: 'Show Architecture Diagram' },
@@ -19,6 +20,7 @@ export const COMMANDS = {
   cancel: { id: 'normscope.cancelProbe', title: 'Cancel Running Probe' },
   exportHtml: { id: 'normscope.exportHtml', title: 'Export Results as HTML Report' },
   exportJson: { id: 'normscope.exportJson', title: 'Export Results as JSON' },
+  sweep: { id: 'normscope.sweep', title: 'Sweep Depth…' },
 } as const;
 
 const NO_MODEL = 'NormScope: no transformer block found under the cursor. Open a model file (Python or config.json) and place the cursor in a block class.';
@@ -61,6 +63,7 @@ export function registerCommands(controller: Controller): vscode.Disposable[] {
 
     vscode.commands.registerCommand(COMMANDS.exportJson.id, () => exportResults(controller, 'json')),
     vscode.commands.registerCommand(COMMANDS.exportHtml.id, () => exportResults(controller, 'html')),
+    vscode.commands.registerCommand(COMMANDS.sweep.id, withModel((model) => sweepDepth(controller, model))),
   ];
 }
 
