@@ -67,10 +67,12 @@ test('sweep snapshots: the three charts, with and without layer importance', () 
   assertSnapshot('sweep-importance-missing', renderSweepChart(newDocument().body, buildSweepViewModel(fixtureSweep(false)).charts[2]));
 });
 
-test('the whole sweep view: three charts, the missing placements, the table; no style attributes (panel CSP)', () => {
+test('the whole sweep view: three charts, each placement\'s block, the missing placements, the table; no style attributes (panel CSP)', () => {
   const doc = newDocument();
   renderSweep(doc.body, buildSweepViewModel(fixtureSweep(true)));
-  assert.equal(doc.querySelectorAll('svg.ns-view').length, 3);
+  assert.equal(doc.querySelectorAll('svg.ns-chart').length, 3);
+  assert.deepEqual([...doc.querySelectorAll('.ns-sweep-diagrams svg.ns-diagram .ns-title')].map((t) => t.textContent),
+    ['probe block · Pre-LN', 'probe block · Post-LN', 'probe block · LayerNorm Scaling'], 'the untrainable cure is still drawn');
   assert.equal(doc.querySelector('.ns-sweep-missing li')!.textContent, 'LayerNorm Scaling: the probe engine cannot train it yet, so it has no points');
   const rows = [...doc.querySelectorAll('.ns-sweep-table tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
   assert.deepEqual(rows[0], ['Pre-LN', 'final loss', '1.8', '1.7', '1.65', '1.6']);

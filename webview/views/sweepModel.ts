@@ -8,6 +8,10 @@ import { PLACEMENT_TITLES } from '../../src/core/graph/placementInfo';
 import type { Placement } from '../../src/core/ir/model';
 import { preLnLastContribution } from '../../src/core/probe/sweep';
 import type { SweepPoint, SweepResult } from '../../src/core/probe/sweep';
+import { buildBlockGraph } from '../../src/core/graph/blockGraph';
+import { canonicalBlock } from '../../src/core/graph/canonical';
+import { buildDiagramModel } from './diagramModel';
+import type { DiagramModel } from './diagramModel';
 import { formatValue } from './heatmapModel';
 import type { LineChartModel, LineStyle } from './lineModel';
 import { FOREGROUND_COLOR, runColor } from './theme';
@@ -22,6 +26,8 @@ export interface SweepChartModel extends LineChartModel {
 export interface SweepViewModel {
   title: string;
   charts: SweepChartModel[];
+  /** The block of each placement swept (probed or not), as the probe builds it, at the deepest L. */
+  diagrams: DiagramModel[];
   /** One line per placement that has no points, and why. */
   missing: string[];
   /** The numbers as a table: header depths, one row per placement and measure. */
@@ -131,7 +137,11 @@ export function buildSweepViewModel(sweep: SweepResult, title = 'Depth sweep'): 
     ...sweep.skipped.map((s) => `${placementTitle(s.placement)}: ${s.reason}`),
     ...sweep.failed.map((f) => `${placementTitle(f.placement)} at L = ${f.layers} failed: ${f.message}`),
   ];
-  return { title, charts: [loss, contribution, importance], missing, table: sweepTable(sweep, probed) };
+  const deepest = Math.max(1, ...sweep.layers);
+  const diagrams = sweep.placements.map((placement) => buildDiagramModel(buildBlockGraph(
+    canonicalBlock({ placement: placement as Placement, norm: sweep.base.norm, layers: deepest, dModel: sweep.base.dModel, heads: sweep.base.heads }),
+  )));
+  return { title, charts: [loss, contribution, importance], diagrams, missing, table: sweepTable(sweep, probed) };
 }
 
 function sweepTable(sweep: SweepResult, probed: string[]): SweepViewModel['table'] {

@@ -1,7 +1,9 @@
 // Draws a SweepViewModel: the three charts (the line chart's renderer, with a dot per run and a sentence
-// where a chart has nothing to draw), the placements that could not be probed, and the numbers as a table.
+// where a chart has nothing to draw), the block of each placement, the placements that could not be
+// probed, and the numbers as a table.
 
 import { select } from 'd3-selection';
+import { renderDiagram } from './diagram';
 import { renderLineChart } from './lineChart';
 import type { SweepChartModel, SweepViewModel } from './sweepModel';
 
@@ -28,6 +30,8 @@ export function renderSweep(target: Element, model: SweepViewModel): void {
   const section = root.append('section').attr('class', 'ns-sweep');
   const charts = section.append('div').attr('class', 'ns-shared');
   for (const chart of model.charts) renderSweepChart(charts.append('div').attr('class', 'ns-sweep-chart').node()!, chart);
+  const blocks = section.append('div').attr('class', 'ns-shared ns-sweep-diagrams');
+  for (const diagram of model.diagrams) renderDiagram(blocks.append('div').node()!, diagram);
   if (model.missing.length > 0) {
     section.append('ul').attr('class', 'ns-run-notes ns-sweep-missing').selectAll('li').data(model.missing).join('li').text((m) => m);
   }

@@ -2,7 +2,7 @@
 // factor of LayerNorm Scaling, ω on Admin's residual, nGPT's step on the hypersphere, ResiDual's two
 // streams, the n lanes of hyper-connections, and the arrows from earlier layers of AttnRes and DenseFormer.
 
-import type { BlockIR, DilutionCure, SublayerIR } from '../ir/model';
+import type { BlockIR, DilutionCure, Placement, SublayerIR } from '../ir/model';
 import type { Builder } from './graphBuilder';
 import { addEdge, addNode, addNormNode, addSublayerNode, place } from './graphBuilder';
 
@@ -24,9 +24,9 @@ export function addVariantSublayers(builder: Builder, cure: DilutionCure, sublay
   }
 }
 
-/** Whether the cure ends with the model's final norm before the head, as Pre-LN does. */
-export function cureWantsFinalNorm(cure: DilutionCure): boolean {
-  return cure === 'layernorm-scaling' || cure === 'denseformer' || cure === 'hyper-connections' || cure === 'attention-residuals';
+/** Whether the placement is a cure that ends with the model's final norm before the head, as Pre-LN does. */
+export function cureWantsFinalNorm(placement: Placement): boolean {
+  return placement === 'layernorm-scaling' || placement === 'denseformer' || placement === 'hyper-connections' || placement === 'attention-residuals';
 }
 
 const inputNorm = (sublayer: SublayerIR): string => sublayer.norms[0] ?? '';
