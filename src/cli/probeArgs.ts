@@ -11,10 +11,14 @@ hundred steps on a synthetic task and measures the residual stream (DESIGN.md's 
 FILE is a Python model file or a config.json; without FILE, --placement is required.
 
 Options:
-  --placement P       pre | post | sandwich | post-sublayer | deepnorm | parallel-pre | none | mixed
+  --placement P       ${PROBE_PLACEMENTS.slice(0, 8).join(' | ')}
+                      | ${PROBE_PLACEMENTS.slice(8).join(' | ')}
   --layers N          depth L (default: FILE's, else 12)
   --norm N            layernorm | rmsnorm (default: FILE's, else layernorm)
   --rezero            with --placement none: ReZero gates (α = 0 at init) instead of a plain sum
+  --attnres-groups N  with attention-residuals: Block AttnRes over N groups (default: Full AttnRes)
+  --hyper-streams N   with hyper-connections: n streams, 1–8 (default 4)
+  --hyper-dynamic     with hyper-connections: dynamic (input-dependent) connections
   --compare           also run the counterpart placement(s) on the same seed and data
   --steps N           training steps (default 200)
   --width N           probe width d (default 64, or FILE's if smaller)
@@ -57,6 +61,8 @@ export const INTEGER_FLAGS: Record<string, { key: keyof ProbeConfig; min: number
   '--warmup': { key: 'warmup', min: 0 },
   '--seed': { key: 'seed', min: 0 },
   '--record-every': { key: 'recordEvery', min: 1 },
+  '--attnres-groups': { key: 'attnResGroups', min: 1 },
+  '--hyper-streams': { key: 'hyperStreams', min: 1 },
 };
 
 export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: string } | { help: true } {
@@ -75,6 +81,7 @@ export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: st
     if (flag === '--compare') { args.compare = true; continue; }
     if (flag === '--json') { args.json = true; continue; }
     if (flag === '--rezero') { args.rezero = true; continue; }
+    if (flag === '--hyper-dynamic') { args.overrides.hyperDynamic = true; continue; }
     if (!flag.startsWith('-')) {
       if (args.file !== null) return { error: `one FILE at a time (got '${args.file}' and '${flag}')` };
       args.file = flag;

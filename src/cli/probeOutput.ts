@@ -4,6 +4,8 @@
 import type { ProbeMetrics, ProbeResult, ProbeSnapshot } from '../core/probe/types';
 import type { TheoryPrediction } from '../core/theory/predict';
 import { predict } from '../core/theory/predict';
+import { lastThirdRatio } from '../core/probe/layerImportance';
+import { placementLabel } from '../core/probe/probeConfig';
 
 /**
  * One run as JSON: every metric is layers × recorded steps (residualNorm and sumNorm have L+1 rows, row 0
@@ -19,6 +21,9 @@ export interface ProbeRunJson {
   cancelled: boolean;
   clamped: string[];
   optimalLoss: number | null;
+  /** Per block (index l−1 = block l): the held-out loss's rise with block l's update removed; null when cancelled or diverged. */
+  layerImportance: (number | null)[] | null;
+  heldOutLoss: number | null;
   backendNote: string | null;
   /** Where the probe's placement came from: the file and block, or the command line. */
   source: { file: string; block: string; line: number } | null;
@@ -48,12 +53,15 @@ export function runJson(result: ProbeResult, source: ProbeRunJson['source']): Pr
       cosine: rows(m.cosine) as number[][],
       loss: m.loss.map(finite) as number[],
       lr: m.lr,
+      ...(m.dualNorm ? { dualNorm: rows(m.dualNorm) as number[][] } : {}),
     },
     theory: predict(result.config),
     diverged: result.diverged,
     cancelled: result.cancelled ?? false,
     clamped: result.clamped,
     optimalLoss: result.optimalLoss ?? null,
+    layerImportance: result.layerImportance ? result.layerImportance.map(finite) : null,
+    heldOutLoss: finite(result.heldOutLoss ?? null),
     backendNote: result.backendNote ?? null,
     source,
   };
@@ -74,7 +82,7 @@ export function formatProbeSummary(results: ProbeResult[]): string {
     const { config, metrics } = result;
     const last = metrics.steps.length - 1;
     const L = config.layers;
-    lines.push(`${config.placement}${config.rezero ? ' (ReZero)' : ''} · ${config.norm} · L=${L} d=${config.dModel} heads=${config.heads} seq=${config.seq} batch=${config.batch} · ${config.steps} steps, lr ${config.lr}${config.warmup ? `, warm-up ${config.warmup}` : ''} · seed ${config.seed}`);
+    lines.push(`${placementLabel(config)} · ${config.norm} · L=${L} d=${config.dModel} heads=${config.heads} seq=${config.seq} batch=${config.batch} · ${config.steps} steps, lr ${config.lr}${config.warmup ? `, warm-up ${config.warmup}` : ''} · seed ${config.seed}`);
     for (const note of result.clamped) lines.push(`  clamped: ${note}`);
     if (result.backendNote) lines.push(`  backend: ${result.backendNote}`);
     lines.push(`  loss ${fixed(metrics.loss[0])} → ${fixed(metrics.loss[last])} (optimum ${fixed(result.optimalLoss)})`);
@@ -82,6 +90,13 @@ export function formatProbeSummary(results: ProbeResult[]): string {
     lines.push(`  residualNorm at init: ${stream(0)}`);
     if (last > 0) lines.push(`  residualNorm at step ${metrics.steps[last]}: ${stream(last)}`);
     lines.push(`  last block wrote ${fixed(metrics.contribution[L - 1]?.[0])} of the stream at init (first block ${fixed(metrics.contribution[0]?.[0])})`);
+    if (result.layerImportance && result.layerImportance.length > 0) {
+      const importance = result.layerImportance;
+      lines.push(`  layer importance (held-out loss ${fixed(result.heldOutLoss)}; rise without block l): ${importance.map((value) => fixed(value, 3)).join(' ')}`);
+      if (importance.length >= 3) lines.push(`  last third / first third: ${fixed(lastThirdRatio(importance))}`);
+    }
+    const dual = metrics.dualNorm;
+    if (dual) lines.push(`  dual stream (ResiDual) at init: ${[0, Math.floor(L / 2), L].map((l) => `x${l} ${fixed(dual[l]?.[0])}`).join('  ')}`);
     if (result.diverged) lines.push(`  DIVERGED at step ${result.diverged.step}: ${result.diverged.what} is not finite`);
     if (result.cancelled) lines.push(`  cancelled after step ${metrics.steps[last]}`);
     lines.push('');

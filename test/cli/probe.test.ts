@@ -25,7 +25,11 @@ test('arguments: flags become overrides, bad values say what was expected', () =
   assert.equal(parsed.layers, 6);
   assert.deepEqual(parsed.overrides, { dModel: 32, lr: 3e-3, warmup: 10 });
   assert.ok(parsed.compare && parsed.json);
-  assert.deepEqual(parseProbeArgs(['--placement', 'prenorm']), { error: "--placement expects one of pre, post, sandwich, post-sublayer, deepnorm, parallel-pre, none, mixed; got 'prenorm'" });
+  assert.deepEqual(parseProbeArgs(['--placement', 'prenorm']), { error: "--placement expects one of pre, post, sandwich, post-sublayer, deepnorm, parallel-pre, none, mixed, layernorm-scaling, attention-residuals, denseformer, hyper-connections, residual, admin, ngpt; got 'prenorm'" });
+  const cure = parseProbeArgs(['--placement', 'attention-residuals', '--attnres-groups', '8', '--hyper-streams', '2', '--hyper-dynamic']);
+  assert.ok('overrides' in cure);
+  assert.deepEqual(cure.overrides, { attnResGroups: 8, hyperStreams: 2, hyperDynamic: true });
+  assert.deepEqual(parseProbeArgs(['--placement', 'attention-residuals', '--attnres-groups', '0']), { error: "--attnres-groups expects an integer ≥ 1, got '0'" });
   assert.deepEqual(parseProbeArgs(['m.py', '--steps', '-3']), { error: "--steps expects an integer ≥ 0, got '-3'" });
   assert.deepEqual(parseProbeArgs(['m.py', '--lr']), { error: '--lr expects a value' });
   assert.deepEqual(parseProbeArgs([]), { error: 'give a model FILE, or --placement to probe a placement on its own' });

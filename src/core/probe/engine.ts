@@ -9,6 +9,9 @@ import { allocateForward, forward } from './modelForward';
 import { measureColumn } from './modelMetrics';
 import type { MetricColumn } from './modelMetrics';
 import { initParams, zeroGrads } from './modelParams';
+import { measureLayerImportance } from './layerImportance';
+import { profileAdmin } from './variants/admin';
+import { normaliseNgptWeights } from './variants/ngpt';
 import { clampProbeConfig } from './probeConfig';
 import { createBatchStream, createMarkovTask, sampleBatch } from './task';
 import type { ProbeConfig, ProbeMetrics, ProbeResult, ProbeSnapshot } from './types';
@@ -30,10 +33,10 @@ export interface RunOptions {
   pause?: () => Promise<void>;
 }
 
-function emptyMetrics(): ProbeMetrics {
+function emptyMetrics(placement: ProbeConfig['placement']): ProbeMetrics {
   return {
     steps: [], residualNorm: [], sumNorm: [], contribution: [], gradNorm: [], gradNormAttnOut: [], gradNormMlpOut: [],
-    cosine: [], loss: [], lr: [],
+    cosine: [], loss: [], lr: [], ...(placement === 'residual' ? { dualNorm: [] } : {}),
   };
 }
 
@@ -62,11 +65,12 @@ function copyResult(result: ProbeResult): ProbeResult {
     ...result,
     config: { ...result.config },
     clamped: result.clamped.slice(),
+    layerImportance: result.layerImportance ? result.layerImportance.slice() : result.layerImportance,
     diverged: result.diverged ? { ...result.diverged } : null,
     metrics: {
       steps: m.steps.slice(), residualNorm: rows(m.residualNorm), sumNorm: rows(m.sumNorm), contribution: rows(m.contribution),
       gradNorm: rows(m.gradNorm), gradNormAttnOut: rows(m.gradNormAttnOut), gradNormMlpOut: rows(m.gradNormMlpOut),
-      cosine: rows(m.cosine), loss: m.loss.slice(), lr: m.lr.slice(),
+      cosine: rows(m.cosine), loss: m.loss.slice(), lr: m.lr.slice(), ...(m.dualNorm ? { dualNorm: rows(m.dualNorm) } : {}),
     },
   };
 }
@@ -90,7 +94,9 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
   const state = allocateForward(backend, params);
   const scratch = allocateBackward(params);
   const moments = params.all.map((p) => ({ m: new Float32Array(p.data.length), v: new Float32Array(p.data.length) }));
-  const result: ProbeResult = { config, metrics: emptyMetrics(), diverged: null, clamped, optimalLoss: task.optimalLoss };
+  // Admin's ω comes from the model's own profile, before the first step (variants/admin.ts).
+  if (config.placement === 'admin') profileAdmin(backend, params, state, task);
+  const result: ProbeResult = { config, metrics: emptyMetrics(config.placement), diverged: null, clamped, optimalLoss: task.optimalLoss };
   if (backend.name !== config.backend) result.backendNote = `asked for ${config.backend}, ran on ${backend.name}`;
 
   let done = false;
@@ -122,6 +128,7 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
         appendColumn(m.gradNorm, column.gradNorm);
         appendColumn(m.gradNormAttnOut, column.gradNormAttnOut);
         appendColumn(m.gradNormMlpOut, column.gradNormMlpOut);
+        if (m.dualNorm && column.dualNorm) appendColumn(m.dualNorm, column.dualNorm);
       }
       if (bad) {
         result.diverged = { step, what: bad };
@@ -129,11 +136,22 @@ export async function* runProbe(input: ProbeConfig, options: RunOptions = {}): A
       }
       if (step < config.steps) {
         params.all.forEach((p, i) => backend.adamUpdate(p.data, p.grad, moments[i].m, moments[i].v, lr, ADAM.beta1, ADAM.beta2, ADAM.eps, step + 1));
+        // nGPT keeps its matrices on the unit sphere after every step.
+        if (config.placement === 'ngpt') normaliseNgptWeights(params);
       }
       if (record && step < config.steps) {
         yield { step, totalSteps: config.steps, result: copyResult(result), done: false };
         await pause();
       }
+    }
+    if (!result.cancelled && !result.diverged) {
+      // After the last column is recorded: overwrites the activations, which nothing reads any more.
+      const { heldOutLoss, importance } = measureLayerImportance(backend, params, state, task);
+      result.layerImportance = importance;
+      result.heldOutLoss = heldOutLoss;
+    } else {
+      result.layerImportance = null;
+      result.heldOutLoss = null;
     }
     done = true;
     const final = copyResult(result);

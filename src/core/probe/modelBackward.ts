@@ -5,6 +5,7 @@ import type { ProbeBackend } from './backend';
 import type { ForwardState, NormState, SublayerState } from './modelForward';
 import type { Allocate, BlockParams, ModelParams, NormParams, Param } from './modelParams';
 import { allocateFloat32 } from './modelParams';
+import { mixedBlocksBackward } from './variants/mixers';
 
 /** Gradient buffers reused across blocks and steps. */
 export interface BackwardScratch {
@@ -44,7 +45,7 @@ export function normBackward(
 }
 
 /** From df [N,C]: W_O, W_qkv grads; du [N,C] (+)= ∂/∂u. */
-function attentionBranchBackward(
+export function attentionBranchBackward(
   backend: ProbeBackend, block: BlockParams, state: SublayerState, scratch: BackwardScratch, df: Float32Array,
   b: number, t: number, c: number, h: number, accumulateDu: boolean,
 ): void {
@@ -57,7 +58,7 @@ function attentionBranchBackward(
 }
 
 /** From df [N,C]: W_2, W_1 grads; du [N,C] (+)= ∂/∂u. */
-function mlpBranchBackward(
+export function mlpBranchBackward(
   backend: ProbeBackend, block: BlockParams, state: SublayerState, scratch: BackwardScratch, df: Float32Array,
   n: number, c: number, accumulateDu: boolean,
 ): void {
@@ -83,6 +84,8 @@ function sublayerBackward(
   const outNormParams = kind === 'attn' ? block.attnOut : block.mlpOut;
   const inNormParams = kind === 'attn' ? block.attnIn : block.mlpIn;
   const gate: Param | null = kind === 'attn' ? block.attnGate : block.mlpGate;
+  const vector: Param | null = kind === 'attn' ? block.attnVector : block.mlpVector;
+  const layout = state.layout;
   let ds = scratch.stream;
   if (sumNormParams && state.sumNorm) {
     normBackward(backend, sumNormParams, state.sumNorm, scratch.ds, scratch.stream, state.s, n, c, false);
@@ -98,6 +101,17 @@ function sublayerBackward(
     for (let i = 0; i < size; i++) scratch.dg[i] = scale * ds[i];
     dg = scratch.dg;
   }
+  if (vector && layout.lerp) {
+    // s = x + α ⊙ (g − x): ∂s/∂α = g − x, ∂s/∂g = α.
+    for (let i = 0; i < size; i++) {
+      vector.grad[i % c] += ds[i] * (state.g[i] - state.x[i]);
+      scratch.dg[i] = vector.data[i % c] * ds[i];
+    }
+    dg = scratch.dg;
+  } else if (vector && layout.omega) {
+    // s = ω ⊙ x + g: ∂s/∂ω = x.
+    for (let i = 0; i < size; i++) vector.grad[i % c] += ds[i] * state.x[i];
+  }
   let df = dg;
   if (outNormParams && state.outNorm) {
     normBackward(backend, outNormParams, state.outNorm, scratch.df, dg, state.f, n, c, false);
@@ -105,10 +119,14 @@ function sublayerBackward(
   }
   if (kind === 'attn') attentionBranchBackward(backend, block, state, scratch, df, b, t, c, h, false);
   else mlpBranchBackward(backend, block, state, scratch, df, n, c, false);
-  const alpha = state.layout.alpha;
+  const alpha = layout.alpha;
   const stream = scratch.stream;
-  if (ds !== stream) for (let i = 0; i < size; i++) stream[i] = alpha * ds[i];
+  // ∂s/∂x: α, or ω per channel (Admin), or 1 − α per channel (nGPT).
+  if (vector && layout.omega) for (let i = 0; i < size; i++) stream[i] = vector.data[i % c] * ds[i];
+  else if (vector && layout.lerp) for (let i = 0; i < size; i++) stream[i] = (1 - vector.data[i % c]) * ds[i];
+  else if (ds !== stream) for (let i = 0; i < size; i++) stream[i] = alpha * ds[i];
   else if (alpha !== 1) for (let i = 0; i < size; i++) stream[i] *= alpha;
+  if (layout.inScale !== 1) for (let i = 0; i < size; i++) scratch.du[i] *= layout.inScale;
   if (inNormParams && state.inNorm) normBackward(backend, inNormParams, state.inNorm, stream, scratch.du, state.x, n, c, true);
   else for (let i = 0; i < size; i++) stream[i] += scratch.du[i];
 }
@@ -129,14 +147,15 @@ export function backward(backend: ProbeBackend, params: ModelParams, state: Forw
   backend.crossEntropyBackward(scratch.dlogits, state.probs, state.targets, n, v);
   // head[C,V] grad += headInputᵀ · dlogits; ∂/∂headInput = dlogits · headᵀ.
   backend.matmul(params.head.grad, state.headInput, scratch.dlogits, c, n, v, { transA: true, accumulate: true });
-  const last = state.blocks.length > 0 ? state.blocks[state.blocks.length - 1].output : state.embedded;
+  const last = state.finalInput;
   if (params.finalNorm && state.finalNorm) {
     backend.matmul(scratch.ds, scratch.dlogits, params.head.data, n, v, c, { transB: true });
     normBackward(backend, params.finalNorm, state.finalNorm, scratch.stream, scratch.ds, last, n, c, false);
   } else {
     backend.matmul(scratch.stream, scratch.dlogits, params.head.data, n, v, c, { transB: true });
   }
-  for (let index = state.blocks.length - 1; index >= 0; index--) {
+  if (state.mixer) mixedBlocksBackward(backend, params, state, state.mixer, scratch);
+  else for (let index = state.blocks.length - 1; index >= 0; index--) {
     const block = state.blocks[index];
     if (block.params.kind === 'parallel-pre') {
       parallelBackward(backend, params, block.params, block.attn, block.mlp, scratch);
@@ -145,11 +164,16 @@ export function backward(backend: ProbeBackend, params: ModelParams, state: Forw
     sublayerBackward(backend, params, block.params, block.mlp, scratch, 'mlp');
     sublayerBackward(backend, params, block.params, block.attn, scratch, 'attn');
   }
+  let dEmbedded = scratch.stream;
+  if (params.embedNorm && state.embedNorm) {
+    normBackward(backend, params.embedNorm, state.embedNorm, scratch.ds, scratch.stream, state.embedded, n, c, false);
+    dEmbedded = scratch.ds;
+  }
   for (let row = 0; row < n; row++) {
     const token = state.tokens[row] * c;
     const position = (row % t) * c;
     for (let i = 0; i < c; i++) {
-      const g = scratch.stream[row * c + i];
+      const g = dEmbedded[row * c + i];
       params.wte.grad[token + i] += g;
       params.wpe.grad[position + i] += g;
     }

@@ -7,6 +7,8 @@
 import type { ProbeBackend } from './backend';
 import type { Allocate, BlockParams, ModelParams, NormParams, Param, SublayerLayout } from './modelParams';
 import { allocateFloat32 } from './modelParams';
+import type { StreamMixer } from './variants/mixer';
+import { createMixer, mixedBlocksForward } from './variants/mixers';
 
 export const NORM_EPS = 1e-5;
 
@@ -55,7 +57,15 @@ export interface ForwardState {
   targets: Int32Array;
   /** x₀ = wte[token] + wpe[position], [N, C]. */
   embedded: Float32Array;
+  /** nGPT: x₀ put on the sphere; null elsewhere. */
+  embedNorm: NormState | null;
+  /** The stream entering the first block: embedNorm's output, or embedded. */
+  x0: Float32Array;
   blocks: BlockState[];
+  /** The stream-mixing cures' state (variants/mixer.ts); null for the placements with one plain stream. */
+  mixer: StreamMixer | null;
+  /** What the final norm (or the head, without one) reads, [N, C]. */
+  finalInput: Float32Array;
   finalNorm: NormState | null;
   /** What the head reads, [N, C]. */
   headInput: Float32Array;
@@ -124,12 +134,17 @@ export function allocateForward(backend: ProbeBackend, params: ModelParams, allo
     return { params: block, input: embedded, attn, mlp, output: mlp.out };
   });
   const finalNorm = params.finalNorm ? allocateNorm(context) : null;
+  const embedNorm = params.embedNorm ? allocateNorm(context) : null;
   const last = blocks.length > 0 ? blocks[blocks.length - 1].output : embedded;
   return {
     tokens: new Int32Array(n),
     targets: new Int32Array(n),
     embedded,
+    embedNorm,
+    x0: embedNorm?.out ?? embedded,
     blocks,
+    mixer: params.mixer ? createMixer(backend, params, params.mixer, allocate) : null,
+    finalInput: last,
     finalNorm,
     headInput: finalNorm?.out ?? last,
     logits: allocate(n * v),
@@ -139,7 +154,7 @@ export function allocateForward(backend: ProbeBackend, params: ModelParams, allo
 }
 
 /** F for attention: qkv = u·W_qkv [N,3C]; heads = causal attention [N,C]; f = heads·W_O [N,C]. */
-function attentionBranch(backend: ProbeBackend, block: BlockParams, state: SublayerState, b: number, t: number, c: number, h: number): void {
+export function attentionBranch(backend: ProbeBackend, block: BlockParams, state: SublayerState, b: number, t: number, c: number, h: number): void {
   const n = b * t;
   backend.matmul(state.first, state.u, block.wqkv.data, n, c, 3 * c);
   backend.attentionForward(state.second, state.att!, state.first, b, t, c, h);
@@ -147,22 +162,47 @@ function attentionBranch(backend: ProbeBackend, block: BlockParams, state: Subla
 }
 
 /** F for the MLP: h = u·W_1 [N,4C]; gelu(h); f = gelu(h)·W_2 [N,C]. */
-function mlpBranch(backend: ProbeBackend, block: BlockParams, state: SublayerState, n: number, c: number): void {
+export function mlpBranch(backend: ProbeBackend, block: BlockParams, state: SublayerState, n: number, c: number): void {
   backend.matmul(state.first, state.u, block.w1.data, n, c, 4 * c);
   backend.geluForward(state.second, state.first, n * 4 * c);
   backend.matmul(state.f, state.second, block.w2.data, n, 4 * c, c);
 }
 
-/** s = α·x + gate·g, then the norm on the stream where there is one. */
-function residual(backend: ProbeBackend, state: SublayerState, gate: Param | null, norm: NormParams | null, n: number, c: number): void {
-  const { s, x, g } = state;
-  const alpha = state.layout.alpha;
-  const scale = gate ? gate.data[0] : 1;
-  for (let i = 0; i < n * c; i++) s[i] = alpha * x[i] + scale * g[i];
+/**
+ * s = α·x + gate·g (Admin: ω ⊙ x + g; nGPT: x + α ⊙ (g − x), per channel), then the norm on the stream
+ * where there is one.
+ */
+function residual(backend: ProbeBackend, state: SublayerState, gate: Param | null, vector: Param | null, norm: NormParams | null, n: number, c: number): void {
+  const { s, x, g, layout } = state;
+  if (vector && layout.omega) {
+    for (let i = 0; i < n * c; i++) s[i] = vector.data[i % c] * x[i] + g[i];
+  } else if (vector && layout.lerp) {
+    for (let i = 0; i < n * c; i++) s[i] = x[i] + vector.data[i % c] * (g[i] - x[i]);
+  } else {
+    const alpha = layout.alpha;
+    const scale = gate ? gate.data[0] : 1;
+    for (let i = 0; i < n * c; i++) s[i] = alpha * x[i] + scale * g[i];
+  }
   if (norm && state.sumNorm) normForward(backend, norm, state.sumNorm, s, n, c);
 }
 
-export function forward(backend: ProbeBackend, params: ModelParams, state: ForwardState): number {
+/** u = inN(x), times LayerNorm Scaling's 1/√l where the layout has one. */
+export function inputNorm(backend: ProbeBackend, norm: NormParams | null, state: SublayerState, x: Float32Array, n: number, c: number): void {
+  if (norm && state.inNorm) {
+    normForward(backend, norm, state.inNorm, x, n, c);
+    const scale = state.layout.inScale;
+    if (scale !== 1) for (let i = 0; i < n * c; i++) state.u[i] *= scale;
+  } else {
+    state.u = x;
+  }
+}
+
+/** What a forward may leave out: `skipBlock` (0-based) passes the stream through that block unchanged (layer importance). */
+export interface ForwardOptions {
+  skipBlock?: number;
+}
+
+export function forward(backend: ProbeBackend, params: ModelParams, state: ForwardState, options: ForwardOptions = {}): number {
   const { batch: b, seq: t, dModel: c, heads: h, vocab: v } = params.config;
   const n = b * t;
   // x₀[N,C] = wte[token] + wpe[position].
@@ -171,14 +211,20 @@ export function forward(backend: ProbeBackend, params: ModelParams, state: Forwa
     const position = (row % t) * c;
     for (let i = 0; i < c; i++) state.embedded[row * c + i] = params.wte.data[token + i] + params.wpe.data[position + i];
   }
-  let x = state.embedded;
-  for (const block of state.blocks) {
+  if (params.embedNorm && state.embedNorm) normForward(backend, params.embedNorm, state.embedNorm, state.embedded, n, c);
+  let x = state.x0;
+  if (state.mixer) x = mixedBlocksForward(backend, params, state, state.mixer, options.skipBlock);
+  else for (const [index, block] of state.blocks.entries()) {
     const p = block.params;
     block.input = x;
+    if (index === options.skipBlock) {
+      // x_l = x_{l−1}: the block's update removed, every other block unchanged.
+      block.output = x;
+      continue;
+    }
     const { attn, mlp } = block;
     attn.x = x;
-    if (p.attnIn && attn.inNorm) normForward(backend, p.attnIn, attn.inNorm, x, n, c);
-    else attn.u = x;
+    inputNorm(backend, p.attnIn, attn, x, n, c);
     attentionBranch(backend, p, attn, b, t, c, h);
     if (p.attnOut && attn.outNorm) normForward(backend, p.attnOut, attn.outNorm, attn.f, n, c);
     if (p.kind === 'parallel-pre') {
@@ -191,16 +237,16 @@ export function forward(backend: ProbeBackend, params: ModelParams, state: Forwa
       x = block.output;
       continue;
     }
-    residual(backend, attn, p.attnGate, p.attnSum, n, c);
+    residual(backend, attn, p.attnGate, p.attnVector, p.attnSum, n, c);
     mlp.x = attn.out;
-    if (p.mlpIn && mlp.inNorm) normForward(backend, p.mlpIn, mlp.inNorm, mlp.x, n, c);
-    else mlp.u = mlp.x;
+    inputNorm(backend, p.mlpIn, mlp, mlp.x, n, c);
     mlpBranch(backend, p, mlp, n, c);
     if (p.mlpOut && mlp.outNorm) normForward(backend, p.mlpOut, mlp.outNorm, mlp.f, n, c);
-    residual(backend, mlp, p.mlpGate, p.mlpSum, n, c);
+    residual(backend, mlp, p.mlpGate, p.mlpVector, p.mlpSum, n, c);
     block.output = mlp.out;
     x = block.output;
   }
+  state.finalInput = x;
   if (params.finalNorm && state.finalNorm) normForward(backend, params.finalNorm, state.finalNorm, x, n, c);
   state.headInput = state.finalNorm?.out ?? x;
   // logits[N,V] = headInput · head[C,V].

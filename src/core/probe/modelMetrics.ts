@@ -15,6 +15,8 @@ export interface MetricColumn {
   gradNorm: number[];
   gradNormAttnOut: number[];
   gradNormMlpOut: number[];
+  /** ResiDual only: residualNorm's measure of the dual stream, L+1 rows. */
+  dualNorm?: number[];
 }
 
 /** ‖x‖/√d averaged over the N token rows of x[N,C]. */
@@ -28,15 +30,15 @@ export function rmsNorm(x: Float32Array, n: number, c: number): number {
   return total / n;
 }
 
-/** ‖x − α·prev‖ / ‖x‖ averaged over tokens: how much of x the block wrote. */
-export function contributionRatio(x: Float32Array, prev: Float32Array, alpha: number, n: number, c: number): number {
+/** ‖x − α·prev‖ / ‖x‖ averaged over tokens: how much of x the block wrote (α per channel for Admin's ω). */
+export function contributionRatio(x: Float32Array, prev: Float32Array, alpha: number | Float32Array, n: number, c: number): number {
   let total = 0;
   for (let row = 0; row < n; row++) {
     let delta = 0;
     let norm = 0;
     for (let i = 0; i < c; i++) {
       const value = x[row * c + i];
-      const change = value - alpha * prev[row * c + i];
+      const change = value - (typeof alpha === 'number' ? alpha : alpha[i]) * prev[row * c + i];
       delta += change * change;
       norm += value * value;
     }
@@ -73,18 +75,25 @@ export function measureColumn(params: ModelParams, state: ForwardState): MetricC
   const { batch, seq, dModel: c } = params.config;
   const n = batch * seq;
   const column: MetricColumn = {
-    residualNorm: [rmsNorm(state.embedded, n, c)], sumNorm: [null],
+    residualNorm: [rmsNorm(state.x0, n, c)], sumNorm: [null],
     contribution: [], cosine: [], gradNorm: [], gradNormAttnOut: [], gradNormMlpOut: [],
   };
-  for (const block of state.blocks) {
-    const onStream = normOnStream(block.params.kind);
-    column.residualNorm.push(rmsNorm(block.output, n, c));
+  const dual = state.mixer?.dualStream(0);
+  if (dual) column.dualNorm = [rmsNorm(dual, n, c)];
+  for (const [index, block] of state.blocks.entries()) {
     // For norms on the stream, the sum before the block's last norm is what the 3/2 lemma describes, and
-    // what the block wrote is measured there (beyond DeepNorm's α-scaled stream), before it is rescaled.
-    column.sumNorm.push(onStream ? rmsNorm(block.mlp.s, n, c) : null);
-    column.contribution.push(onStream
-      ? contributionRatio(block.mlp.s, block.input, block.mlp.layout.alpha, n, c)
+    // what the block wrote is measured there (beyond DeepNorm's α-scaled or Admin's ω-scaled stream),
+    // before it is rescaled. ResiDual's Post-LN stream gives its sum from the mixer.
+    const mixedSum = state.mixer?.blockSum(index + 1) ?? null;
+    const sum = mixedSum ?? (normOnStream(block.params.kind) ? block.mlp.s : null);
+    const alpha = block.params.mlpVector && block.mlp.layout.omega ? block.params.mlpVector.data : block.mlp.layout.alpha;
+    column.residualNorm.push(rmsNorm(block.output, n, c));
+    column.sumNorm.push(sum ? rmsNorm(sum, n, c) : null);
+    column.contribution.push(sum
+      ? contributionRatio(sum, block.input, mixedSum ? 1 : alpha, n, c)
       : contributionRatio(block.output, block.input, 1, n, c));
+    const dualStream = state.mixer?.dualStream(index + 1);
+    if (dualStream && column.dualNorm) column.dualNorm.push(rmsNorm(dualStream, n, c));
     column.cosine.push(cosineSimilarity(block.output, block.input, n, c));
     const attnOut = frobenius(block.params.wo.grad);
     const mlpOut = frobenius(block.params.w2.grad);

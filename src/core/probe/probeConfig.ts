@@ -3,6 +3,8 @@
 // placements `--compare` runs beside a placement.
 
 import type { ProbeConfig, ProbePlacement } from './types';
+import { attnResGroups } from './variants/attentionResiduals';
+import { hyperStreams } from './variants/hyperConnections';
 
 export const DEFAULT_PROBE_CONFIG: ProbeConfig = {
   placement: 'pre',
@@ -45,10 +47,14 @@ export const PROBE_LIMITS = {
 export const PROBE_WIDTH = 64;
 
 /** Floats a run holds: per-block activations and parameters (with Adam's two moments), head and scratch. */
-export function estimateFloats(config: Pick<ProbeConfig, 'layers' | 'dModel' | 'heads' | 'seq' | 'batch' | 'vocab'>): number {
+export function estimateFloats(config: Pick<ProbeConfig, 'layers' | 'dModel' | 'heads' | 'seq' | 'batch' | 'vocab'> & Partial<Pick<ProbeConfig, 'placement' | 'hyperStreams' | 'hyperDynamic'>>): number {
   const { layers, dModel: c, heads, seq, batch, vocab } = config;
   const n = batch * seq;
-  const activations = layers * n * (22 * c + heads * seq);
+  // The stream-mixing cures keep [N, C] buffers per sublayer: HC n streams (twice with dynamic HC's
+  // normalised copies), AttnRes its inputs and running sums, DenseFormer and ResiDual about five.
+  const perSublayer = config.placement === 'hyper-connections' ? hyperStreams(config) * (config.hyperDynamic ? 2 : 1) + 1
+    : config.placement === 'attention-residuals' || config.placement === 'denseformer' || config.placement === 'residual' ? 3 : 0;
+  const activations = layers * n * (22 * c + heads * seq + 2 * perSublayer * c);
   const weights = 4 * (layers * 12 * c * c + (vocab + seq) * c + c * vocab);
   return activations + weights + n * (14 * c + 3 * vocab);
 }
@@ -145,5 +151,22 @@ export function counterparts(placement: ProbePlacement): ProbePlacement[] {
     case 'parallel-pre': return ['pre'];
     case 'none': return ['pre', 'post'];
     case 'mixed': return ['pre', 'post'];
+    // A cure for dilution compares against the design it cures and the one it departs from.
+    case 'layernorm-scaling': case 'attention-residuals': case 'denseformer': case 'hyper-connections':
+    case 'residual': case 'admin': case 'ngpt':
+      return ['pre', 'post'];
+  }
+}
+
+/** The placement as a label names it, with the options that change the model: `attention-residuals (N=8)`. */
+export function placementLabel(config: Pick<ProbeConfig, 'placement' | 'rezero' | 'attnResGroups' | 'hyperStreams' | 'hyperDynamic' | 'layers'>): string {
+  switch (config.placement) {
+    case 'none': return config.rezero ? 'none (ReZero)' : 'none';
+    case 'attention-residuals': {
+      const groups = attnResGroups(config);
+      return groups < 2 * config.layers ? `attention-residuals (Block, N=${groups})` : 'attention-residuals (Full)';
+    }
+    case 'hyper-connections': return `hyper-connections (n=${hyperStreams(config)}${config.hyperDynamic ? ', dynamic' : ''})`;
+    default: return config.placement;
   }
 }

@@ -1,16 +1,19 @@
 // The probe's configuration and results: the metrics of ../shared/DESIGN.md ("Metrics"), one definition,
 // shared by the engine, the CLI report, the webview and the hover.
 
-import type { DilutionCure, Placement } from '../ir/model';
+import type { Placement } from '../ir/model';
 
 /**
- * The placements the probe can train; `conditional` and `unknown` must be resolved first. The dilution
- * cures join this set one by one as the engine learns to train them.
+ * The placements the probe can train; `conditional` and `unknown` must be resolved first. Every dilution
+ * cure trains (src/core/probe/variants/*).
  */
-export type ProbePlacement = Exclude<Placement, 'conditional' | 'unknown' | DilutionCure>;
+export type ProbePlacement = Exclude<Placement, 'conditional' | 'unknown'>;
 
 /** Every placement the probe can train, in the order pickers list them; the one list all callers share. */
-export const PROBE_PLACEMENTS: readonly ProbePlacement[] = ['pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed'];
+export const PROBE_PLACEMENTS: readonly ProbePlacement[] = [
+  'pre', 'post', 'sandwich', 'post-sublayer', 'deepnorm', 'parallel-pre', 'none', 'mixed',
+  'layernorm-scaling', 'attention-residuals', 'denseformer', 'hyper-connections', 'residual', 'admin', 'ngpt',
+];
 
 export function isProbePlacement(placement: string): placement is ProbePlacement {
   return (PROBE_PLACEMENTS as readonly string[]).includes(placement);
@@ -44,6 +47,15 @@ export interface ProbeConfig {
   backend: BackendName;
   /** `none` only: ReZero (a learned gate α initialised to 0 on each branch) rather than a plain sum. */
   rezero?: boolean;
+  /**
+   * `attention-residuals` only: N groups of Block AttnRes over the 2L sublayers; absent, 0 or ≥ 2L is Full
+   * AttnRes (every sublayer output its own value).
+   */
+  attnResGroups?: number;
+  /** `hyper-connections` only: the number of streams n (1–8; default 4, the paper's usual rate). */
+  hyperStreams?: number;
+  /** `hyper-connections` only: dynamic (input-dependent) connections on top of the static ones; default static. */
+  hyperDynamic?: boolean;
 }
 
 /**
@@ -70,6 +82,8 @@ export interface ProbeMetrics {
   loss: number[];
   /** Learning rate at each recorded step. */
   lr: number[];
+  /** ResiDual only: the same measure as residualNorm of its un-normalised dual stream (L+1 rows). */
+  dualNorm?: number[][];
 }
 
 export interface Divergence {
@@ -90,6 +104,14 @@ export interface ProbeResult {
   optimalLoss?: number;
   /** True when the run was stopped (cancelled) before its last step; the metrics hold the steps done. */
   cancelled?: boolean;
+  /**
+   * Layer importance (DESIGN.md): per block (index l−1 = block l), the held-out loss with block l's update
+   * removed minus heldOutLoss. Measured once, after the last step, on a held-out batch drawn from the seed;
+   * null when the run was cancelled (a cancel returns at once) or diverged (the losses are not finite).
+   */
+  layerImportance?: number[] | null;
+  /** The whole model's loss on that held-out batch; null where layerImportance is. */
+  heldOutLoss?: number | null;
 }
 
 /** One element of the async sequence a run yields: progress after each recorded step. */

@@ -3,6 +3,7 @@
 // states. Formulas in ./xiong.ts; where the probe departs from the paper's setting, `notes` says so.
 
 import type { ProbeConfig, ProbePlacement } from '../probe/types';
+import { cureSeries } from './cures';
 import { dilution, deepnormConstants, lastLayerGradientScale, mlpGain, postLnSumSquared, preLnBandSquared } from './xiong';
 
 export type TheoryMetric = 'residualNorm' | 'sumNorm' | 'contribution' | 'cosine';
@@ -75,7 +76,7 @@ function preSeries(from: number, to: number, idPrefix = 'pre'): TheorySeries[] {
   ];
 }
 
-export function predict(config: Pick<ProbeConfig, 'placement' | 'layers' | 'dModel'> & { rezero?: boolean }): TheoryPrediction {
+export function predict(config: Pick<ProbeConfig, 'placement' | 'layers' | 'dModel'> & Pick<Partial<ProbeConfig>, 'rezero' | 'attnResGroups'>): TheoryPrediction {
   const { placement, layers: L, dModel } = config;
   const { alpha, beta } = deepnormConstants(L);
   const gelu4 = mlpGain('gelu', 4);
@@ -132,9 +133,16 @@ export function predict(config: Pick<ProbeConfig, 'placement' | 'layers' | 'dMod
         notes.push('Without a norm the stream grows geometrically with depth; attention, whose softmax sharpens as the stream grows, makes it faster than the MLP-only lower line.');
       }
       break;
+    default: {
+      // The dilution cures (theory/cures.ts).
+      const cure = cureSeries(config, XIONG);
+      series.push(...cure.series);
+      notes.push(...cure.notes);
+    }
   }
   const grad = lastLayerGradientScale(dModel, L);
   notes.push(`Last-layer gradient (Xiong's Theorem 1): Post-LN ∝ d√(ln d), Pre-LN ∝ d√(ln d / L): at L = ${L}, Pre/Post ≈ ${grad.preOverPost.toFixed(2)}.`);
+  // Admin and ResiDual keep a Post-LN stream but were built to train without the warm-up Post-LN needs.
   const needsWarmup = placement === 'post' || placement === 'mixed';
   if (needsWarmup) notes.push('Post-LN blocks need learning-rate warm-up: without it, ordinary learning rates stall or diverge them (Xiong et al. 2020, §3).');
   return {
