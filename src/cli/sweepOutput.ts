@@ -59,7 +59,7 @@ export function formatSweepTable(sweep: SweepResult): string {
   const recorded = sweep.points.some((p) => p.layerImportance !== null);
   if (recorded) {
     lines.push(...section('layer importance: last third\'s share', sweep.layers, probed.map((p) => [p, cells(p, (pt) => fixed(pt.lastThirdShare))])));
-    lines.push('  (Σ held-out loss rise when a block is skipped, last third ÷ first + last third; 0.5 = used alike)');
+    lines.push('  (held-out loss rise when a block is skipped: the last ⌊L/3⌋ blocks\' part of the total; ⅓ = all blocks alike)');
   } else {
     lines.push('layer importance: not recorded by this build\'s probe engine (ProbeResult.layerImportance is missing); no numbers shown');
   }

@@ -12,7 +12,7 @@ import { decodeReportData } from '../../webview/views/reportData';
 
 const TINY = ['--steps', '3', '--seq', '4', '--batch', '1', '--width', '16', '--heads', '2', '--record-every', '1'];
 
-test('a tiny sweep: every (placement, depth) run, numbers equal to the same probe run alone, untrainable listed', async () => {
+test('a tiny sweep: every (placement, depth) run, numbers equal to the same probe run alone, layer importance per block', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'normscope-sweep-'));
   try {
     const out = join(dir, 'sweep.html');
@@ -20,8 +20,13 @@ test('a tiny sweep: every (placement, depth) run, numbers equal to the same prob
     assert.equal(run.status, 0, run.stderr);
     const sweep = JSON.parse(run.stdout);
     assert.deepEqual(sweep.placements, ['pre', 'post', 'layernorm-scaling']);
-    assert.deepEqual(sweep.points.map((p: { placement: string; layers: number }) => `${p.placement}@${p.layers}`), ['pre@1', 'pre@3', 'post@1', 'post@3']);
-    assert.deepEqual(sweep.skipped.map((s: { placement: string }) => s.placement), ['layernorm-scaling']);
+    assert.deepEqual(sweep.points.map((p: { placement: string; layers: number }) => `${p.placement}@${p.layers}`),
+      ['pre@1', 'pre@3', 'post@1', 'post@3', 'layernorm-scaling@1', 'layernorm-scaling@3']);
+    assert.deepEqual(sweep.skipped, []);
+    for (const point of sweep.points) {
+      assert.equal(point.layerImportance.length, point.layers, `${point.placement}@${point.layers}: one importance per block`);
+      assert.ok(point.layerImportance.every(Number.isFinite));
+    }
     assert.equal(sweep.source.block, 'Block');
     assert.ok(sweep.concurrency >= 1);
     // The pool's worker trains exactly what the engine trains here: same config, same numbers.
@@ -31,10 +36,11 @@ test('a tiny sweep: every (placement, depth) run, numbers equal to the same prob
     const post3 = sweep.points.find((p: { placement: string; layers: number }) => p.placement === 'post' && p.layers === 3);
     assert.ok(Math.abs(post3.finalLoss - alone.metrics.loss.at(-1)!) < 1e-4, `${post3.finalLoss} vs ${alone.metrics.loss.at(-1)}`);
     assert.ok(Math.abs(post3.lastContributionInit - alone.metrics.contribution[2][0]) < 1e-4);
+    assert.ok(alone.layerImportance!.every((v, l) => Math.abs(v - post3.layerImportance[l]) < 1e-4), 'the same importance as the run alone');
     const page = readFileSync(out, 'utf8');
     const island = /<script type="application\/json" id="normscope-data">([\s\S]*?)<\/script>/.exec(page)![1];
     const data = decodeReportData(island);
-    assert.equal(data.sweep!.points.length, 4);
+    assert.equal(data.sweep!.points.length, 6);
     assert.match(page, /pre, post, layernorm-scaling at L = 1, 3/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

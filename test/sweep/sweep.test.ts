@@ -8,20 +8,20 @@ import { fakeRun } from '../views/fakeRuns';
 import { fixtureSweep } from './sweepFixtures';
 
 test('plan: trainable placements × depths ascending, untrainable ones listed with why, duplicates dropped', () => {
-  const plan = planSweep(['pre', 'post', 'layernorm-scaling', 'pre'], [24, 6, 12, 6]);
-  assert.deepEqual(plan.runs.map((r) => `${r.placement}@${r.layers}`), ['pre@6', 'pre@12', 'pre@24', 'post@6', 'post@12', 'post@24']);
-  assert.deepEqual(plan.skipped.map((s) => s.placement), ['layernorm-scaling']);
+  const plan = planSweep(['pre', 'layernorm-scaling', 'conditional', 'pre'], [24, 6, 12, 6]);
+  assert.deepEqual(plan.runs.map((r) => `${r.placement}@${r.layers}`), ['pre@6', 'pre@12', 'pre@24', 'layernorm-scaling@6', 'layernorm-scaling@12', 'layernorm-scaling@24']);
+  assert.deepEqual(plan.skipped.map((s) => s.placement), ['conditional']);
   assert.match(plan.skipped[0].reason, /cannot train it yet/);
 });
 
-test('last third\'s share: Σ⁺ last third ÷ (Σ⁺ first + Σ⁺ last); negatives count as 0; thirds are ⌈L/3⌉ blocks', () => {
-  // L = 6: thirds of 2; first = 0.4 + 0.3, last = 0.1 + 0 (−0.2 clipped).
-  assert.ok(Math.abs(lastThirdShare([0.4, 0.3, 5, 5, 0.1, -0.2])! - 0.1 / 0.8) < 1e-15);
-  assert.equal(lastThirdShare([1, 1, 1, 1]), 0.5);
-  // L = 4: ⌈4/3⌉ = 2 blocks per third, so they overlap nothing but cover all four.
+test('last third\'s share: Σ⁺ over the last ⌊L/3⌋ blocks ÷ Σ⁺ over all; negatives count as 0', () => {
+  // L = 6: the last 2 blocks hold 0.1 + 0 (−0.2 clipped) of 0.4 + 0.3 + 5 + 5 + 0.1.
+  assert.ok(Math.abs(lastThirdShare([0.4, 0.3, 5, 5, 0.1, -0.2])! - 0.1 / 10.8) < 1e-15);
+  assert.equal(lastThirdShare([1, 1, 1, 1]), 1 / 4, 'L = 4: ⌊4/3⌋ = 1 block');
+  assert.equal(lastThirdShare([2, 2, 2, 2, 2, 2, 2, 2, 2]), 1 / 3, 'every block alike: ⅓');
   assert.equal(lastThirdShare([3, 1, 0, 0]), 0);
-  assert.equal(lastThirdShare([0, 0, 0]), null);
-  assert.equal(lastThirdShare([1]), null);
+  assert.equal(lastThirdShare([0, 0, 0]), null, 'no block raised the loss');
+  assert.equal(lastThirdShare([1, 2]), null, 'no thirds below L = 3');
 });
 
 test('a run\'s sweep numbers are its last recorded column; block L\'s contribution at init and trained', () => {
@@ -33,7 +33,7 @@ test('a run\'s sweep numbers are its last recorded column; block L\'s contributi
   assert.equal(point.layerImportance, null, 'no layerImportance recorded: none invented');
   assert.equal(point.lastThirdShare, null);
   const withImportance = summariseRun({ ...run, layerImportance: [0.5, 0.4, 0.3, 0.2, 0.1, 0.0] } as typeof run, 1);
-  assert.equal(withImportance.lastThirdShare, 0.1 / 1.0);
+  assert.ok(Math.abs(withImportance.lastThirdShare! - 0.1 / 1.5) < 1e-15);
   assert.equal(withImportance.lastImportance, 0);
   const diverged = summariseRun(fakeRun({ placement: 'post', layers: 6, steps: 50, recordEvery: 10, seed: 3, divergeAt: 30 }), 1);
   assert.equal(diverged.finalLoss, null);
@@ -80,8 +80,9 @@ test('the table: a row per probed placement and depth column, the prediction und
   assert.match(row('Pre-LN predicted', 'last block'), /0\.27–0\.28\s+0\.20–0\.20/);
   assert.match(text, /not probed: layernorm-scaling \(LayerNorm Scaling\): the probe engine cannot train it yet/);
   assert.match(text, /div@s diverged at step s/);
-  // Pre-LN's importance ramp 0.4 → 0.1 over 6 blocks: the share is well under ½; Post-LN's flat one is ½.
-  assert.match(row('post', 'layer importance'), /^\s+post\s+0\.50\s+0\.50\s+0\.50\s+div@40$/);
+  // Post-LN's flat importance gives ⅓ at every depth; Pre-LN's falling ramp less.
+  assert.match(row('post', 'layer importance'), /^\s+post\s+0\.33\s+0\.33\s+0\.33\s+div@40$/);
+  assert.match(row('pre', 'layer importance'), /^\s+pre\s+0\.17\s+/);
   assert.match(formatSweepTable(fixtureSweep(false)), /layer importance: not recorded by this build's probe engine/);
 });
 

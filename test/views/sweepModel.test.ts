@@ -49,11 +49,11 @@ test('last contribution: trained solid, at init hollow, Pre-LN\'s predicted band
   assert.equal(chart.bands[0].colorClass, colours.get('Pre-LN'), 'the prediction wears Pre-LN\'s colour');
 });
 
-test('layer importance: shares drawn when recorded (Pre-LN below ½, Post-LN at ½); said, not drawn, when not', () => {
+test('layer importance: shares drawn when recorded (Pre-LN below ⅓, Post-LN at ⅓); said, not drawn, when not', () => {
   const chart = buildSweepViewModel(fixtureSweep(true)).charts[2];
   assert.equal(chart.empty, null);
   for (const p of chart.points.filter((q) => q.label.startsWith('Pre-LN'))) assert.ok(valueAt(chart.yTicks, p.y) < 0.3, p.label);
-  for (const p of chart.points.filter((q) => q.label.startsWith('Post-LN'))) assert.ok(Math.abs(valueAt(chart.yTicks, p.y) - 0.5) < 0.005, p.label);
+  for (const p of chart.points.filter((q) => q.label.startsWith('Post-LN'))) assert.ok(Math.abs(valueAt(chart.yTicks, p.y) - 1 / 3) < 0.005, p.label);
   const none = buildSweepViewModel(fixtureSweep(false));
   assert.deepEqual(none.charts[2].points, []);
   assert.deepEqual(none.charts[2].lines, []);

@@ -4,6 +4,7 @@
 
 import type { Placement } from '../ir/model';
 import { dilution } from '../theory/xiong';
+import { importanceShare } from './layerImportance';
 import { PROBE_LIMITS } from './probeConfig';
 import { isProbePlacement } from './types';
 import type { ProbeConfig, ProbePlacement, ProbeResult } from './types';
@@ -57,9 +58,8 @@ export interface SweepPoint {
   lastContributionInit: number | null;
   lastContributionFinal: number | null;
   /**
-   * Depth utilisation: Σ importance over the last third of the blocks ÷ Σ over the first and last thirds,
-   * negative importances counted as 0 (0.5 = both thirds matter equally). Null when the engine recorded
-   * no layerImportance.
+   * Depth utilisation: the last third's share of the positive layer importance (⅓ = every block matters
+   * alike). Null when the engine recorded no layerImportance.
    */
   lastThirdShare: number | null;
   /** layerImportance of block L (held-out loss rise when it is skipped). */
@@ -80,22 +80,20 @@ const finiteOrNull = (value: number | null | undefined): number | null =>
 
 /** The layerImportance the engine recorded, read by its DESIGN.md name; null when this engine has none. */
 export function layerImportanceOf(result: ProbeResult): number[] | null {
-  const values = (result as ProbeResult & { layerImportance?: number[] | null }).layerImportance;
+  const values = result.layerImportance;
   return Array.isArray(values) && values.length > 0 ? values : null;
 }
 
 /**
- * Σ max(0, I) over the last third ÷ (that + Σ max(0, I) over the first third). The thirds are ⌈L/3⌉ blocks
- * each, so at L = 2 the first and the last block; null when nothing in either third raised the loss.
+ * The last third's share of the whole model's layer importance: importanceShare (layerImportance.ts, the
+ * one definition) over the last ⌊L/3⌋ blocks, as lastThirdRatio takes its thirds. ⅓ when every block
+ * matters alike; null below L = 3 or when no block raised the loss.
  */
-export function lastThirdShare(importance: readonly number[]): number | null {
+export function lastThirdShare(importance: number[]): number | null {
   const L = importance.length;
-  if (L < 2) return null;
-  const third = Math.ceil(L / 3);
-  const positive = (values: readonly number[]): number => values.reduce((sum, v) => sum + (Number.isFinite(v) ? Math.max(0, v) : 0), 0);
-  const first = positive(importance.slice(0, third));
-  const last = positive(importance.slice(L - third));
-  return first + last > 0 ? last / (first + last) : null;
+  if (L < 3) return null;
+  const share = importanceShare(importance, L - Math.floor(L / 3), L);
+  return Number.isFinite(share) ? share : null;
 }
 
 /** Reads a run's sweep numbers: the last column of the metrics is the trained model (or where it stopped). */
