@@ -130,9 +130,9 @@ export function buildSweepViewModel(sweep: SweepResult, title = 'Depth sweep'): 
       bandLabel: 'Pre-LN predicted at init, √(δ/(1+Lδ)) ~ 1/√L',
     } : {});
   const recorded = sweep.points.some((p) => p.layerImportance !== null);
-  const importance = chart(sweep, 'importance', 'Layer importance: the last third\'s share', 'loss rise when a block is skipped: last ⅓ ÷ (first ⅓ + last ⅓)', 'share',
+  const importance = chart(sweep, 'importance', 'Layer importance: the last third\'s share', 'held-out loss rise when a block is skipped: last ⅓\'s part', 'share',
     recorded ? solid((p) => p.lastThirdShare) : [],
-    recorded ? { reference: { value: 0.5, label: '0.5: last third used as much as the first' } } : { empty: 'not recorded by this build\'s probe engine' });
+    recorded ? { reference: { value: 1 / 3, label: '⅓: every block matters alike' } } : { empty: 'not recorded by this build\'s probe engine' });
   const missing = [
     ...sweep.skipped.map((s) => `${placementTitle(s.placement)}: ${s.reason}`),
     ...sweep.failed.map((f) => `${placementTitle(f.placement)} at L = ${f.layers} failed: ${f.message}`),
