@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseProbeArgs } from '../../src/cli/probeArgs';
 import { formatProbeJson, progressLine, runJson } from '../../src/cli/probeOutput';
 import { runProbeToEnd } from '../../src/core/probe/engine';
-import { defaultProbeConfig } from '../../src/core/probe/probeConfig';
+import { defaultProbeConfig, probeConfigFor } from '../../src/core/probe/probeConfig';
 import { modelFromReport } from '../../src/core/probe/fromReport';
 import type { BlockIR, FileReport } from '../../src/core/ir/model';
 
@@ -51,6 +51,13 @@ test('the analysed model: placement, norm, depth; a conditional block read at it
   assert.ok(conditional.ok);
   assert.equal(conditional.model.placement, 'post');
   assert.match(conditional.notes[0], /norm_first defaults to False/);
+  // A cure's parameters, as the analyzer read them, reach the probe's config.
+  const blockAttnRes = modelFromReport(report([block({ placement: 'attention-residuals', variant: { groups: 8 } })]));
+  assert.ok(blockAttnRes.ok);
+  assert.equal(probeConfigFor(blockAttnRes.model).config.attnResGroups, 8);
+  const hyper = modelFromReport(report([block({ placement: 'hyper-connections', variant: { streams: 2, dynamic: true } })]));
+  assert.ok(hyper.ok);
+  assert.deepEqual([hyper.model.hyperStreams, hyper.model.hyperDynamic], [2, true]);
   const unknown = modelFromReport(report([block({ placement: 'unknown', reason: 'norm applied in a helper' })]));
   assert.ok(!unknown.ok);
   assert.match(unknown.reason, /^m\.py:3: Block's placement is unknown \(norm applied in a helper\); pass --placement/);

@@ -54,6 +54,10 @@ export function modelFromReport(report: FileReport): ModelFromReport {
         dModel: block.dModel,
         heads: block.heads,
         rezero,
+        // The cures' own parameters as the analyzer read them (N groups, n streams, dynamic).
+        ...(resolved.placement === 'attention-residuals' && block.variant?.groups ? { attnResGroups: block.variant.groups } : {}),
+        ...(resolved.placement === 'hyper-connections' && block.variant?.streams ? { hyperStreams: block.variant.streams } : {}),
+        ...(resolved.placement === 'hyper-connections' && block.variant?.dynamic ? { hyperDynamic: true } : {}),
       },
     };
   }

@@ -114,6 +114,10 @@ export interface AnalysedModel {
   heads?: number | null;
   /** `none` only: the branches are gated by a scalar initialised to zero (ReZero). */
   rezero?: boolean;
+  /** The cures' parameters as read from the source: Block AttnRes's N, hyper-connections' n and dynamic. */
+  attnResGroups?: number | null;
+  hyperStreams?: number | null;
+  hyperDynamic?: boolean | null;
 }
 
 /**
@@ -125,6 +129,9 @@ export function probeConfigFor(model: AnalysedModel, overrides: Partial<ProbeCon
   const partial: Partial<ProbeConfig> = { placement: model.placement };
   if (model.norm) partial.norm = model.norm;
   if (model.placement === 'none' && model.rezero) partial.rezero = true;
+  if (model.attnResGroups) partial.attnResGroups = model.attnResGroups;
+  if (model.hyperStreams) partial.hyperStreams = model.hyperStreams;
+  if (model.hyperDynamic) partial.hyperDynamic = true;
   if (model.layers) partial.layers = model.layers;
   if (overrides.dModel === undefined && model.dModel && model.dModel > PROBE_WIDTH) {
     notes.push(`d ${model.dModel} → ${PROBE_WIDTH}: probed at its depth with a small width`);
