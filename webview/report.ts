@@ -4,6 +4,8 @@
 import { buildComparison } from './views/compare';
 import { renderComparison } from './views/comparisonView';
 import { decodeReportData } from './views/reportData';
+import { buildSweepViewModel } from './views/sweepModel';
+import { renderSweep } from './views/sweepView';
 
 function main(): void {
   const island = document.getElementById('normscope-data');
@@ -11,6 +13,11 @@ function main(): void {
   if (!island || !app) return;
   try {
     const data = decodeReportData(island.textContent ?? '');
+    if (data.sweep) {
+      renderSweep(app, buildSweepViewModel(data.sweep, data.title));
+      app.setAttribute('data-rendered', String(data.sweep.points.length));
+      return;
+    }
     if (data.runs.length === 0) {
       app.textContent = 'This report holds no runs.';
       return;

@@ -55,7 +55,8 @@ export interface ProbeArgs {
   overrides: Partial<ProbeConfig>;
 }
 
-const INTEGER_FLAGS: Record<string, { key: keyof ProbeConfig; min: number }> = {
+/** The integer flags `probe` and `sweep` share, with the config key each sets and its least value. */
+export const INTEGER_FLAGS: Record<string, { key: keyof ProbeConfig; min: number }> = {
   '--steps': { key: 'steps', min: 0 },
   '--width': { key: 'dModel', min: 1 },
   '--heads': { key: 'heads', min: 1 },

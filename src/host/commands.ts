@@ -13,6 +13,7 @@ import { counterparts } from '../core/probe/probeConfig';
 import { PROBE_PLACEMENTS, isProbePlacement } from './probeConfig';
 import { runKey } from './runStore';
 import type { TrainingRuns } from './trainingRuns';
+import { sweepDepth } from './sweepCommand';
 
 export const COMMANDS = {
   showDiagram: { id: 'normscope.showDiagram', title: 'Show Architecture Diagram' },
@@ -22,6 +23,7 @@ export const COMMANDS = {
   exportHtml: { id: 'normscope.exportHtml', title: 'Export Results as HTML Report' },
   exportJson: { id: 'normscope.exportJson', title: 'Export Results as JSON' },
   openRun: { id: 'normscope.openRun', title: 'Open Training Run…' },
+  sweep: { id: 'normscope.sweep', title: 'Sweep Depth…' },
 } as const;
 
 const NO_MODEL = 'NormScope: no transformer block found under the cursor. Open a model file (Python or config.json) and place the cursor in a block class.';
@@ -69,6 +71,7 @@ export function registerCommands(controller: Controller, trainingRuns?: Training
     // From the palette (a file picker), the panel's toolbar, or the explorer's context menu (the file, or every selected one).
     vscode.commands.registerCommand(COMMANDS.openRun.id, (uri?: vscode.Uri, selected?: vscode.Uri[]) =>
       trainingRuns?.open(selected && selected.length > 0 ? selected : uri instanceof vscode.Uri ? [uri] : undefined)),
+    vscode.commands.registerCommand(COMMANDS.sweep.id, withModel((model) => sweepDepth(controller, model))),
   ];
 }
 

@@ -8,6 +8,7 @@ import {
   isPanelState, isWebviewToHost,
   type HostToWebview, type PanelModel, type PanelState, type RunView, type WebviewToHost,
 } from '../protocol/messages';
+import type { SweepResult } from '../core/probe/sweep';
 import { makeNonce, webviewHtml } from './webviewHtml';
 import { panelRunView } from './runFollower';
 
@@ -102,6 +103,12 @@ export class NormScopePanel implements vscode.Disposable {
     this.post({ type: 'setRuns', runs });
   }
 
+  /** Shows a depth sweep's charts (kept for re-sending after a reload, as the runs are). */
+  setSweep(sweep: SweepResult | null): void {
+    this.state = { ...this.state, sweep };
+    this.post({ type: 'setSweep', sweep });
+  }
+
   post(message: HostToWebview): void {
     if (!this.ready) {
       this.queue.push(message);
@@ -123,6 +130,7 @@ export class NormScopePanel implements vscode.Disposable {
       const hasRuns = pending.some((m) => m.type === 'setRuns');
       if (!hasModel) void this.panel.webview.postMessage({ type: 'setModel', model: this.state.model } satisfies HostToWebview);
       if (!hasRuns) void this.panel.webview.postMessage({ type: 'setRuns', runs: this.state.runs } satisfies HostToWebview);
+      if (this.state.sweep && !pending.some((m) => m.type === 'setSweep')) void this.panel.webview.postMessage({ type: 'setSweep', sweep: this.state.sweep } satisfies HostToWebview);
       for (const message of pending) void this.panel.webview.postMessage(message);
     }
     for (const listener of this.messageListeners) listener(raw);

@@ -16,6 +16,8 @@ export interface RunProbesOptions {
   request: NodeBackendRequest;
   signal: AbortSignal;
   onSnapshot?: (index: number, snapshot: ProbeSnapshot) => void;
+  /** Called as run `index` starts (its worker takes it, or its turn comes here). */
+  onStart?: (index: number) => void;
   /** Most runs at once; the machine's cores when absent. 1 runs them one after another here. */
   concurrency?: number;
 }
@@ -23,6 +25,8 @@ export interface RunProbesOptions {
 export interface RunProbesOutcome {
   /** In the order of the configs; runs never started (cancelled before their turn) are left out. */
   results: ProbeResult[];
+  /** Aligned with the configs: each run's result, undefined for a run that never started. */
+  byIndex: (ProbeResult | undefined)[];
   /** Why this backend, when that is not obvious from the request. */
   note?: string;
   /** How many runs trained at once. */
@@ -41,23 +45,28 @@ export async function runProbes(configs: ProbeConfig[], options: RunProbesOption
   const wanted = Math.min(configs.length, options.concurrency ?? availableParallelism());
   const workerFile = options.request === 'gpujs' || wanted < 2 ? null : findBundledFile('probeRun.worker.js');
   if (!workerFile) {
-    const results: ProbeResult[] = [];
+    const byIndex: (ProbeResult | undefined)[] = new Array(configs.length);
     const shared = options.request === 'gpujs' ? createNodeBackend('gpujs').backend : undefined;
     try {
       for (const [index, config] of configs.entries()) {
         if (options.signal.aborted) break;
-        results.push(await runInProcess(config, { signal: options.signal, backend: shared, onSnapshot: (s) => options.onSnapshot?.(index, s) }));
+        options.onStart?.(index);
+        byIndex[index] = await runInProcess(config, { signal: options.signal, backend: shared, onSnapshot: (s) => options.onSnapshot?.(index, s) });
       }
     } finally {
       shared?.dispose();
     }
-    return { results, note, concurrency: 1 };
+    return { results: settledOnly(byIndex), byIndex, note, concurrency: 1 };
   }
-  const results = await runInWorkers(configs, workerFile, wanted, options);
-  return { results, note, concurrency: wanted };
+  const byIndex = await runInWorkers(configs, workerFile, wanted, options);
+  return { results: settledOnly(byIndex), byIndex, note, concurrency: wanted };
 }
 
-function runInWorkers(configs: ProbeConfig[], file: string, count: number, options: RunProbesOptions): Promise<ProbeResult[]> {
+function settledOnly(byIndex: (ProbeResult | undefined)[]): ProbeResult[] {
+  return byIndex.filter((result): result is ProbeResult => result !== undefined);
+}
+
+function runInWorkers(configs: ProbeConfig[], file: string, count: number, options: RunProbesOptions): Promise<(ProbeResult | undefined)[]> {
   const results: (ProbeResult | undefined)[] = new Array(configs.length);
   return new Promise((resolve, reject) => {
     const workers: Worker[] = [];
@@ -71,19 +80,20 @@ function runInWorkers(configs: ProbeConfig[], file: string, count: number, optio
       options.signal.removeEventListener('abort', cancel);
       for (const worker of workers) void worker.terminate();
       if (error) reject(error);
-      else resolve(results.filter((result): result is ProbeResult => result !== undefined));
+      else resolve(results);
     };
     const assign = (worker: Worker): void => {
       if (next < configs.length && !options.signal.aborted) {
         const index = next++;
         busy++;
+        options.onStart?.(index);
         worker.postMessage({ type: 'run', index, config: configs[index] } satisfies ToRunWorker);
       } else if (busy === 0) {
         finish();
       }
     };
     if (options.signal.aborted) {
-      resolve([]);
+      resolve(results);
       return;
     }
     options.signal.addEventListener('abort', cancel);

@@ -4,6 +4,7 @@
 
 import type { BlockIR } from '../core/ir/model';
 import { PLACEMENTS } from '../core/ir/model';
+import type { SweepResult } from '../core/probe/sweep';
 import { isProbePlacement } from '../core/probe/types';
 import type { ProbeConfig, ProbeSnapshot, RecordedRunInfo, RunSnapshot } from '../core/probe/types';
 
@@ -31,6 +32,8 @@ export interface RunView {
 export interface PanelState {
   model: PanelModel | null;
   runs: RunView[];
+  /** The last depth sweep ("NormScope: Sweep Depth…"), when one was run. */
+  sweep?: SweepResult | null;
 }
 
 export type ProbeMode = 'auto' | 'gpu' | 'cpu';
@@ -51,8 +54,11 @@ export interface CancelProbeMessage { type: 'cancelProbe'; runId: string }
 /** A whole snapshot of a run the host is computing (backend = cpu). */
 export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot: RunSnapshot }
 
+/** A finished (or stopped) depth sweep, whole; null clears it. */
+export interface SetSweepMessage { type: 'setSweep'; sweep: SweepResult | null }
+
 export type HostToWebview =
-  | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage;
+  | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage | SetSweepMessage;
 
 // ---- webview → host ----
 
@@ -168,7 +174,34 @@ export function isRunView(value: unknown): value is RunView {
 
 export function isPanelState(value: unknown): value is PanelState {
   return isObject(value) && (value.model === null || isPanelModel(value.model))
-    && Array.isArray(value.runs) && value.runs.every(isRunView);
+    && Array.isArray(value.runs) && value.runs.every(isRunView)
+    && (value.sweep === undefined || value.sweep === null || isSweepResult(value.sweep));
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every(isString);
+}
+
+/** A sweep point's numbers may be null (not measured, or non-finite through JSON). */
+function isSweepPoint(value: unknown): boolean {
+  return isObject(value) && isString(value.placement) && isProbePlacement(value.placement) && isInt(value.layers, 1)
+    && ['finalLoss', 'lastContributionInit', 'lastContributionFinal', 'lastThirdShare', 'lastImportance'].every((key) => isNumberLike(value[key]))
+    && (value.layerImportance === null || isNumberArray(value.layerImportance))
+    && (value.diverged === null || (isObject(value.diverged) && isInt(value.diverged.step) && isString(value.diverged.what)))
+    && typeof value.cancelled === 'boolean' && isInt(value.steps) && isInt(value.totalSteps) && typeof value.seconds === 'number';
+}
+
+export function isSweepResult(value: unknown): value is SweepResult {
+  if (!isObject(value) || !isObject(value.base)) return false;
+  const source = value.source;
+  return (source === null || (isObject(source) && isString(source.file) && isString(source.block) && isInt(source.line) && isString(source.placement) && PLACEMENT_NAMES.has(source.placement)))
+    && isInt(value.base.steps) && isInt(value.base.dModel) && (value.base.norm === 'layernorm' || value.base.norm === 'rmsnorm')
+    && isStringArray(value.placements) && Array.isArray(value.layers) && value.layers.every((L) => isInt(L, 1))
+    && Array.isArray(value.points) && value.points.every(isSweepPoint)
+    && Array.isArray(value.skipped) && value.skipped.every((s) => isObject(s) && isString(s.placement) && isString(s.reason))
+    && Array.isArray(value.failed) && value.failed.every((f) => isObject(f) && isString(f.placement) && isInt(f.layers) && isString(f.message))
+    && typeof value.cancelled === 'boolean' && isNumberLike(value.optimalLoss) && isInt(value.concurrency)
+    && typeof value.seconds === 'number' && isStringArray(value.notes);
 }
 
 /** Validates a message the webview received from the host. */
@@ -183,6 +216,7 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
         && (value.hostFallback === undefined || typeof value.hostFallback === 'boolean');
     case 'cancelProbe': return isString(value.runId);
     case 'snapshot': return isString(value.runId) && isRunSnapshot(value.snapshot);
+    case 'setSweep': return value.sweep === null || isSweepResult(value.sweep);
     default: return false;
   }
 }

@@ -17,7 +17,7 @@ export interface ReportOptions {
  * Outside VS Code there are no --vscode-* variables: the page defines the few the views read, for a
  * light page and (by the reader's preference) a dark one, so the same views theme themselves here too.
  */
-const PAGE_CSS = `
+export const PAGE_CSS = `
 :root { color-scheme: light dark; --vscode-foreground: #1f2328; --vscode-editor-background: #ffffff; --vscode-font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
 @media (prefers-color-scheme: dark) { :root { --vscode-foreground: #d4d4d4; --vscode-editor-background: #1e1e1e; } }
 body { margin: 0; padding: 16px 20px 32px; background: var(--vscode-editor-background); color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: 13px; }
@@ -41,6 +41,11 @@ export function buildReportPage(runs: RunResult[], options: ReportOptions, scrip
   const placements = runs.map((r) => (r.recorded ? `${r.recorded.name} (recorded)` : r.config.placement)).join(' vs ');
   const subtitle = [options.source, `${runs.length} run${runs.length === 1 ? '' : 's'}: ${placements}`, `generated ${generated} by NormScope`]
     .filter((part): part is string => Boolean(part)).map(escapeHtml).join(' · ');
+  return htmlPage(options.title, subtitle, data, script);
+}
+
+/** The page around the views: inline CSS, the header, the data island and the inlined script. */
+export function htmlPage(title: string, subtitleHtml: string, data: string, script: string): string {
   // A `</script` inside the bundle would end the element early; the bundle has none, but make sure.
   const safeScript = script.replace(/<\/script/gi, '<\\/script');
   return `<!DOCTYPE html>
@@ -48,11 +53,11 @@ export function buildReportPage(runs: RunResult[], options: ReportOptions, scrip
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(options.title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${PAGE_CSS}${VIEW_CSS}${LAYOUT_CSS}</style>
 </head>
 <body>
-<header><h1>${escapeHtml(options.title)}</h1><p>${subtitle}</p></header>
+<header><h1>${escapeHtml(title)}</h1><p>${subtitleHtml}</p></header>
 <main id="app"><noscript>This report draws its charts with the script inlined in this file; enable JavaScript to see them. The data is in the normscope-data element.</noscript></main>
 <script type="application/json" id="normscope-data">${data}</script>
 <script>${safeScript}</script>

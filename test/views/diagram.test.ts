@@ -67,3 +67,25 @@ test('unknown: the diagram says so in plain words', () => {
   assert.equal(doc.querySelectorAll('.ns-node').length, 0);
   assert.match(doc.querySelector('.ns-diagram-notes li')!.textContent!, /could not tell where the norms of WeirdBlock sit/);
 });
+
+test('the cures\' diagrams: AttnRes arrows end in arrowheads on the mix\'s left, hyper-connection lanes run straight', async () => {
+  const { attnRes, hyperConnections } = await import('../graph/variantBlocks');
+  const doc = newDocument();
+  renderDiagram(doc.body, buildDiagramModel(buildBlockGraph(attnRes)));
+  const depth = [...doc.querySelectorAll('path.ns-depth')];
+  assert.equal(depth.length, 5 + 6 + 2);
+  assert.ok(depth.every((p) => p.getAttribute('marker-end') === 'url(#ns-arrow)'));
+  assert.equal(doc.querySelectorAll('marker#ns-arrow').length, 1);
+  const model = buildDiagramModel(buildBlockGraph(attnRes));
+  const mix = model.nodes.find((n) => n.label.startsWith('softmax over depth'))!;
+  for (const edge of model.edges.filter((e) => e.to === mix.id && e.kind === 'depth')) {
+    assert.ok(edge.d.endsWith(`H${Math.round((mix.x - mix.width / 2) * 100) / 100}`), `${edge.d} ends at the mix's left side`);
+  }
+  const earlier = model.nodes.filter((n) => n.kind === 'earlier');
+  assert.ok(earlier.every((n) => n.x < mix.x - mix.width / 2), 'earlier outputs stand left of the flow');
+  assert.deepEqual(earlier.map((n) => n.y), [...earlier.map((n) => n.y)].sort((a, b) => a - b), 'stacked top to bottom');
+  const hc = buildDiagramModel(buildBlockGraph(hyperConnections));
+  const lanes = hc.edges.filter((e) => e.kind === 'lane' && /^M[\d.]+,[\d.]+V[\d.]+$/.test(e.d));
+  assert.equal(lanes.length, 4 * 2, 'each lane runs straight down from its input to each of its two adds');
+  assert.ok(Math.min(...hc.nodes.map((n) => n.x - n.width / 2)) >= 0, 'nothing drawn left of the picture');
+});

@@ -10,6 +10,7 @@ import { renderLineChart } from '../../webview/views/lineChart';
 import { buildComparison } from '../../webview/views/compare';
 import { deepnet, gemma2, gpt2, gptj, mixln, torchEncoder } from '../graph/blocks';
 import { fakeRun } from './fakeRuns';
+import { VARIANT_BLOCKS } from '../graph/variantBlocks';
 import { assertSnapshot, newDocument } from './snapshot';
 
 const pre = fakeRun({ placement: 'pre', layers: 12, steps: 300, recordEvery: 10, seed: 11 });
@@ -19,6 +20,13 @@ const comparison = buildComparison([pre, post]);
 
 for (const [name, block] of Object.entries({ gpt2, gemma2, deepnet, gptj, mixln, torchEncoder })) {
   test(`diagram snapshot: ${name}`, () => {
+    const doc = newDocument();
+    assertSnapshot(`diagram-${name}`, renderDiagram(doc.body, buildDiagramModel(buildBlockGraph(block))));
+  });
+}
+
+for (const [name, block] of Object.entries(VARIANT_BLOCKS)) {
+  test(`diagram snapshot of a dilution cure: ${name}`, () => {
     const doc = newDocument();
     assertSnapshot(`diagram-${name}`, renderDiagram(doc.body, buildDiagramModel(buildBlockGraph(block))));
   });

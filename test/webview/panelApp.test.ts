@@ -159,3 +159,19 @@ test('a CPU choice with hostFallback leaves the run to the host: the panel repor
   const chosen = posted.find((m) => m.type === 'backendChosen');
   assert.equal(chosen?.type === 'backendChosen' && chosen.backend, 'cpu');
 });
+
+test('a depth sweep from the host draws its charts and table in the panel and is persisted', async () => {
+  const { fixtureSweep } = await import('../sweep/sweepFixtures');
+  const { root, app, states } = setup();
+  app.receive({ type: 'setModel', model });
+  app.receive({ type: 'setSweep', sweep: { ...fixtureSweep(true), layers: [6, 0] } });
+  assert.equal(root.querySelector('.ns-sweep-section'), null, 'a malformed sweep is ignored');
+  app.receive({ type: 'setSweep', sweep: fixtureSweep(true) });
+  const section = root.querySelector('.ns-sweep-section')!;
+  assert.equal(section.getAttribute('data-points'), '8');
+  assert.equal(section.querySelectorAll('svg.ns-chart').length, 3);
+  assert.match(section.querySelector('h3')!.textContent!, /^Depth sweep: pre, post, layernorm-scaling at L = 6, 12, 24, 48 · 100 steps$/);
+  assert.equal(states.at(-1)?.sweep?.points.length, 8);
+  app.receive({ type: 'setSweep', sweep: null });
+  assert.equal(root.querySelector('.ns-sweep-section'), null);
+});

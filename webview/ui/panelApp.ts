@@ -15,6 +15,7 @@ import { renderComparison } from '../views/comparisonView';
 import { renderDiagram } from '../views/diagram';
 import { buildDiagramModel } from '../views/diagramModel';
 import { LAYOUT_CSS, VIEW_CSS } from '../views/theme';
+import { sweepSection } from './sweepSection';
 import { decideBackend, probeWebGl2, type BackendDecision } from './backendChoice';
 import { badge, button, divider, progressRing, registerToolkit } from './toolkit';
 
@@ -95,6 +96,9 @@ export class PanelApp {
         break;
       case 'cancelProbe':
         this.running.get(message.runId)?.abort();
+        break;
+      case 'setSweep':
+        this.update({ ...this.state, sweep: message.sweep });
         break;
     }
   }
@@ -198,6 +202,7 @@ export class PanelApp {
     const graph = buildBlockGraph(model.block);
     const withData = this.state.runs.filter((run) => run.snapshot !== null);
     this.root.append(this.runStatus(doc));
+    if (this.state.sweep) this.root.append(sweepSection(doc, this.state.sweep));
     if (withData.length === 0) {
       // Before any probe: the block as written, clickable back to its source lines.
       const diagram = doc.createElement('section');

@@ -36,9 +36,17 @@ export function renderDiagram(target: Element, model: DiagramModel, options: Dia
     .attr('width', (g) => g.width).attr('height', (g) => g.height).attr('rx', 6);
   groups.append('text').attr('class', 'ns-group-title').attr('x', (g) => g.x + 6).attr('y', (g) => g.y + 14).text((g) => g.title);
 
+  // Arrows across depth (AttnRes, DenseFormer) end in an arrowhead; the marker is defined only where used.
+  const hasDepth = model.edges.some((e) => e.kind === 'depth');
+  if (hasDepth) {
+    svg.append('defs').append('marker').attr('id', 'ns-arrow').attr('viewBox', '0 0 8 8').attr('refX', 7).attr('refY', 4)
+      .attr('markerWidth', 7).attr('markerHeight', 7).attr('orient', 'auto-start-reverse')
+      .append('path').attr('class', 'ns-arrowhead').attr('d', 'M0,0L8,4L0,8Z');
+  }
   svg.append('g').attr('class', 'ns-edges').selectAll('path').data(model.edges).join('path')
     .attr('class', (e) => `ns-edge ns-${e.kind}`)
-    .attr('d', (e) => e.d);
+    .attr('d', (e) => e.d)
+    .attr('marker-end', (e) => (e.kind === 'depth' ? 'url(#ns-arrow)' : null));
 
   const nodes = svg.append('g').attr('class', 'ns-nodes').selectAll<SVGGElement, DiagramNode>('g').data(model.nodes, (n) => n.id).join('g')
     .attr('class', (n) => `ns-node ns-${n.kind}`)

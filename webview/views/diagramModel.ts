@@ -53,7 +53,7 @@ export function buildDiagramModel(graph: BlockGraph): DiagramModel {
   const depth = new Map<string, number>();
   for (const node of graph.nodes) {
     const preds = graph.edges.filter((e) => e.to === node.id).map((e) => depth.get(e.from) ?? 0);
-    depth.set(node.id, preds.length ? Math.max(...preds) + 1 : 0);
+    depth.set(node.id, Math.max(preds.length ? Math.max(...preds) + 1 : 0, node.rank ?? 0));
   }
   const rows = new Map<number, typeof graph.nodes>();
   for (const node of graph.nodes) {
@@ -66,10 +66,13 @@ export function buildDiagramModel(graph: BlockGraph): DiagramModel {
   const nodes: DiagramNode[] = [];
   for (const [d, members] of rows) {
     // Branch nodes take the centre column; a stream node beside them (DeepNorm's α) goes to the right.
-    const ordered = [...members].sort((a, b) => (a.lane === b.lane ? 0 : a.lane === 'branch' ? -1 : 1));
-    ordered.forEach((node, i) => {
+    // Nodes pinned to a column (the cures' lanes and depth lists) stand there; the rest share the row as before.
+    const ordered = members.filter((n) => n.column === undefined).sort((a, b) => (a.lane === b.lane ? 0 : a.lane === 'branch' ? -1 : 1));
+    const pinned = members.filter((n) => n.column !== undefined);
+    [...ordered, ...pinned].forEach((node, i) => {
       const round_ = node.kind === 'add' || node.kind === 'input' || node.kind === 'output';
       const size = node.kind === 'add' ? 18 : 10;
+      const x = node.column !== undefined ? centre + node.column * COL_GAP : centre + (i - (ordered.length - 1) / 2) * COL_GAP;
       nodes.push({
         id: node.id,
         kind: node.kind,
@@ -77,21 +80,29 @@ export function buildDiagramModel(graph: BlockGraph): DiagramModel {
         detail: node.detail,
         line: node.span && node.span.line > 0 ? node.span.line : null,
         shape: round_ ? 'circle' : 'rect',
-        x: round(centre + (i - (ordered.length - 1) / 2) * COL_GAP),
+        x: round(x),
         y: TOP + d * ROW_GAP,
         width: round_ ? size : round(Math.max(64, node.label.length * CHAR_WIDTH + 16)),
         height: round_ ? size : 24,
       });
     });
   }
+  if (graph.nodes.some((n) => n.column !== undefined)) {
+    // Columns left of the centre: move everything right until the leftmost node clears the margin.
+    const shift = Math.max(0, left - Math.min(...nodes.map((n) => n.x - n.width / 2 - (n.kind === 'input' ? 24 : 0))));
+    for (const node of nodes) node.x = round(node.x + shift);
+  }
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const order = new Map(graph.nodes.map((n, i) => [n.id, i]));
   nodes.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 
+  // Arrows across depth gather on one vertical bus per target, left of it, each target's bus further left.
+  const depthTargets = [...new Set(graph.edges.filter((e) => e.kind === 'depth').map((e) => e.to))];
   const edges = graph.edges.map((edge) => {
     const from = byId.get(edge.from)!;
     const to = byId.get(edge.to)!;
-    return { from: edge.from, to: edge.to, kind: edge.kind, d: edgePath(from, to, edge.kind, nodes) };
+    const d = edge.kind === 'depth' ? depthPath(from, to, depthTargets.indexOf(edge.to), nodes) : edgePath(from, to, edge.kind, nodes);
+    return { from: edge.from, to: edge.to, kind: edge.kind, d };
   });
 
   const maxRight = Math.max(...nodes.map((n) => n.x + n.width / 2), ...edges.map((e) => sideOf(e.d)));
@@ -120,7 +131,14 @@ function sideOf(d: string): number {
 function edgePath(from: DiagramNode, to: DiagramNode, kind: GraphEdgeKind, nodes: DiagramNode[]): string {
   const sy = from.y + from.height / 2;
   const ty = to.y - to.height / 2;
-  if (kind === 'skip' || (Math.abs(from.x - to.x) < 1 && to.y - from.y > ROW_GAP * 1.5)) {
+  if (kind === 'lane' && Math.abs(from.x - to.x) < 1) {
+    // A lane runs straight down its column, or around the left of whatever stands in it.
+    const inColumn = nodes.filter((n) => n.y > from.y && n.y < to.y && Math.abs(n.x - from.x) < 1);
+    if (inColumn.length === 0) return `M${from.x},${sy}V${ty}`;
+    const side = round(Math.min(from.x - from.width / 2, to.x - to.width / 2, ...inColumn.map((n) => n.x - n.width / 2)) - 18);
+    return `M${round(from.x - from.width / 2)},${from.y}H${side}V${to.y}H${round(to.x - to.width / 2)}`;
+  }
+  if (kind === 'skip' || (kind !== 'lane' && Math.abs(from.x - to.x) < 1 && to.y - from.y > ROW_GAP * 1.5)) {
     // The residual path runs down the right of everything between the fork and the add.
     const between = nodes.filter((n) => n.y > from.y && n.y < to.y);
     const side = round(Math.max(from.x + from.width / 2, ...between.map((n) => n.x + n.width / 2)) + 22);
@@ -129,4 +147,19 @@ function edgePath(from: DiagramNode, to: DiagramNode, kind: GraphEdgeKind, nodes
   if (Math.abs(from.x - to.x) < 1) return `M${from.x},${sy}V${ty}`;
   const mid = round((sy + ty) / 2);
   return `M${from.x},${sy}C${from.x},${mid} ${to.x},${mid} ${to.x},${ty}`;
+}
+
+/** An arrow from an earlier output: to the target's bus, down it, and into the target's left side. */
+function depthPath(from: DiagramNode, to: DiagramNode, busIndex: number, nodes: DiagramNode[]): string {
+  const directlyAbove = Math.abs(from.x - to.x) < 1 && to.y - from.y <= ROW_GAP * 1.01;
+  if (directlyAbove) return `M${from.x},${from.y + from.height / 2}V${to.y - to.height / 2}`;
+  const between = nodes.filter((n) => n.y >= from.y && n.y <= to.y && n.x <= to.x + 1 && n.x > from.x + from.width / 2);
+  const leftOfFlow = Math.min(to.x - to.width / 2, ...between.map((n) => n.x - n.width / 2));
+  const bus = round(leftOfFlow - 14 - 9 * busIndex);
+  if (from.x > bus) {
+    // An earlier output in the flow itself (the block's input): leave downwards, then to the bus.
+    const drop = round(from.y + from.height / 2 + 8);
+    return `M${from.x},${from.y + from.height / 2}V${drop}H${bus}V${to.y}H${round(to.x - to.width / 2)}`;
+  }
+  return `M${round(from.x + from.width / 2)},${from.y}H${bus}V${to.y}H${round(to.x - to.width / 2)}`;
 }

@@ -1,6 +1,7 @@
 // The report's data island: runs as JSON inside <script type="application/json">, with non-finite numbers
 // kept (JSON has no NaN or ∞, and a diverged run is full of them) and nothing that could end the script.
 
+import type { SweepResult } from '../../src/core/probe/sweep';
 import type { RunResult } from '../../src/core/probe/types';
 
 export interface ReportData {
@@ -8,6 +9,8 @@ export interface ReportData {
   source: string | null;
   generated: string;
   runs: RunResult[];
+  /** A depth sweep's report carries the sweep instead of runs (`normscope sweep --out`). */
+  sweep?: SweepResult;
 }
 
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };

@@ -53,6 +53,11 @@ export const VIEW_CSS = `
 .ns-node.ns-final-norm rect { fill: var(--vscode-charts-blue, #1a85ff); fill-opacity: 0.35; stroke: var(--vscode-charts-blue, #1a85ff); stroke-width: 2; }
 .ns-node.ns-sublayer rect { fill: var(--vscode-charts-orange, #d18616); fill-opacity: 0.18; stroke: var(--vscode-charts-orange, #d18616); }
 .ns-node.ns-scale rect { fill: var(--vscode-charts-purple, #8a3fbf); fill-opacity: 0.18; stroke: var(--vscode-charts-purple, #8a3fbf); stroke-dasharray: 3 2; }
+.ns-node.ns-mix rect { fill: var(--vscode-charts-green, #388a34); fill-opacity: 0.2; stroke: var(--vscode-charts-green, #388a34); stroke-width: 1.5; }
+.ns-node.ns-earlier rect { fill: none; stroke: currentColor; stroke-dasharray: 2 2; opacity: 0.85; }
+.ns-edge.ns-depth { stroke: var(--vscode-charts-green, #388a34); stroke-width: 1.2; opacity: 0.9; }
+.ns-edge.ns-lane { stroke: var(--vscode-charts-purple, #8a3fbf); stroke-width: 2; opacity: 0.9; }
+.ns-arrowhead { fill: var(--vscode-charts-green, #388a34); }
 .ns-node.ns-add circle { fill: var(--vscode-editor-background, #fff); stroke: currentColor; stroke-width: 1.5; }
 .ns-node.ns-input circle, .ns-node.ns-output circle { fill: currentColor; }
 .ns-node[data-line] { cursor: pointer; }
@@ -69,6 +74,8 @@ export const VIEW_CSS = `
 .ns-predicted { fill: none; stroke-width: 1.2; stroke-dasharray: 2 3; }
 .ns-diverged { stroke: ${NON_FINITE_COLOR}; stroke-width: 1.2; stroke-dasharray: 3 2; }
 .ns-legend-swatch { stroke: none; }
+.ns-point { fill: var(--ns-color, currentColor); stroke: var(--vscode-editor-background, #fff); stroke-width: 1; }
+.ns-point-hollow { fill: var(--vscode-editor-background, #fff); stroke: var(--ns-color, currentColor); stroke-width: 1.5; }
 .ns-cells image, .ns-legend image { image-rendering: pixelated; }
 ${RUN_COLORS.map((color, i) => `.ns-c${i} { --ns-color: ${color}; }`).join('\n')}
 .ns-cfg { --ns-color: currentColor; }
@@ -93,5 +100,6 @@ export const LAYOUT_CSS = `
 .ns-config { border-collapse: collapse; font-size: 12px; margin-top: 6px; }
 .ns-config caption { white-space: nowrap; text-align: left; font-weight: 600; padding-bottom: 2px; }
 .ns-config th { text-align: left; font-weight: normal; opacity: 0.75; padding: 1px 10px 1px 0; }
+.ns-sweep-table th, .ns-sweep-table td { padding-right: 14px; }
 .ns-config td { font-family: var(--vscode-editor-font-family, ui-monospace, monospace); }
 `;

@@ -1,13 +1,15 @@
 // Builds the BlockGraph of one analysed block: norms, sublayers, adds and scales wired per placement
 // (the block equations of ../shared/DESIGN.md), each node carrying the Span of the code it stands for.
 
-import type { BlockIR, NormType, NormUse, Placement, Span, SublayerIR, SublayerKind } from '../ir/model';
-import type { BlockGraph, GraphEdgeKind, GraphLane, GraphNode, GraphNodeKind } from './types';
+import { DILUTION_CURES } from '../ir/model';
+import type { BlockIR, DilutionCure, NormUse, Placement, SublayerIR } from '../ir/model';
+import type { BlockGraph, GraphEdgeKind } from './types';
+import type { Builder } from './graphBuilder';
+import { addEdge, addNode, addNormNode, addSublayerNode, impliedSublayers, normTitle } from './graphBuilder';
+import { addVariantSublayers, cureWantsFinalNorm } from './variantGraph';
 import {
   PLACEMENT_EQUATIONS, PLACEMENT_TITLES, PRE_STYLE, deepnormAlpha, deepnormBeta,
 } from './placementInfo';
-
-const NORM_TITLES: Record<NormType, string> = { layernorm: 'LayerNorm', rmsnorm: 'RMSNorm', other: 'Norm' };
 
 /** The placements one sublayer can be drawn with (the block-level ones resolved away). */
 type DrawnPlacement = Exclude<Placement, 'mixed' | 'conditional' | 'unknown'>;
@@ -18,15 +20,6 @@ interface SublayerNorms {
   input: string[];
   output: string | null;
   sum: string | null;
-}
-
-/** Mutable state while a graph is assembled: node list, edges, and the node that holds the stream. */
-interface Builder {
-  block: BlockIR;
-  graph: BlockGraph;
-  stream: string;
-  group: number;
-  counter: number;
 }
 
 /** Options a caller knows that the IR does not carry. */
@@ -65,7 +58,10 @@ export function buildBlockGraph(block: BlockIR, options: BlockGraphOptions = {})
   }
   const rezero = options.rezero ?? /rezero|resweight/i.test(block.reason);
 
-  if (reading === 'mixed' && !hasDistinctSublayerPlacements(sublayers)) {
+  if (isCure(reading)) {
+    graph.groups.push({ title: `${PLACEMENT_TITLES[reading]} block`, placement: reading });
+    addVariantSublayers(builder, reading, sublayers);
+  } else if (reading === 'mixed' && !hasDistinctSublayerPlacements(sublayers)) {
     const post = block.mixed?.postBlocks;
     const postTitle = post != null ? `blocks 1–${post}: Post-LN` : 'first ⌊ρL⌋ blocks: Post-LN';
     const preTitle = post != null ? `blocks ${post + 1}–${block.layers ?? 'L'}: Pre-LN` : 'remaining blocks: Pre-LN';
@@ -82,8 +78,9 @@ export function buildBlockGraph(block: BlockIR, options: BlockGraphOptions = {})
     addSublayers(builder, sublayers, pick, forced, rezero);
   }
 
-  const wantsFinal = PRE_STYLE.has(reading) || reading === 'post-sublayer';
-  if (block.finalNorm === true) {
+  const wantsFinal = PRE_STYLE.has(reading) || reading === 'post-sublayer' || (isCure(reading) && cureWantsFinalNorm(reading));
+  // ResiDual's final norm is the one on its un-normalised stream, drawn with that stream.
+  if (block.finalNorm === true && reading !== 'residual') {
     const use = block.normUses.find((u) => u.role === 'final') ?? null;
     const definition = use ? block.normDefinitions.find((d) => d.name === use.name) ?? null : null;
     const label = `${normTitle(block, use?.name ?? null)}${use ? ` ${use.name}` : ''}`.trim();
@@ -128,19 +125,16 @@ function resolveReading(block: BlockIR, graph: BlockGraph): Placement {
   return reading === 'conditional' ? 'unknown' : reading;
 }
 
+function isCure(placement: Placement): placement is DilutionCure {
+  return (DILUTION_CURES as readonly Placement[]).includes(placement);
+}
+
 function fallbackPlacement(reading: Placement): DrawnPlacement {
   return DRAWN.has(reading) ? (reading as DrawnPlacement) : 'pre';
 }
 
 function hasDistinctSublayerPlacements(sublayers: SublayerIR[]): boolean {
   return new Set(sublayers.map((s) => s.placement).filter((p) => DRAWN.has(p))).size > 1;
-}
-
-function impliedSublayers(block: BlockIR): SublayerIR[] {
-  const kinds: [SublayerKind, string][] = [['attention', 'attention'], ['mlp', 'mlp']];
-  return kinds.map(([kind, name]) => ({
-    kind, name, placement: block.placement, line: block.line, span: block.span, norms: [], reason: 'implied',
-  }));
 }
 
 /** Appends the sublayers in order; consecutive parallel-pre sublayers share one residual add. */
@@ -256,41 +250,3 @@ function resolveNorms(block: BlockIR, sublayer: SublayerIR, placement: DrawnPlac
   return result;
 }
 
-function normTitle(block: BlockIR, name: string | null): string {
-  const definition = name ? block.normDefinitions.find((d) => d.name === name) : undefined;
-  return NORM_TITLES[definition?.type ?? block.norm ?? 'other'];
-}
-
-/** A norm node; an empty name stands for a norm the placement implies but the source did not show. */
-function addNormNode(builder: Builder, name: string | null, lane: GraphLane, detail: string): string {
-  const block = builder.block;
-  const title = normTitle(block, name || null);
-  if (!name) {
-    return addNode(builder, 'norm', title, lane, `${detail} (Implied by the placement; not found in the source.)`, null, null);
-  }
-  const definition = block.normDefinitions.find((d) => d.name === name) ?? null;
-  const use = block.normUses.find((u) => u.name === name) ?? null;
-  return addNode(builder, 'norm', `${title} ${name}`, lane, detail, use?.span ?? definition?.span ?? null, definition?.span ?? null);
-}
-
-function addSublayerNode(builder: Builder, sublayer: SublayerIR): string {
-  const what = sublayer.kind === 'attention' ? 'Attention' : sublayer.kind === 'mlp' ? 'MLP' : 'Sublayer';
-  const implied = sublayer.reason === 'implied';
-  return addNode(builder, 'sublayer', implied ? what : sublayer.name, 'branch',
-    `${what} ${implied ? '(implied)' : sublayer.name}: the branch F whose output is added to the stream.`,
-    implied ? null : sublayer.span, null);
-}
-
-function addNode(
-  builder: Builder, kind: GraphNodeKind, label: string, lane: GraphLane, detail: string,
-  span: Span | null, definitionSpan: Span | null,
-): string {
-  const id = `g${builder.group}-${kind}-${builder.counter++}`;
-  const node: GraphNode = { id, kind, label, detail, lane, span, definitionSpan, group: builder.group };
-  builder.graph.nodes.push(node);
-  return id;
-}
-
-function addEdge(builder: Builder, from: string, to: string, kind: GraphEdgeKind): void {
-  builder.graph.edges.push({ from, to, kind });
-}

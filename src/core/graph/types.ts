@@ -3,7 +3,11 @@
 
 import type { Placement, Span } from '../ir/model';
 
-export type GraphNodeKind = 'input' | 'norm' | 'sublayer' | 'add' | 'scale' | 'final-norm' | 'output';
+export type GraphNodeKind = 'input' | 'norm' | 'sublayer' | 'add' | 'scale' | 'final-norm' | 'output'
+  /** The dilution cures: a learned mix over depth or over streams (AttnRes, DenseFormer, hyper-connections). */
+  | 'mix'
+  /** An earlier layer's output (or the embedding) that reaches this block across depth. */
+  | 'earlier';
 
 /**
  * `stream` nodes sit on the residual stream itself (input, adds, norms of the sum, DeepNorm's α);
@@ -26,13 +30,24 @@ export interface GraphNode {
   definitionSpan: Span | null;
   /** Index into BlockGraph.groups: which block kind the node belongs to (Mix-LN draws two). */
   group: number;
+  /**
+   * Layout hints for blocks with more than one stream: the node's column in column widths from the centre
+   * (negative: left, where earlier layers' outputs stand), and the row it may not sit above.
+   */
+  column?: number;
+  rank?: number;
 }
 
 /**
  * `stream`: the residual stream flowing on; `branch`: into, along or out of a sublayer branch;
- * `skip`: the residual connection that carries the stream around a branch to its add.
+ * `skip`: the residual connection that carries the stream around a branch to its add; `depth` and `lane`
+ * as below.
  */
-export type GraphEdgeKind = 'stream' | 'branch' | 'skip';
+export type GraphEdgeKind = 'stream' | 'branch' | 'skip'
+  /** From an earlier layer's output across depth (AttnRes, DenseFormer), drawn with an arrowhead. */
+  | 'depth'
+  /** Along one of several parallel streams (hyper-connections' lanes, ResiDual's second stream). */
+  | 'lane';
 
 export interface GraphEdge {
   from: string;
