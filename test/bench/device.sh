@@ -51,7 +51,9 @@ stage() {
     local o="-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=$lists"
     mkdir -p "$lists/partial"
     apt-get $o update -qq >/dev/null 2>&1 || echo "stage: apt-get update failed; libvulkan1 not staged"
-    (cd "$STAGE/debs" && apt-get $o download libvulkan1 >/dev/null 2>&1) || echo "stage: libvulkan1 not downloaded"
+    # libglvnd0 brings libGLdispatch.so.0, which NVIDIA's Vulkan driver (libGLX_nvidia.so.0) needs to load:
+    # without it the loader reports "Found no drivers" (seen on the H200 machine, whose image has neither).
+    (cd "$STAGE/debs" && apt-get $o download libvulkan1 libglvnd0 >/dev/null 2>&1) || echo "stage: libvulkan1/libglvnd0 not downloaded"
     # dawn.node needs glibc ≥ 2.38 and GLIBCXX_3.4.32: Debian trixie's C and C++ runtimes, for a machine whose
     # own are older (run starts Node through their loader then). Their own apt lists, beside the system's.
     local tlists=/tmp/normscope-apt-trixie
@@ -107,10 +109,10 @@ run_staged() {
     [ -n "$NODE" ] || { echo "run: no Node.js at all; nothing to run"; return 1; }
     echo "run: using $NODE ($("$NODE" -v)) instead"
   fi
-  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then
+  if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || ! ldconfig -p 2>/dev/null | grep -q 'libGLdispatch.so.0'; then
     for deb in "$STAGE"/debs/*.deb; do [ -f "$deb" ] && extract_deb "$deb" "$WORK/root"; done
     export LD_LIBRARY_PATH="$WORK/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    echo "run: no system libvulkan.so.1; using the carried one ($(ls "$WORK"/root/usr/lib/x86_64-linux-gnu/libvulkan.so.1* 2>/dev/null | head -1))"
+    echo "run: no system libvulkan.so.1 or libGLdispatch.so.0; using the carried ones ($(ls "$WORK"/root/usr/lib/x86_64-linux-gnu/ 2>/dev/null | grep -E 'libvulkan.so.1$|libGLdispatch.so.0$' | tr '\n' ' '))"
   fi
   DAWN="$WORK/linux-x64.dawn.node"
   BENCH="$STAGE/device.bench.js"
@@ -134,7 +136,7 @@ run_staged() {
 run_installed() {
   echo "run: no staged .device/; installing from Debian and npm"
   if command -v apt-get >/dev/null && ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1'; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvulkan1 xz-utils \
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvulkan1 libglvnd0 xz-utils \
       || echo "run: apt-get install libvulkan1 failed"
   fi
   NODE="$(command -v node || true)"
