@@ -43,7 +43,7 @@ export function formatSweepTable(sweep: SweepResult): string {
     const point = at(placement, L);
     if (!point) return '·';
     if (point.diverged) return `div@${point.diverged.step}`;
-    return `${read(point)}${point.cancelled ? '*' : ''}`;
+    return `${read(point)}${point.cancelled ? '*' : ''}${point.stalled ? '~' : ''}`;
   });
   lines.push(...section('final loss', sweep.layers, probed.map((p) => [p, cells(p, (pt) => fixed(pt.finalLoss))])));
   lines.push('');
@@ -66,7 +66,13 @@ export function formatSweepTable(sweep: SweepResult): string {
   const marks: string[] = [];
   if (sweep.points.some((p) => p.cancelled)) marks.push('* stopped before its last step');
   if (sweep.points.some((p) => p.diverged)) marks.push('div@s diverged at step s');
+  const stalled = sweep.points.filter((p) => p.stalled);
+  if (stalled.length > 0) {
+    const s = stalled[0].stalled!;
+    marks.push(`~ stalled: its loss stayed above ${fixed(s.threshold)}, on the unigram plateau ${fixed(s.plateau)} (optimum ${fixed(s.optimum)}); its layer importance is not depth use`);
+  }
   if (marks.length > 0) lines.push(marks.join(' · '));
+  if (stalled.length > 0) lines.push(`stalled: ${stalled.map((p) => `${p.placement} L=${p.layers} (loss ${fixed(p.stalled!.loss)})`).join(', ')}`);
   for (const skipped of sweep.skipped) lines.push(`not probed: ${skipped.placement} (${title(skipped.placement)}): ${skipped.reason}`);
   for (const failed of sweep.failed) lines.push(`FAILED: ${failed.placement} L=${failed.layers}: ${failed.message}`);
   if (sweep.cancelled) lines.push('cancelled: runs not started are missing (·)');

@@ -188,6 +188,8 @@ function isSweepPoint(value: unknown): boolean {
     && ['finalLoss', 'lastContributionInit', 'lastContributionFinal', 'lastThirdShare', 'lastImportance'].every((key) => isNumberLike(value[key]))
     && (value.layerImportance === null || isNumberArray(value.layerImportance))
     && (value.diverged === null || (isObject(value.diverged) && isInt(value.diverged.step) && isString(value.diverged.what)))
+    && (value.stalled === undefined || value.stalled === null
+      || (isObject(value.stalled) && ['loss', 'plateau', 'optimum', 'threshold'].every((key) => typeof (value.stalled as Record<string, unknown>)[key] === 'number')))
     && typeof value.cancelled === 'boolean' && isInt(value.steps) && isInt(value.totalSteps) && typeof value.seconds === 'number';
 }
 

@@ -4,6 +4,7 @@
 import type { SweepPoint, SweepResult } from '../../src/core/probe/sweep';
 import { lastThirdShare } from '../../src/core/probe/sweep';
 import { DEFAULT_PROBE_CONFIG } from '../../src/core/probe/probeConfig';
+import { stallThreshold } from '../../src/core/probe/stall';
 import type { ProbePlacement } from '../../src/core/probe/types';
 
 function point(placement: ProbePlacement, layers: number, finalLoss: number, init: number, final: number, importance: number[] | null): SweepPoint {
@@ -43,5 +44,22 @@ export function fixtureSweep(withImportance: boolean): SweepResult {
     concurrency: 2,
     seconds: 61.5,
     notes: ['d 512 → 64: probed at its depth with a small width'],
+  };
+}
+
+/**
+ * fixtureSweep(true) where Post-LN at L = 12 and 24 stalled: their loss sits on the task's unigram plateau
+ * and all their layer importance is in the last block, so the last third's share reads 1.0.
+ */
+export function fixtureSweepStalled(): SweepResult {
+  const sweep = fixtureSweep(true);
+  const { plateau, optimum, threshold } = stallThreshold(sweep.base.vocab, sweep.base.seed);
+  const stalledAt = (L: number, loss: number): SweepPoint => {
+    const importance = Array.from({ length: L }, (_, l) => (l === L - 1 ? 0.02 : -0.001));
+    return { ...point('post', L, loss, 0.6, 0.9, importance), stalled: { loss, plateau, optimum, threshold } };
+  };
+  return {
+    ...sweep,
+    points: sweep.points.map((p) => (p.placement === 'post' && p.layers === 12 ? stalledAt(12, plateau + 0.01) : p.placement === 'post' && p.layers === 24 ? stalledAt(24, plateau - 0.02) : p)),
   };
 }

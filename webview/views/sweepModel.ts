@@ -7,6 +7,7 @@ import { area, line } from 'd3-shape';
 import { PLACEMENT_TITLES } from '../../src/core/graph/placementInfo';
 import type { Placement } from '../../src/core/ir/model';
 import { preLnLastContribution } from '../../src/core/probe/sweep';
+import { stallThreshold } from '../../src/core/probe/stall';
 import type { SweepPoint, SweepResult } from '../../src/core/probe/sweep';
 import { buildBlockGraph } from '../../src/core/graph/blockGraph';
 import { canonicalBlock } from '../../src/core/graph/canonical';
@@ -17,8 +18,12 @@ import type { LineChartModel, LineStyle } from './lineModel';
 import { FOREGROUND_COLOR, runColor } from './theme';
 
 export interface SweepChartModel extends LineChartModel {
-  /** One dot per measured run (a line of one point would not show); hollow for a value at init. */
-  points: { x: number; y: number; colorClass: string; label: string; hollow: boolean }[];
+  /**
+   * One dot per measured run (a line of one point would not show); hollow for a value at init. A stalled
+   * run (stall.ts) keeps its dot, faded to a dashed ring and off its placement's line: measured, but not
+   * depth use.
+   */
+  points: { x: number; y: number; colorClass: string; label: string; hollow: boolean; stalled: boolean }[];
   /** Said in the chart when it has nothing to draw (layer importance not recorded). */
   empty: string | null;
 }
@@ -30,12 +35,16 @@ export interface SweepViewModel {
   diagrams: DiagramModel[];
   /** One line per placement that has no points, and why. */
   missing: string[];
-  /** The numbers as a table: header depths, one row per placement and measure. */
-  table: { header: string[]; rows: string[][] };
+  /** The numbers as a table: header depths, one row per placement and measure; `stalled` marks greyed cells. */
+  table: { header: string[]; rows: string[][]; stalled: boolean[][] };
 }
 
 const SIZE = { width: 410, height: 230, margin: { top: 34, right: 12, bottom: 56, left: 48 } };
 const round = (v: number): number => Math.round(v * 100) / 100;
+
+/** The legend entry of the greyed dots, and the grey of that entry and of the plateau line. */
+export const STALLED_LEGEND = 'faded ring: a stalled run (never left the unigram plateau)';
+export const STALLED_COLOR = 'ns-cstalled';
 
 export function placementTitle(placement: string): string {
   return PLACEMENT_TITLES[placement as Placement] ?? placement;
@@ -64,7 +73,7 @@ function depthScale(layers: number[], plot: LineChartModel['plot']): { x: (L: nu
 
 function chart(
   sweep: SweepResult, kind: string, title: string, subtitle: string, yLabel: string, series: Series[],
-  extra: { bands?: { L: number; lower: number; upper: number }[]; bandLabel?: string; reference?: { value: number; label: string }; empty?: string | null } = {},
+  extra: { bands?: { L: number; lower: number; upper: number }[]; bandLabel?: string; references?: { value: number; label: string }[]; empty?: string | null } = {},
 ): SweepChartModel {
   const plot = frame();
   const probed = probedPlacements(sweep);
@@ -72,7 +81,7 @@ function chart(
   const values: number[] = [];
   for (const s of series) for (const p of sweep.points) if (p.placement === s.placement) { const v = s.value(p); if (v !== null) values.push(v); }
   for (const b of extra.bands ?? []) values.push(b.lower, b.upper);
-  if (extra.reference) values.push(extra.reference.value);
+  for (const reference of extra.references ?? []) values.push(reference.value);
   const lo = values.length > 0 ? Math.min(...values) : 0;
   const hi = values.length > 0 ? Math.max(...values) : 1;
   const pad = hi === lo ? Math.abs(hi) * 0.1 || 0.5 : (hi - lo) * 0.08;
@@ -88,10 +97,11 @@ function chart(
     model.bands.push({ d: band(extra.bands) ?? '', colorClass: color, label: extra.bandLabel ?? '' });
     model.legend.push({ label: extra.bandLabel ?? '', colorClass: color, style: 'band' });
   }
-  if (extra.reference) {
-    const yRef = round(y(extra.reference.value));
-    model.lines.push({ d: `M${plot.x},${yRef}H${plot.x + plot.width}`, colorClass: FOREGROUND_COLOR, label: extra.reference.label, style: 'dashed' });
-    model.legend.push({ label: extra.reference.label, colorClass: FOREGROUND_COLOR, style: 'dashed' });
+  for (const [i, reference] of (extra.references ?? []).entries()) {
+    const yRef = round(y(reference.value));
+    const color = i === 0 ? FOREGROUND_COLOR : STALLED_COLOR;
+    model.lines.push({ d: `M${plot.x},${yRef}H${plot.x + plot.width}`, colorClass: color, label: reference.label, style: 'dashed' });
+    model.legend.push({ label: reference.label, colorClass: color, style: 'dashed' });
   }
   for (const s of series) {
     const color = runColor(Math.max(0, probed.indexOf(s.placement)));
@@ -100,13 +110,23 @@ function chart(
       .filter((m): m is { L: number; v: number; point: SweepPoint } => m.v !== null && Number.isFinite(m.v))
       .sort((a, b) => a.L - b.L);
     if (measured.length === 0) continue;
-    const path = line<{ L: number; v: number }>().x((m) => x(m.L)).y((m) => y(m.v)).digits(2);
-    model.lines.push({ d: path(measured) ?? '', colorClass: color, label: s.label, style: s.style });
-    model.legend.push({ label: s.label, colorClass: color, style: s.style });
+    // The line joins the runs that trained; a stalled run's dot stays, greyed, with why in its tooltip.
+    const trained = measured.filter((m) => !m.point.stalled);
+    if (trained.length > 0) {
+      const path = line<{ L: number; v: number }>().x((m) => x(m.L)).y((m) => y(m.v)).digits(2);
+      model.lines.push({ d: path(trained) ?? '', colorClass: color, label: s.label, style: s.style });
+      model.legend.push({ label: s.label, colorClass: color, style: s.style });
+    }
     for (const m of measured) {
-      model.points.push({ x: x(m.L), y: round(y(m.v)), colorClass: color, label: `${s.label}, L = ${m.L}: ${formatValue(m.v)}${m.point.cancelled ? ' (stopped early)' : ''}`, hollow: s.style !== 'solid' });
+      const stall = m.point.stalled ?? null;
+      const why = stall ? ` (stalled: loss ${formatValue(stall.loss)} stayed above ${formatValue(stall.threshold)}, the unigram plateau ${formatValue(stall.plateau)})` : '';
+      model.points.push({
+        x: x(m.L), y: round(y(m.v)), colorClass: color, stalled: stall !== null,
+        label: `${s.label}, L = ${m.L}: ${formatValue(m.v)}${m.point.cancelled ? ' (stopped early)' : ''}${why}`, hollow: s.style !== 'solid',
+      });
     }
   }
+  if (model.points.some((p) => p.stalled)) model.legend.push({ label: STALLED_LEGEND, colorClass: STALLED_COLOR, style: 'dotted' });
   return model;
 }
 
@@ -119,9 +139,15 @@ export function buildSweepViewModel(sweep: SweepResult, title = 'Depth sweep'): 
   const probed = probedPlacements(sweep);
   const solid = (value: (p: SweepPoint) => number | null, suffix = ''): Series[] =>
     probed.map((placement) => ({ placement, style: 'solid', label: `${placementTitle(placement)}${suffix}`, value }));
+  // Where a run stalled, the plateau it stayed on is drawn too: it is what the grey dots sit at.
+  const plateau = sweep.points.some((p) => p.stalled) ? stallThreshold(sweep.base.vocab, sweep.base.seed).plateau : null;
   const loss = chart(sweep, 'loss', 'Final loss against depth', `after ${sweep.base.steps} steps; diverged runs have no point`, 'loss',
-    solid((p) => p.finalLoss),
-    sweep.optimalLoss !== null ? { reference: { value: sweep.optimalLoss, label: `optimal loss ${formatValue(sweep.optimalLoss)}` } } : {});
+    solid((p) => p.finalLoss), {
+      references: [
+        ...(sweep.optimalLoss !== null ? [{ value: sweep.optimalLoss, label: `optimal loss ${formatValue(sweep.optimalLoss)}` }] : []),
+        ...(plateau !== null ? [{ value: plateau, label: `unigram plateau ${formatValue(plateau)}` }] : []),
+      ],
+    });
   const contribution = chart(sweep, 'contribution', 'Last block\'s contribution against depth', '‖x_L − x_{L−1}‖/‖x_L‖: trained (solid), at init (dashed)', 'contribution',
     [...solid((p) => p.lastContributionFinal),
       ...probed.map((placement): Series => ({ placement, style: 'dashed', label: `${placementTitle(placement)} at init`, value: (p) => p.lastContributionInit }))],
@@ -132,7 +158,7 @@ export function buildSweepViewModel(sweep: SweepResult, title = 'Depth sweep'): 
   const recorded = sweep.points.some((p) => p.layerImportance !== null);
   const importance = chart(sweep, 'importance', 'Layer importance: the last third\'s share', 'held-out loss rise when a block is skipped: last ⅓\'s part', 'share',
     recorded ? solid((p) => p.lastThirdShare) : [],
-    recorded ? { reference: { value: 1 / 3, label: '⅓: every block matters alike' } } : { empty: 'not recorded by this build\'s probe engine' });
+    recorded ? { references: [{ value: 1 / 3, label: '⅓: every block matters alike' }] } : { empty: 'not recorded by this build\'s probe engine' });
   const missing = [
     ...sweep.skipped.map((s) => `${placementTitle(s.placement)}: ${s.reason}`),
     ...sweep.failed.map((f) => `${placementTitle(f.placement)} at L = ${f.layers} failed: ${f.message}`),
@@ -149,9 +175,10 @@ function sweepTable(sweep: SweepResult, probed: string[]): SweepViewModel['table
     if (!p) return '·';
     if (p.diverged) return `diverged at ${p.diverged.step}`;
     const v = read(p);
-    return `${v === null ? '—' : formatValue(v)}${p.cancelled ? '*' : ''}`;
+    return `${v === null ? '—' : formatValue(v)}${p.cancelled ? '*' : ''}${p.stalled ? ' (stalled)' : ''}`;
   };
   const rows: string[][] = [];
+  const stalled: boolean[][] = [];
   const measures: [string, (p: SweepPoint) => number | null][] = [
     ['final loss', (p) => p.finalLoss],
     ['last contribution', (p) => p.lastContributionFinal],
@@ -160,8 +187,10 @@ function sweepTable(sweep: SweepResult, probed: string[]): SweepViewModel['table
   ];
   for (const placement of probed) {
     for (const [name, read] of measures) {
-      rows.push([placementTitle(placement), name, ...sweep.layers.map((L) => cell(sweep.points.find((p) => p.placement === placement && p.layers === L), read))]);
+      const at = sweep.layers.map((L) => sweep.points.find((p) => p.placement === placement && p.layers === L));
+      rows.push([placementTitle(placement), name, ...at.map((p) => cell(p, read))]);
+      stalled.push([false, false, ...at.map((p) => Boolean(p?.stalled))]);
     }
   }
-  return { header: ['placement', 'measure', ...sweep.layers.map((L) => `L = ${L}`)], rows };
+  return { header: ['placement', 'measure', ...sweep.layers.map((L) => `L = ${L}`)], rows, stalled };
 }

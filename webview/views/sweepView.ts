@@ -12,7 +12,7 @@ export function renderSweepChart(target: Element, model: SweepChartModel): SVGSV
   const svg = renderLineChart(target, model);
   const root = select(svg);
   root.append('g').attr('class', 'ns-points').selectAll('circle').data(model.points).join('circle')
-    .attr('class', (p) => `ns-point ${p.hollow ? 'ns-point-hollow ' : ''}${p.colorClass}`)
+    .attr('class', (p) => `ns-point ${p.stalled ? 'ns-point-stalled ' : p.hollow ? 'ns-point-hollow ' : ''}${p.colorClass}`)
     .attr('cx', (p) => p.x).attr('cy', (p) => p.y).attr('r', 3)
     .append('title').text((p) => p.label);
   if (model.empty !== null) {
@@ -36,8 +36,10 @@ export function renderSweep(target: Element, model: SweepViewModel): void {
     section.append('ul').attr('class', 'ns-run-notes ns-sweep-missing').selectAll('li').data(model.missing).join('li').text((m) => m);
   }
   const table = section.append(() => doc.createElement('table')).attr('class', 'ns-config ns-sweep-table');
-  table.append('caption').text('The numbers (* stopped before its last step)');
+  const stalled = model.table.stalled.some((row) => row.some(Boolean));
+  table.append('caption').text(`The numbers (* stopped before its last step${stalled ? '; greyed: stalled on the unigram plateau, so its layer importance is not depth use' : ''})`);
   table.append('thead').append('tr').selectAll('th').data(model.table.header).join('th').text((h) => h);
   table.append('tbody').selectAll('tr').data(model.table.rows).join('tr')
-    .selectAll('td').data((row) => row).join('td').text((cell) => cell);
+    .selectAll('td').data((row, r) => row.map((text, c) => ({ text, stalled: model.table.stalled[r]?.[c] ?? false }))).join('td')
+    .attr('class', (cell) => (cell.stalled ? 'ns-stalled-cell' : null)).text((cell) => cell.text);
 }

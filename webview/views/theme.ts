@@ -76,6 +76,9 @@ export const VIEW_CSS = `
 .ns-legend-swatch { stroke: none; }
 .ns-point { fill: var(--ns-color, currentColor); stroke: var(--vscode-editor-background, #fff); stroke-width: 1; }
 .ns-point-hollow { fill: var(--vscode-editor-background, #fff); stroke: var(--ns-color, currentColor); stroke-width: 1.5; }
+.ns-point-stalled { fill: none; stroke: var(--ns-color, currentColor); stroke-width: 1.5; stroke-dasharray: 1.5 1.5; opacity: 0.55; }
+.ns-cstalled { --ns-color: var(--vscode-disabledForeground, #8a8a8a); }
+.ns-stalled-cell { opacity: 0.5; }
 .ns-cells image, .ns-legend image { image-rendering: pixelated; }
 ${RUN_COLORS.map((color, i) => `.ns-c${i} { --ns-color: ${color}; }`).join('\n')}
 .ns-cfg { --ns-color: currentColor; }

@@ -6,8 +6,13 @@ import type { Placement } from '../ir/model';
 import { dilution } from '../theory/xiong';
 import { importanceShare } from './layerImportance';
 import { PROBE_LIMITS } from './probeConfig';
+import { stallOf } from './stall';
+import type { Stall } from './stall';
 import { isProbePlacement } from './types';
 import type { ProbeConfig, ProbePlacement, ProbeResult } from './types';
+
+/** Steps per run of a sweep when none are given (CLI --steps, the setting normscope.sweep.steps). */
+export const DEFAULT_SWEEP_STEPS = 100;
 
 /** The depths a sweep runs when none are given. */
 export const DEFAULT_SWEEP_LAYERS: readonly number[] = [6, 12, 24, 48];
@@ -67,6 +72,12 @@ export interface SweepPoint {
   /** layerImportance per block, as recorded. */
   layerImportance: number[] | null;
   diverged: ProbeResult['diverged'];
+  /**
+   * Set when the run finished but never left the unigram plateau (stall.ts): its numbers are measured,
+   * but its layer importance is not depth utilisation, so the views grey it out. Absent in sweeps saved
+   * before stalls were judged.
+   */
+  stalled?: Stall | null;
   cancelled: boolean;
   /** Steps the run completed of those asked. */
   steps: number;
@@ -111,6 +122,7 @@ export function summariseRun(result: ProbeResult, seconds: number): SweepPoint {
     lastImportance: importance && !result.diverged ? finiteOrNull(importance.at(-1)) : null,
     layerImportance: importance,
     diverged: result.diverged,
+    stalled: stallOf(result),
     cancelled: result.cancelled ?? false,
     steps: metrics.steps.at(-1) ?? 0,
     totalSteps: config.steps,
