@@ -2,12 +2,12 @@
 // and how many runs go at once; each wrong value gets a message that names the flag and what it expects.
 
 import { PLACEMENTS } from '../core/ir/model';
-import { DEFAULT_SWEEP_LAYERS, parseDepthList } from '../core/probe/sweep';
+import { DEFAULT_SWEEP_LAYERS, DEFAULT_SWEEP_STEPS, parseDepthList } from '../core/probe/sweep';
 import type { ProbeConfig } from '../core/probe/types';
 import { INTEGER_FLAGS } from './probeArgs';
 
-/** A sweep trains many runs: fewer steps than `probe` by default, so the README's sweep takes minutes. */
-export const DEFAULT_SWEEP_STEPS = 100;
+/** A sweep trains many runs: fewer steps than `probe` by default (core/probe/sweep.ts), so the README's sweep takes minutes. */
+export { DEFAULT_SWEEP_STEPS };
 
 export const SWEEP_USAGE = `Usage: normscope sweep FILE [options]
 

@@ -1,6 +1,7 @@
 // Reads the `normscope.*` settings declared in package.json `contributes.configuration`.
 
 import * as vscode from 'vscode';
+import { DEFAULT_SWEEP_STEPS } from '../core/probe/sweep';
 import { DEFAULT_RULE_OPTIONS, type RuleOptions } from './diagnosticRules';
 import { DEFAULT_PROBE_SETTINGS, type ProbeSettings } from './probeConfig';
 
@@ -18,6 +19,12 @@ export function probeSettings(): ProbeSettings {
     defaultLayers: d.defaultLayers,
     maxLayers: c.get<number>('maxLayers', d.maxLayers),
   };
+}
+
+/** Steps per run of "NormScope: Sweep Depth…" (the CLI's --steps); every run of a sweep trains this long. */
+export function sweepSteps(): number {
+  const steps = vscode.workspace.getConfiguration('normscope').get<number>('sweep.steps', DEFAULT_SWEEP_STEPS);
+  return Number.isFinite(steps) && steps >= 1 ? Math.round(steps) : DEFAULT_SWEEP_STEPS;
 }
 
 export function codeLensEnabled(): boolean {

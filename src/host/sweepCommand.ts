@@ -5,17 +5,14 @@
 import * as vscode from 'vscode';
 import { PLACEMENTS } from '../core/ir/model';
 import { counterparts } from '../core/probe/probeConfig';
-import { DEFAULT_SWEEP_LAYERS, parseDepthList } from '../core/probe/sweep';
+import { DEFAULT_SWEEP_LAYERS, parseDepthList, planSweep } from '../core/probe/sweep';
 import { isProbePlacement } from '../core/probe/types';
 import { runSweep } from '../node/sweepRunner';
 import type { SweepRequest } from '../node/sweepRunner';
 import type { PanelModel } from '../protocol/messages';
 import type { Controller } from './controller';
 import { PLACEMENT_EQUATION, PLACEMENT_LABEL, effectivePlacement } from './placementText';
-import { probeSettings } from './settings';
-
-/** Steps per run of a sweep from the editor: as the CLI's default, so a sweep takes minutes, not tens. */
-const SWEEP_STEPS = 100;
+import { probeSettings, sweepSteps } from './settings';
 
 /** Placements a sweep may be asked for: every named one; those the probe cannot train are marked. */
 const SWEEPABLE = PLACEMENTS.filter((p) => p !== 'conditional' && p !== 'unknown');
@@ -49,7 +46,11 @@ export async function sweepDepth(controller: Controller, model: PanelModel): Pro
   });
   if (depthText === undefined) return;
   const layers = parseDepthList(depthText);
-  if ('error' in layers) return;
+  if ('error' in layers) {
+    // The input box refuses such text as it is typed; this is for any caller that gets past it.
+    void vscode.window.showErrorMessage(`NormScope: no sweep run: ${layers.error}.`);
+    return;
+  }
 
   const settings = probeSettings();
   const block = model.block;
@@ -58,7 +59,7 @@ export async function sweepDepth(controller: Controller, model: PanelModel): Pro
     placements: picked.map((item) => item.placement),
     layers: layers.depths,
     overrides: {
-      dModel: Math.max(8, Math.round(settings.width / 8) * 8), steps: SWEEP_STEPS, lr: settings.learningRate,
+      dModel: Math.max(8, Math.round(settings.width / 8) * 8), steps: sweepSteps(), lr: settings.learningRate,
       warmup: Math.max(0, Math.round(settings.warmup)), seed: Math.round(settings.seed), backend: 'cpu',
     },
     source: { file: model.fileName, block: block.name, line: block.line, placement: block.placement },
@@ -66,26 +67,39 @@ export async function sweepDepth(controller: Controller, model: PanelModel): Pro
   const abort = new AbortController();
   running = abort;
   try {
-    const sweep = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `NormScope: sweeping ${block.name} over depth`, cancellable: true },
-      async (progress, token) => {
-        token.onCancellationRequested(() => abort.abort());
-        let reported = 0;
-        return runSweep(request, {
-          signal: abort.signal,
-          onProgress: (p) => {
-            const percent = p.totalSteps > 0 ? (100 * p.steps) / p.totalSteps : 100;
-            progress.report({ increment: Math.max(0, percent - reported), message: `${p.done}/${p.total} runs · ${p.latest}` });
-            reported = Math.max(reported, percent);
-          },
-        });
-      },
-    );
+    let sweep: Awaited<ReturnType<typeof runSweep>>;
+    try {
+      sweep = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `NormScope: sweeping ${block.name} over depth`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => abort.abort());
+          let reported = 0;
+          return runSweep(request, {
+            signal: abort.signal,
+            onProgress: (p) => {
+              // The runs finish their current step after a cancel; the notification says nothing more.
+              if (abort.signal.aborted) return;
+              const percent = p.totalSteps > 0 ? (100 * p.steps) / p.totalSteps : 100;
+              progress.report({ increment: Math.max(0, percent - reported), message: `${p.done}/${p.total} runs · ${p.latest}` });
+              reported = Math.max(reported, percent);
+            },
+          });
+        },
+      );
+    } catch (error) {
+      void vscode.window.showErrorMessage(`NormScope: the depth sweep of ${block.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (sweep.cancelled) {
+      // Runs stopped half-way would sit on the charts beside finished ones: the panel keeps what it showed.
+      const finished = sweep.points.filter((p) => !p.cancelled).length;
+      void vscode.window.showInformationMessage(`NormScope: depth sweep cancelled after ${finished} of ${planSweep(request.placements, request.layers).runs.length} runs; the panel is left as it was.`);
+      return;
+    }
     const panel = controller.showPanel(model);
     panel.setSweep(sweep);
     const missing = [...sweep.skipped.map((s) => `${PLACEMENT_LABEL[s.placement as keyof typeof PLACEMENT_LABEL] ?? s.placement}: ${s.reason}`),
       ...sweep.failed.map((f) => `${f.placement} L=${f.layers} failed: ${f.message}`)];
-    if (sweep.cancelled) void vscode.window.showInformationMessage(`NormScope: sweep cancelled; ${sweep.points.length} runs are shown.`);
     if (missing.length > 0) void vscode.window.showWarningMessage(`NormScope: ${missing.join('; ')}`);
   } finally {
     running = null;

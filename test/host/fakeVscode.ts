@@ -1,8 +1,10 @@
 // A small stand-in for the `vscode` module, enough to load dist/extension.js in plain Node, activate it
-// and call what it registered (commands, hover and CodeLens providers). Records every registration.
+// and call what it registered (commands, hover and CodeLens providers). Records every registration; the
+// interactive pieces (quick picks, input boxes, progress, messages, webview panels) are fakeVscodeUi.ts.
 
 import Module from 'node:module';
 import { join } from 'node:path';
+import { FakeUi } from './fakeVscodeUi';
 
 export class Position {
   constructor(readonly line: number, readonly character: number) {}
@@ -69,6 +71,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
   const registered: Registrations = { commands: new Map(), hovers: [], codeLenses: [], serializers: [], diagnostics: new Map(), watchers: [] };
   /** Documents openTextDocument hands out, by file path (tests put model files here). */
   const documents = new Map<string, ReturnType<typeof fakeDocument>>();
+  const ui = new FakeUi();
   const api = {
     Position, Range, Selection, Uri, EventEmitter, MarkdownString, Hover, CodeLens, Diagnostic,
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
@@ -94,9 +97,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       onDidChangeActiveTextEditor: noEvent,
       onDidChangeTextEditorSelection: noEvent,
       registerWebviewPanelSerializer: (viewType: string) => { registered.serializers.push(viewType); return disposable; },
-      showInformationMessage: async () => undefined,
-      showWarningMessage: async () => undefined,
-      showErrorMessage: async () => undefined,
+      ...ui.window,
       showOpenDialog: async () => undefined,
     },
     workspace: {
@@ -124,7 +125,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       },
     },
   };
-  return { api, registered, documents };
+  return { api, registered, documents, ui };
 }
 
 /** Makes `require('vscode')` return `api` while `load` runs, and loads `path` fresh. */
