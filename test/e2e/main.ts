@@ -78,6 +78,8 @@ async function main(): Promise<number> {
       'normscope.probe.steps': 12,
       'normscope.probe.width': 32,
       'normscope.probe.backend': 'cpu',
+      // The depth sweep (scenario 9): 40 steps take Pre-LN off the unigram plateau at the probe's rate.
+      'normscope.sweep.steps': 40,
     },
   });
 

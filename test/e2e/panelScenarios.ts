@@ -5,7 +5,7 @@ import { checkHeatmaps, checkLossCurve, heatmapFacts, panelColours, panelFrame, 
 import { colourDistance, luminance } from './pixels';
 import type { Scenario } from './scenarios';
 import { EXAMPLES } from './workspace';
-import { editorLine, openFile, pickQuickItem, runCommand, SLOW_MS } from './workbench';
+import { editorLine, openFile, pickQuickItem, runCommand, SLOW_MS, tickedQuickItems } from './workbench';
 
 /** The palette titles the editor contributes (src/host/commands.ts, category NormScope). */
 export const COMMANDS = {
@@ -58,12 +58,7 @@ export const compareScenario: Scenario = {
     await runCommand(page, COMMANDS.compare);
     // A multi-select pick: Post-LN is the counterpart of Pre-LN; make sure it is the one ticked.
     const widget = page.locator('.quick-input-widget');
-    await widget.waitFor({ state: 'visible', timeout: SLOW_MS });
-    const rows = widget.locator('.quick-input-list .monaco-list-row');
-    await rows.first().waitFor({ state: 'visible', timeout: SLOW_MS });
-    const ticked = await rows.evaluateAll((elements) => elements
-      .filter((row) => row.querySelector('input[type=checkbox]:checked, .monaco-custom-toggle.checked, [aria-checked="true"]') || row.getAttribute('aria-checked') === 'true')
-      .map((row) => (row.querySelector('.label-name')?.textContent ?? row.textContent ?? '').trim()));
+    const ticked = await tickedQuickItems(page);
     note(`ticked: ${JSON.stringify(ticked)}`);
     check(ticked.length === 1 && /^Post-LN/.test(ticked[0]), `the comparison does not offer Post-LN alone by default: ${JSON.stringify(ticked)}`);
     await widget.locator('.quick-input-box input').press('Enter');

@@ -1,8 +1,9 @@
-// The eight things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
+// The things a person does with NormScope, each asserted on what the screen shows: the list the runner walks.
 import type { BrowserContext, Page } from 'playwright-core';
 import { check } from './check';
 import { compareScenario, probeScenario, themeScenario } from './panelScenarios';
 import { trainingRunScenario } from './runScenario';
+import { sweepScenario } from './sweepScenario';
 import { BROKEN_FILE, EXAMPLES, brokenLine } from './workspace';
 import { editorLine, hoverWord, notifications, openFile, plainText, runCommand, SLOW_MS, waitForCodeLens } from './workbench';
 
@@ -132,7 +133,8 @@ const editScenario: Scenario = {
   },
 };
 
-export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario, editScenario, trainingRunScenario];
+export const SCENARIOS: Scenario[] = [codeLens, hover, probeScenario, compareScenario, syntaxError, themeScenario, editScenario, trainingRunScenario,
+  sweepScenario];
 
 /**
  * Scenarios left out of the default run, by number, with why; `E2E_ONLY=N` still runs one. Scenario 8

@@ -70,6 +70,17 @@ export async function pickQuickItem(page: Page, text: string): Promise<void> {
   await widget.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
 }
 
+/** The labels a multi-select quick pick that a command opened shows ticked, once its rows are shown. */
+export async function tickedQuickItems(page: Page): Promise<string[]> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible', timeout: SLOW_MS });
+  const rows = widget.locator('.quick-input-list .monaco-list-row');
+  await rows.first().waitFor({ state: 'visible', timeout: SLOW_MS });
+  return rows.evaluateAll((elements) => elements
+    .filter((row) => row.querySelector('input[type=checkbox]:checked, .monaco-custom-toggle.checked, [aria-checked="true"]') || row.getAttribute('aria-checked') === 'true')
+    .map((row) => (row.querySelector('.label-name')?.textContent ?? row.textContent ?? '').trim()));
+}
+
 /** The texts of the CodeLenses the active editor shows, once at least one matches `pattern`. */
 export async function waitForCodeLens(page: Page, pattern: RegExp): Promise<string[]> {
   const lenses = page.locator('.editor-instance .codelens-decoration');
