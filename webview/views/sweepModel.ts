@@ -43,7 +43,7 @@ const SIZE = { width: 410, height: 230, margin: { top: 34, right: 12, bottom: 56
 const round = (v: number): number => Math.round(v * 100) / 100;
 
 /** The legend entry of the greyed dots, and the grey of that entry and of the plateau line. */
-export const STALLED_LEGEND = 'faded ring: a stalled run (never left the unigram plateau)';
+export const STALLED_LEGEND = 'faded ring: a run stalled on the unigram plateau';
 export const STALLED_COLOR = 'ns-cstalled';
 
 export function placementTitle(placement: string): string {
