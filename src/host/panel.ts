@@ -23,6 +23,8 @@ export class NormScopePanel implements vscode.Disposable {
   private readonly messageListeners = new Set<(message: WebviewToHost) => void>();
   /** What the panel shows (a grown run is sent as its new columns: extendRun), re-sent whole after a reload. */
   private state: PanelState = { model: null, runs: [] };
+  /** The step numbers of each recorded run as last sent, copied (runPatch.columnsKept says why). */
+  private sentSteps = new Map<string, number[]>();
 
   static get active(): NormScopePanel | undefined {
     return NormScopePanel.current;
@@ -102,8 +104,9 @@ export class NormScopePanel implements vscode.Disposable {
     const runs = all.map(panelRunView);
     // A recorded run that only grew goes as its new columns (a few KB, not megabytes per update), once the
     // webview has the rest; before `ready` (or after a reload) it is sent whole.
-    const extensions = this.ready ? runExtensions(this.state.runs, runs) : null;
+    const extensions = this.ready ? runExtensions(this.state.runs, runs, (runId) => this.sentSteps.get(runId)) : null;
     this.state = { ...this.state, runs };
+    this.sentSteps = new Map(runs.filter((run) => run.snapshot?.result.recorded).map((run) => [run.runId, [...run.snapshot!.result.metrics.steps]]));
     if (extensions) for (const { runId, from, snapshot } of extensions) this.post({ type: 'extendRun', runId, from, snapshot });
     else this.post({ type: 'setRuns', runs });
   }

@@ -46,13 +46,15 @@ export function extendColumns(before: RunSnapshot, from: number, tail: RunSnapsh
  * first column whose step differs, provided it is the same recorded run (same file start, same rows).
  * null when the panel must be sent the run whole: a probe run, another recording, or nothing kept.
  */
-export function columnsKept(before: RunView, after: RunView): number | null {
+export function columnsKept(before: RunView, after: RunView, sentSteps?: readonly number[]): number | null {
   const a = before.snapshot?.result;
   const b = after.snapshot?.result;
   if (!a?.recorded || !b?.recorded || a.recorded.started !== b.recorded.started || a.recorded.file !== b.recorded.file) return null;
   if (before.label !== after.label || before.error !== after.error || before.backendNote !== after.backendNote) return null;
   if (a.metrics.residualNorm.length !== b.metrics.residualNorm.length) return null;
-  const x = a.metrics.steps;
+  // A short recorded run's arrays are the reader's own, which grow in place as lines are read: what was
+  // sent must be remembered as a copy (sentSteps), or the old view already holds the new columns.
+  const x = sentSteps ?? a.metrics.steps;
   const y = b.metrics.steps;
   let kept = 0;
   while (kept < x.length && kept < y.length && x[kept] === y[kept]) kept++;
@@ -71,13 +73,14 @@ export interface RunExtension {
  * The extensions that turn the runs as sent (`before`) into `after`, one per recorded run that grew; null
  * when they cannot (the list changed, a run changed otherwise): then everything is sent.
  */
-export function runExtensions(before: readonly RunView[], after: readonly RunView[]): RunExtension[] | null {
+export function runExtensions(before: readonly RunView[], after: readonly RunView[], sentSteps: (runId: string) => readonly number[] | undefined = () => undefined): RunExtension[] | null {
   if (before.length !== after.length) return null;
   const out: RunExtension[] = [];
   for (let i = 0; i < after.length; i++) {
-    if (before[i] === after[i]) continue;
     if (before[i].runId !== after[i].runId) return null;
-    const kept = columnsKept(before[i], after[i]);
+    const sent = sentSteps(after[i].runId);
+    if (before[i] === after[i] && (!sent || sent.length === after[i].snapshot?.result.metrics.steps.length)) continue;
+    const kept = columnsKept(before[i], after[i], sent);
     if (kept === null) return null;
     out.push({ runId: after[i].runId, from: kept, snapshot: sliceColumns(after[i].snapshot!, kept) });
   }

@@ -3,7 +3,7 @@
 // The thinning keeps its columns as a run grows, so whole resends happen only when its stride doubles.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readRunFile } from '../../src/core/runs/runFile';
+import { RunFileReader, readRunFile } from '../../src/core/runs/runFile';
 import { recordedResult, recordedSnapshot, thinRecorded, thinStride } from '../../src/core/runs/recorded';
 import { columnsKept, extendColumns, runExtensions, sliceColumns } from '../../src/protocol/runPatch';
 import { isHostToWebview } from '../../src/protocol/messages';
@@ -76,4 +76,23 @@ test('thinning keeps its columns while a run grows: whole resends only when the 
   // Stride 2 leaves floor((n − 1)/2) + 2 ≤ 400 columns up to n = 798; stride 4 up to n = 1,596.
   assert.deepEqual([798, 799, 1596, 1597].map((n) => thinStride(n, PANEL_COLUMNS)), [2, 4, 4, 8]);
   assert.equal(resends, 3, 'from 350 to 1,700 steps: thinned at 401 (stride 2), then 4 at 799, 8 at 1,597: the run goes whole three times');
+});
+
+test('a short run read live: the views share the reader\'s growing arrays, so the columns sent are remembered as a copy', () => {
+  const lines = runFileLines({ layers: 3, steps: everySteps(12), close: true });
+  const reader = new RunFileReader();
+  const live = () => panelRunView({ runId: 'r', label: 'gpt-small', snapshot: recordedSnapshot(recordedResult(reader.state.runs[0], { file: 'g' })), backendNote: null, error: null });
+  reader.push(lines.slice(0, 4).join(''));
+  const first = live();
+  const panelCopy = wire(first);
+  const sent = [...first.snapshot!.result.metrics.steps];
+  reader.push(lines.slice(4).join(''));
+  const grown = live();
+  assert.equal(first.snapshot!.result.metrics.steps.length, 12, 'the old view grew with the reader (why a copy is needed)');
+  const extensions = runExtensions([first], [grown], () => sent);
+  assert.ok(extensions);
+  assert.equal(extensions[0].from, 3);
+  assert.deepEqual(extendColumns(panelCopy.snapshot!, extensions[0].from, wire(extensions[0].snapshot)), wire(grown.snapshot));
+  assert.equal(wire(grown.snapshot!.result).recorded?.closed, true);
+  assert.deepEqual(runExtensions([grown], [grown], () => [...grown.snapshot!.result.metrics.steps]), [], 'the same view, nothing new: nothing sent');
 });

@@ -114,7 +114,7 @@ export class PanelApp {
 
   /**
    * A recorded run grew: its new columns are spliced onto the copy here. A training can send these faster
-   * than the panel draws, so they are drawn once per animation frame (never while the panel is hidden),
+   * than the panel draws, so they are drawn at most once per animation frame (or 100 ms without frames),
    * and saved with setState (which serialises the whole state) at most once a second.
    */
   private extendRun(runId: string, from: number, tail: RunSnapshot): void {
@@ -129,12 +129,16 @@ export class PanelApp {
     if (!this.framePending) {
       this.framePending = true;
       const view = this.root.ownerDocument.defaultView;
+      // The next frame, or 100 ms, whichever comes first: inside code-server's webview iframe no frame
+      // callback may come at all (e2e scenario 8 waited three minutes for one), so a timer backs it up.
+      const timer = setTimeout(() => draw(), 100);
       const draw = () => {
+        clearTimeout(timer);
+        if (!this.framePending) return;
         this.framePending = false;
         if (this.dirty) this.render();
       };
-      if (view?.requestAnimationFrame) view.requestAnimationFrame(draw);
-      else setTimeout(draw, 16);
+      view?.requestAnimationFrame?.(draw);
     }
     this.saveTimer ??= setTimeout(() => {
       this.saveTimer = null;
