@@ -129,8 +129,8 @@ export class PanelApp {
     if (!this.framePending) {
       this.framePending = true;
       const view = this.root.ownerDocument.defaultView;
-      // The next frame, or 100 ms, whichever comes first: inside code-server's webview iframe no frame
-      // callback may come at all (e2e scenario 8 waited three minutes for one), so a timer backs it up.
+      // The next frame, or 100 ms, whichever comes first: a frame callback is not guaranteed for a webview
+      // iframe the browser considers hidden or throttled, and the drawing must not wait on it.
       const timer = setTimeout(() => draw(), 100);
       const draw = () => {
         clearTimeout(timer);
