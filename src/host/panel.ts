@@ -11,6 +11,7 @@ import {
 import type { SweepResult } from '../core/probe/sweep';
 import { makeNonce, webviewHtml } from './webviewHtml';
 import { panelRunView } from './runFollower';
+import { runExtensions } from '../protocol/runPatch';
 
 export const PANEL_VIEW_TYPE = 'normscope.panel';
 
@@ -20,8 +21,10 @@ export class NormScopePanel implements vscode.Disposable {
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly messageListeners = new Set<(message: WebviewToHost) => void>();
-  /** What the panel shows, re-sent whole after a reload so the webview never needs deltas. */
+  /** What the panel shows (a grown run is sent as its new columns: extendRun), re-sent whole after a reload. */
   private state: PanelState = { model: null, runs: [] };
+  /** The step numbers of each recorded run as last sent, copied (runPatch.columnsKept says why). */
+  private sentSteps = new Map<string, number[]>();
 
   static get active(): NormScopePanel | undefined {
     return NormScopePanel.current;
@@ -99,8 +102,13 @@ export class NormScopePanel implements vscode.Disposable {
   setRuns(all: RunView[]): void {
     // A long recorded training is sent thinned to what the heatmaps can show; the store keeps every step.
     const runs = all.map(panelRunView);
+    // A recorded run that only grew goes as its new columns (a few KB, not megabytes per update), once the
+    // webview has the rest; before `ready` (or after a reload) it is sent whole.
+    const extensions = this.ready ? runExtensions(this.state.runs, runs, (runId) => this.sentSteps.get(runId)) : null;
     this.state = { ...this.state, runs };
-    this.post({ type: 'setRuns', runs });
+    this.sentSteps = new Map(runs.filter((run) => run.snapshot?.result.recorded).map((run) => [run.runId, [...run.snapshot!.result.metrics.steps]]));
+    if (extensions) for (const { runId, from, snapshot } of extensions) this.post({ type: 'extendRun', runId, from, snapshot });
+    else this.post({ type: 'setRuns', runs });
   }
 
   /** Shows a depth sweep's charts (kept for re-sending after a reload, as the runs are). */

@@ -41,12 +41,32 @@ export interface RunFollowerOptions {
   io?: RangeReader;
   /** setTimeout by default; tests pass a clock they advance by hand. */
   schedule?: (callback: () => void, ms: number) => { cancel(): void };
+  /**
+   * How often a followed file that is still being written is looked at without an event (default 2,000 ms;
+   * 0: never): a watcher can miss changes (a folder it does not watch, a network file system). A look that
+   * finds nothing appended costs one stat and a 256-byte read, and publishes nothing.
+   */
+  pollMs?: number;
+  /** The poll's timer (an unref'd setTimeout by default, so it never keeps a process alive); tests pass their own. */
+  pollTimer?: (callback: () => void, ms: number) => { cancel(): void };
 }
 
 const realTimer = (callback: () => void, ms: number): { cancel(): void } => {
   const timer = setTimeout(callback, ms);
   return { cancel: () => clearTimeout(timer) };
 };
+
+const backgroundTimer = (callback: () => void, ms: number): { cancel(): void } => {
+  const timer = setTimeout(callback, ms);
+  timer.unref?.();
+  return { cancel: () => clearTimeout(timer) };
+};
+
+/** True while a file may still grow: no run yet, or its last run not closed. */
+function stillWritten(file: FollowedFile): boolean {
+  const runs = file.tail.state.runs;
+  return !file.tail.state.stopped && (runs.length === 0 || runs[runs.length - 1].closedAt === null);
+}
 
 /** The run ids of a file: stable across appends, so the panel patches the same column in place. */
 export function recordedRunId(path: string, index: number): string {
@@ -86,11 +106,12 @@ export function publishInterval(baseMs: number, bytes: number): number {
 export class RunFollower {
   private readonly files = new Map<string, FollowedFile>();
   private readonly timers = new Map<string, { cancel(): void }>();
-  private readonly pending = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, Promise<boolean>>();
   /** Files whose header link was looked for once already (found or not): it is not looked for again. */
   private readonly linkTried = new Set<string>();
   /** The key each file's runs were last published under, to clear it when a link moves them. */
   private readonly publishedKey = new Map<string, string>();
+  private poll: { cancel(): void } | null = null;
 
   constructor(private readonly options: RunFollowerOptions) {}
 
@@ -109,10 +130,14 @@ export class RunFollower {
     return this.files.get(path)!;
   }
 
-  /** The watcher saw the file change: read the appended bytes now, publish within throttleMs. */
+  /**
+   * The watcher saw the file change (or was found by a search, or the poll looks): read the appended
+   * bytes now and, when anything was read, publish within throttleMs.
+   */
   async changed(path: string): Promise<void> {
-    await this.read(path, null);
-    if (this.timers.has(path)) return;
+    const grew = await this.read(path, null);
+    this.startPoll();
+    if (!grew || this.timers.has(path)) return;
     const interval = publishInterval(this.options.throttleMs ?? 250, this.files.get(path)?.tail.bytesRead ?? 0);
     this.timers.set(path, (this.options.schedule ?? realTimer)(() => this.flush(path), interval));
   }
@@ -138,9 +163,30 @@ export class RunFollower {
   dispose(): void {
     for (const timer of this.timers.values()) timer.cancel();
     this.timers.clear();
+    this.poll?.cancel();
+    this.poll = null;
+    this.disposed = true;
   }
 
-  private read(path: string, fallbackLink: RunLink | null): Promise<void> {
+  private disposed = false;
+
+  /** Looks at every file still being written, every pollMs, while there is one. */
+  private startPoll(): void {
+    const every = this.options.pollMs ?? 2000;
+    if (this.poll || this.disposed || every <= 0) return;
+    const timer = (this.options.pollTimer ?? backgroundTimer)(() => {
+      // `poll` stays set while the files are read, so the reads' own changed() does not start another.
+      const open = [...this.files.values()].filter(stillWritten);
+      void Promise.all(open.map((file) => this.changed(file.path))).finally(() => {
+        if (this.poll === timer) this.poll = null;
+        if (open.length > 0) this.startPoll();
+      });
+    }, every);
+    this.poll = timer;
+  }
+
+  /** Reads what was appended; true when anything was (or the file's link was found). */
+  private read(path: string, fallbackLink: RunLink | null): Promise<boolean> {
     const job = (this.pending.get(path) ?? Promise.resolve()).then(() => this.readNow(path, fallbackLink));
     this.pending.set(path, job);
     return job.finally(() => {
@@ -148,19 +194,20 @@ export class RunFollower {
     });
   }
 
-  private async readNow(path: string, fallbackLink: RunLink | null): Promise<void> {
+  private async readNow(path: string, fallbackLink: RunLink | null): Promise<boolean> {
     let file = this.files.get(path);
     if (!file) {
       file = { path, tail: new RunTail(path, this.options.io ?? nodeRangeReader), key: this.options.keyOf(null, path), link: null, runs: [] };
       this.files.set(path, file);
     }
-    await file.tail.update();
+    const grew = await file.tail.update();
     const header = file.tail.state.runs[0]?.header;
     if (!file.link && header && !this.linkTried.has(path)) {
       this.linkTried.add(path);
       file.link = await this.options.link(path, header);
     }
     file.link ??= fallbackLink;
+    return grew;
   }
 
   private flush(path: string): void {

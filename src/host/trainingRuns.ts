@@ -14,14 +14,18 @@ import type { Controller } from './controller';
 import { NormScopePanel } from './panel';
 import { effectivePlacement } from './placementText';
 import { PROBE_PLACEMENTS } from './probeConfig';
+import { CreatedPathScanner } from './runDiscovery';
 import { RunFollower } from './runFollower';
 import type { FollowedFile, RunLink } from './runFollower';
 import { runKey } from './runStore';
 
 export const RUN_FILE_GLOB = '**/*.normscope.jsonl';
+const ANY_PATH_GLOB = '**/*';
 
 export class TrainingRuns implements vscode.Disposable {
   readonly follower: RunFollower;
+  /** Searches created folders for run files the watcher did not report (runDiscovery.ts says why). */
+  readonly scanner: CreatedPathScanner;
   private readonly disposables: vscode.Disposable[] = [];
   /** The key of the runs the panel shows when they are linked to no model (the panel's model is null). */
   private shownUnlinked: string | null = null;
@@ -34,8 +38,14 @@ export class TrainingRuns implements vscode.Disposable {
       throttleMs,
     });
     const watcher = vscode.workspace.createFileSystemWatcher(RUN_FILE_GLOB);
+    this.scanner = new CreatedPathScanner({ found: (path) => void this.follower.changed(path) });
+    // Every path created in the workspace, for the folders among them: a run file written into a folder
+    // made a moment before gets no event of its own on Linux.
+    const created = vscode.workspace.createFileSystemWatcher(ANY_PATH_GLOB, false, true, true);
     this.disposables.push(
       watcher,
+      created,
+      created.onDidCreate((uri) => this.scanner.created(uri.fsPath)),
       watcher.onDidCreate((uri) => void this.follower.changed(uri.fsPath)),
       watcher.onDidChange((uri) => void this.follower.changed(uri.fsPath)),
       watcher.onDidDelete((uri) => this.follower.deleted(uri.fsPath)),
@@ -125,6 +135,7 @@ export class TrainingRuns implements vscode.Disposable {
 
   dispose(): void {
     this.follower.dispose();
+    this.scanner.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

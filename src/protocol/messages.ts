@@ -57,8 +57,14 @@ export interface HostSnapshotMessage { type: 'snapshot'; runId: string; snapshot
 /** A finished (or stopped) depth sweep, whole; null clears it. */
 export interface SetSweepMessage { type: 'setSweep'; sweep: SweepResult | null }
 
+/**
+ * A recorded run the panel shows grew: keep its first `from` columns and append the snapshot's (which holds
+ * only those columns; the rest of its result is whole). src/protocol/runPatch.ts builds and applies it.
+ */
+export interface ExtendRunMessage { type: 'extendRun'; runId: string; from: number; snapshot: RunSnapshot }
+
 export type HostToWebview =
-  | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage | SetSweepMessage;
+  | SetModelMessage | SetRunsMessage | StartProbeMessage | CancelProbeMessage | HostSnapshotMessage | SetSweepMessage | ExtendRunMessage;
 
 // ---- webview → host ----
 
@@ -219,6 +225,7 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
     case 'cancelProbe': return isString(value.runId);
     case 'snapshot': return isString(value.runId) && isRunSnapshot(value.snapshot);
     case 'setSweep': return value.sweep === null || isSweepResult(value.sweep);
+    case 'extendRun': return isString(value.runId) && isInt(value.from, 1) && isRunSnapshot(value.snapshot);
     default: return false;
   }
 }

@@ -62,3 +62,40 @@ test('a run file the watcher sees feeds the hover and CodeLens of the block its 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// What the Linux watcher does when a training makes its folder and writes its run file at once
+// (os.makedirs then open): it reports the folder created and nothing for the file, whose create happened
+// before the folder was watched (e2e scenario 8 failed this way on an idle machine, issue 10). With
+// `mkdir -p runs/exp1` the inner folder is never watched, so its file's growth gets no event either.
+test('a run file written into a folder made a moment before, with no event of its own, is found and followed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-runs-new-folder-'));
+  try {
+    const modelPath = join(dir, 'model.py');
+    writeFileSync(modelPath, GPT_SOURCE);
+    const { api, registered, documents } = createFakeVscode();
+    const document = fakeDocument(modelPath, GPT_SOURCE);
+    documents.set(modelPath, document);
+    const extension = requireWithFakeVscode<ExtensionModule>(resolve('dist/extension.js'), api);
+    extension.activate({ subscriptions: [], extensionUri: api.Uri.file(process.cwd()) });
+    const lensTitles = async () => (await registered.codeLenses[0].provideCodeLenses(document)).map((lens) => lens.command?.title ?? '');
+    let lensEvents = 0;
+    registered.codeLenses[0].onDidChangeCodeLenses?.(() => { lensEvents++; });
+
+    const lines = runFileLines({ layers: 6, steps: everySteps(10), placement: null, model: 'model.py', blockClass: 'Block' });
+    const runPath = join(dir, 'runs', 'exp1', 'gpt.normscope.jsonl');
+    mkdirSync(join(dir, 'runs', 'exp1'), { recursive: true });
+    writeFileSync(runPath, lines.slice(0, 3).join(''));
+    // Only the outer folder's create is reported, on whichever watcher asked for every created path.
+    const anyPath = registered.watchers.filter((w) => w.glob !== '**/*.normscope.jsonl');
+    assert.ok(anyPath.length > 0, 'a watcher that sees created folders, not only run files');
+    for (const w of anyPath) w.create.fire(api.Uri.file(join(dir, 'runs')));
+    await until(async () => (await lensTitles()).some((t) => t.includes('$(pulse) gpt-small → Block: step 10 (training)')), 'the run lens of a file no event named');
+    assert.ok(lensEvents > 0, 'the CodeLens provider told VS Code to ask again');
+
+    // The inner folder is not watched: the training's next lines come with no event at all.
+    appendFileSync(runPath, lines.slice(3).join(''));
+    await until(async () => (await lensTitles()).some((t) => t.includes('step 90 (training)')), 'the grown run, with no change event');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

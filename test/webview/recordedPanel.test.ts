@@ -8,7 +8,10 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PanelState, WebviewToHost } from '../../src/protocol/messages';
-import { RunFollower } from '../../src/host/runFollower';
+import { RunFollower, panelRunView } from '../../src/host/runFollower';
+import { readRunFile } from '../../src/core/runs/runFile';
+import { recordedResult, recordedSnapshot } from '../../src/core/runs/recorded';
+import { runExtensions } from '../../src/protocol/runPatch';
 import { RunStore, runKey } from '../../src/host/runStore';
 import { PanelApp } from '../../webview/ui/panelApp';
 import { everySteps, runFileLines } from '../runs/runFixtures';
@@ -90,4 +93,40 @@ test('an unlinked run is drawn on its own, with a note where its placement is un
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a long run that grows is sent as its new columns, drawn once per frame, and the panel shows what the whole run draws', async () => {
+  const lines = runFileLines({ layers: 4, steps: everySteps(700), placement: 'pre' });
+  const view = (steps: number) => panelRunView({
+    runId: 'recorded:g#0', label: 'gpt-small',
+    snapshot: recordedSnapshot(recordedResult(readRunFile(lines.slice(0, steps + 1).join('')).runs[0], { file: 'g.normscope.jsonl' })),
+    backendNote: null, error: null,
+  });
+  const growing = panel();
+  growing.app.receive({ type: 'setModel', model });
+  let sent = [view(600)];
+  growing.app.receive(wire({ type: 'setRuns', runs: sent }));
+  const sizes: number[] = [];
+  for (let steps = 601; steps <= 640; steps++) {
+    const next = [view(steps)];
+    const extensions = runExtensions(sent, next);
+    assert.ok(extensions && extensions.length === 1, `${steps} steps: sent as new columns`);
+    for (const { runId, from, snapshot } of extensions) {
+      const message = { type: 'extendRun', runId, from, snapshot };
+      sizes.push(JSON.stringify(message).length);
+      growing.app.receive(wire(message));
+    }
+    sent = next;
+  }
+  assert.match(stepsShown(growing.root), /5 layers × 301 steps/, 'forty extensions in one task: not drawn yet (the next frame draws them once)');
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  const whole = panel();
+  whole.app.receive({ type: 'setModel', model });
+  whole.app.receive(wire({ type: 'setRuns', runs: sent }));
+  const drawn = (root: Element) => root.querySelector('.ns-comparison')?.innerHTML ?? '';
+  assert.match(stepsShown(whole.root), /5 layers × 321 steps/, 'one step in two, and the last');
+  assert.equal(drawn(growing.root), drawn(whole.root), 'forty extensions draw what the whole run draws');
+  assert.equal(growing.app.current.runs[0].snapshot!.result.metrics.steps.length, 321);
+  const wholeSize = JSON.stringify({ type: 'setRuns', runs: sent }).length;
+  assert.ok(Math.max(...sizes) * 50 < wholeSize, `an extension (${Math.max(...sizes)} bytes) is a small part of the whole run (${wholeSize})`);
 });

@@ -10,6 +10,7 @@ import {
 import { buildBlockGraph } from '../../src/core/graph/blockGraph';
 import type { BlockGraph } from '../../src/core/graph/types';
 import { runPlacement } from '../../src/core/runs/recorded';
+import { extendColumns } from '../../src/protocol/runPatch';
 import { buildComparison } from '../views/compare';
 import { renderComparison } from '../views/comparisonView';
 import { renderDiagram } from '../views/diagram';
@@ -100,7 +101,49 @@ export class PanelApp {
       case 'setSweep':
         this.update({ ...this.state, sweep: message.sweep });
         break;
+      case 'extendRun':
+        this.extendRun(message.runId, message.from, message.snapshot);
+        break;
     }
+  }
+
+  /** A frame is requested for the drawing of state that changed since the last render. */
+  private framePending = false;
+  private dirty = false;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * A recorded run grew: its new columns are spliced onto the copy here. A training can send these faster
+   * than the panel draws, so they are drawn at most once per animation frame (or 100 ms without frames),
+   * and saved with setState (which serialises the whole state) at most once a second.
+   */
+  private extendRun(runId: string, from: number, tail: RunSnapshot): void {
+    const run = this.state.runs.find((r) => r.runId === runId);
+    const snapshot = run?.snapshot ? extendColumns(run.snapshot, from, tail) : null;
+    if (!snapshot) {
+      console.warn(`NormScope panel: new columns for run ${runId} do not fit the copy here; ignored until the host sends it whole`);
+      return;
+    }
+    this.state = { ...this.state, runs: this.state.runs.map((r) => (r.runId === runId ? { ...r, snapshot } : r)) };
+    this.dirty = true;
+    if (!this.framePending) {
+      this.framePending = true;
+      const view = this.root.ownerDocument.defaultView;
+      // The next frame, or 100 ms, whichever comes first: a frame callback is not guaranteed for a webview
+      // iframe the browser considers hidden or throttled, and the drawing must not wait on it.
+      const timer = setTimeout(() => draw(), 100);
+      const draw = () => {
+        clearTimeout(timer);
+        if (!this.framePending) return;
+        this.framePending = false;
+        if (this.dirty) this.render();
+      };
+      view?.requestAnimationFrame?.(draw);
+    }
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = null;
+      this.api.setState(this.state);
+    }, 1000);
   }
 
   private update(state: PanelState): void {
@@ -167,6 +210,7 @@ export class PanelApp {
   }
 
   private render(): void {
+    this.dirty = false;
     const doc = this.root.ownerDocument;
     // Everything but the toolbar is drawn afresh; the toolbar stays connected (no toolkit disconnect/reconnect).
     this.toolbarElement ??= this.toolbar(doc);

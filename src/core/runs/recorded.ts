@@ -88,15 +88,30 @@ export function runTheory(result: RunResult): TheoryPrediction | null {
 }
 
 /**
- * At most `maxColumns` of a recorded run's steps, for a view a few hundred pixels wide: evenly spread,
- * the first and the last kept, and the step where it diverged. The same result when it is short enough.
+ * The stride thinRecorded keeps every stride-th step at: the smallest power of two that leaves at most
+ * `maxColumns` columns (the last step included). A power of two, so a growing run keeps the columns it had
+ * (new ones are added at its end) until it doubles, when every other one goes: the panel is sent only the
+ * new columns of a growing run (src/protocol/runPatch.ts), and all of them again a handful of times.
+ */
+export function thinStride(steps: number, maxColumns: number): number {
+  let stride = 1;
+  while (Math.floor((steps - 1) / stride) + 2 > maxColumns) stride *= 2;
+  return stride;
+}
+
+/**
+ * At most `maxColumns` of a recorded run's steps, for a view a few hundred pixels wide: every
+ * thinStride-th step from the first, the last, and the step where it diverged. The same result when it is
+ * short enough.
  */
 export function thinRecorded(result: RecordedResult, maxColumns: number): RecordedResult {
   const m = result.metrics;
   const n = m.steps.length;
   if (n <= maxColumns || maxColumns < 2) return result;
+  const stride = thinStride(n, maxColumns);
   const keep = new Set<number>();
-  for (let k = 0; k < maxColumns; k++) keep.add(Math.round((k * (n - 1)) / (maxColumns - 1)));
+  for (let c = 0; c < n; c += stride) keep.add(c);
+  keep.add(n - 1);
   if (result.diverged) {
     const at = m.steps.indexOf(result.diverged.step);
     if (at >= 0) keep.add(at);
@@ -106,7 +121,7 @@ export function thinRecorded(result: RecordedResult, maxColumns: number): Record
   const rows = <T>(matrix: readonly (readonly T[])[]): T[][] => matrix.map(pick);
   return {
     ...result,
-    recorded: { ...result.recorded, notes: [...result.recorded.notes, `Drawn from ${columns.length} of its ${n} recorded steps, spread evenly (hovers and exports use all of them).`] },
+    recorded: { ...result.recorded, notes: [...result.recorded.notes, `Drawn from ${columns.length} of its ${n} recorded steps: one in ${stride}, and the last (hovers and exports use all of them).`] },
     metrics: {
       steps: pick(m.steps), loss: pick(m.loss), lr: pick(m.lr),
       residualNorm: rows(m.residualNorm), sumNorm: rows(m.sumNorm), contribution: rows(m.contribution), cosine: rows(m.cosine),
