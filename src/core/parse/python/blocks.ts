@@ -7,6 +7,7 @@ import { construct, invoke } from './calls';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
+import { mainOutput } from './dictOutputs';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
 import { importedFrom } from './imports';
@@ -90,7 +91,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
       const result = forward.hasError ? readAroundError(forward, survey.lastFrame, stream, read) : read;
       if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
       // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
-      else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
+      else if (!result.ok && looksLikeBlock(instance) && addsToInput(mainOutput(output), stream)) surveyed.add(cls);
     } catch {
       survey.callStack.length = 0;
       survey.loopStack.length = 0;

@@ -136,7 +136,12 @@ function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame)
       if (value.k === 'list' && value.repeat) positional.push(value);
       else if (value.k === 'list' || value.k === 'tuple') positional.push(...value.items);
       else positional.push(value);
-    } else if (arg.type !== 'dictionary_splat') {
+    } else if (arg.type === 'dictionary_splat') {
+      // `block(**states)` with a dict the file built: its entries are keyword arguments.
+      const inner = arg.namedChild(0);
+      const value = inner ? interp.eval(inner, frame) : null;
+      if (value?.k === 'dict') for (const [name, v] of value.entries) (keywords ??= new Map()).set(name, v);
+    } else {
       positional.push(interp.eval(arg, frame));
     }
   }

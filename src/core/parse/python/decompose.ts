@@ -5,6 +5,7 @@ import type { Node } from './syntax';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
+import { mainOutput } from './dictOutputs';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -48,7 +49,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
 
   // Walks from the output back to the input, collecting steps in reverse.
   const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
-  let current = firstOf(output);
+  let current = firstOf(mainOutput(output));
   // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
   if (current.k === 'norm' && afterLayers?.(current.node)) {
     finalNorm = { norm: current.norm, node: current.node };
