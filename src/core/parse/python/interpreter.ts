@@ -4,7 +4,7 @@
 
 import { evalCall } from './calls';
 import { comprehension, iterate } from './loops';
-import { hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
+import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
 import { subscript } from './subscripts';
 import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
@@ -186,6 +186,8 @@ export class Interpreter {
     let decision = this.decide(condition, frame);
     // `if encoder_input is None: return x`: a skip path that returns the block input is never the block.
     if (decision === true && returnsStream(consequence, frame)) decision = 'both';
+    // A guard that raises on a guessed reading (`if attn.pos_embeddings is not None: raise`) is not taken.
+    if (decision === true && endsInRaise(consequence)) decision = 'both';
     if (decision === true) { this.execBlock(consequence, frame); return; }
     const runAlternatives = (target: Frame, rest: Node[]): void => {
       const [first, ...others] = rest;
