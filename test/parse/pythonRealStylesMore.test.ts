@@ -2,7 +2,7 @@
 // (pipeline-parallel code), blocks whose constructor guards its injected parts with raises.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeFixture, blockRows as rows } from './pythonFixtures';
+import { analyzeFixture, analyzeSource, blockRows as rows } from './pythonFixtures';
 
 test('dict-returning sublayers and blocks: the tensor is picked by its key; a side entry is never read as the output', async () => {
   const report = await analyzeFixture('dict_outputs.py');
@@ -27,3 +27,32 @@ test('a constructor guard that raises on a guessed reading is not taken; the ski
   // The norms are what the caller passes in: said, not hidden.
   assert.match(report.blocks[1].reason, /ca_norm defaults to None \(an identity\) but is the norm the caller passes in/);
 });
+
+test('norms built under config flags, two flags joined in one condition: conditional with each flag and its readings', async () => {
+  const report = await analyzeFixture('config_built_variants.py');
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.norm, b.finalNorm]), [['WideDecoderLayer', 'conditional', 'layernorm', true]]);
+  const [layer] = report.blocks;
+  // Forcing two_norm_layout builds norm_attn / norm_mlp as the constructor does under it: parallel-pre, not `none`.
+  assert.deepEqual(layer.flag, { name: 'two_norm_layout', default: null, placements: { True: 'parallel-pre', False: 'pre' } });
+  assert.deepEqual(layer.flags?.map((f) => [f.name, f.default, f.placements.True, f.placements.False]), [
+    ['two_norm_layout', null, 'parallel-pre', 'pre'],
+    ['parallel_branches', null, 'parallel-pre', 'pre'],
+  ]);
+});
+
+test('a sublayer-named attribute no constructor sets, whose name says norm, is never read as a sublayer with no norm', async () => {
+  const report = await analyzeSource([
+    'import torch.nn as nn',
+    'class Layer(nn.Module):',
+    '    def __init__(self, d):',
+    '        super().__init__()',
+    '        self.attn = nn.MultiheadAttention(d, 8)',
+    '        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))',
+    '    def forward(self, x):',
+    '        x = x + self.attn(self.norm_attn(x))',
+    '        return x + self.mlp(self.norm_mlp(x))',
+  ].join('\n'));
+  assert.deepEqual(report.blocks.map((b) => b.placement), ['unknown']);
+  assert.match(report.blocks[0].reason, /goes through `norm_attn\(…\)`, which the analyzer could not resolve \(it may be a norm\)/);
+});
+

@@ -7,6 +7,7 @@ import { construct, invoke } from './calls';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
+import { withFlagModules } from './flagConstruction';
 import { mainOutput } from './dictOutputs';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
@@ -175,6 +176,8 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
     const made = construct(interp, cls, { positional: [], keywords: new Map() }, cls.node);
     instance = made.k === 'instance' ? made : { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
   }
+  // A forced flag the constructor branches on builds other modules (Falcon's ln_attn / ln_mlp).
+  if (built) instance = withFlagModules(interp, cls, built, context.flagValues);
   const forward = forwardOf(cls)!;
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();

@@ -6,6 +6,7 @@ import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
 import { mainOutput } from './dictOutputs';
+import { attributeSaysNorm } from './inferredNorms';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -160,7 +161,8 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const site = current.site ?? current.node;
       sequence.push({ op: { name, className, node: site } });
       // A module the analyzer cannot see, not named as a sublayer, may be a norm (`self.prepare(x)`).
-      if (module.k === 'builtin' && module.unresolved && !ATTENTION.test(name) && !MLP.test(name)) unresolved ??= `${name}(…)`;
+      // A name that says norm (`norm_attn`, `ln_mlp`) is one even where it also names the sublayer.
+      if (module.k === 'builtin' && module.unresolved && ((!ATTENTION.test(name) && !MLP.test(name)) || attributeSaysNorm(name))) unresolved ??= `${name}(…)`;
       node ??= site;
       const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
