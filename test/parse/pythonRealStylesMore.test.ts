@@ -56,3 +56,13 @@ test('a sublayer-named attribute no constructor sets, whose name says norm, is n
   assert.match(report.blocks[0].reason, /goes through `norm_attn\(…\)`, which the analyzer could not resolve \(it may be a norm\)/);
 });
 
+test('a hybrid block: the path a @property getter picks, and an expert branch on the block input beside a sequential dense path', async () => {
+  const report = await analyzeFixture('hybrid_moe_property.py');
+  assert.deepEqual(rows(report), [
+    ['HybridBlock', 'pre', 'attention:attention:pre mlp:mlp:pre mlp:moe:pre', 'rmsnorm', null],
+    ['HybridOutputNormBlock', 'post-sublayer', 'attention:attention:post-sublayer mlp:mlp:post-sublayer mlp:moe:post-sublayer', 'rmsnorm', null],
+  ]);
+  // The expert branch reads x, not h = x + attn(N(x)): said, and not read as parallel to the MLP.
+  assert.match(report.blocks[0].sublayers[2].reason, /reads the stream from before an earlier step/);
+  assert.deepEqual([report.blocks[0].layers, report.blocks[0].finalNorm], [12, true]);
+});

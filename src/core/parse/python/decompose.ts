@@ -7,6 +7,7 @@ import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
 import { mainOutput } from './dictOutputs';
 import { attributeSaysNorm } from './inferredNorms';
+import { readBranches } from './earlierBranches';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -85,13 +86,14 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   }
   if (!isInput(current)) return { ok: false, reason: 'the residual chain is too long to follow' };
 
-  for (const step of steps) {
-    const parallel = step.branches.length > 1;
+  for (const [at, step] of steps.entries()) {
+    // A branch may read the stream from before an earlier step (an MoE beside a sequential dense path).
+    const reads = readBranches(step.branches, step.stream, steps.slice(0, at).map((s) => s.stream).reverse());
+    if (!reads.ok) return reads;
+    const parallel = reads.value.filter((r) => !r.earlier).length > 1;
     const stepSublayers: Sublayer[] = [];
-    for (const branch of step.branches) {
-      const read = readBranch(branch, step.stream);
-      if (!read.ok) return read;
-      const { ops, inputNorms, outputNorms, scale, unresolved } = read.value;
+    for (const read of reads.value) {
+      const { ops, inputNorms, outputNorms, scale, unresolved } = read;
       // A call the analyzer could not resolve on an un-normalised branch may be the missing norm.
       if (unresolved && !step.sumNorm && inputNorms.length === 0) {
         return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
@@ -101,7 +103,9 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       const pattern = kind === 'attention' ? ATTENTION : MLP;
       const inner = [...ops].reverse();
       const main = inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
-      const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
+      const placed = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel && !read.earlier);
+      const { placement } = placed;
+      const reason = read.earlier ? `${placed.reason} (it reads the stream from before an earlier step and is added here)` : placed.reason;
       if (step.scale && step.sumNorm) streamScale = step.scale;
       // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
       const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
@@ -128,10 +132,10 @@ function onStream(term: Value, isInput: (v: Value) => boolean): boolean {
   return false;
 }
 
-interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node; unresolved: string | null }
+export interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node; unresolved: string | null }
 
 /** Follows a branch from its output back to the stream: output norms, the sublayer, input norms. */
-function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
+export function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let unresolved: string | null = null;
@@ -193,7 +197,7 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }
 
-function dependsOnValue(value: Value, target: Value, depth = 0): boolean {
+export function dependsOnValue(value: Value, target: Value, depth = 0): boolean {
   if (sameKey(value, target)) return true;
   if (depth > 60) return false;
   switch (value.k) {
