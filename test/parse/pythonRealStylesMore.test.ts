@@ -56,6 +56,15 @@ test('a sublayer-named attribute no constructor sets, whose name says norm, is n
   assert.match(report.blocks[0].reason, /goes through `norm_attn\(…\)`, which the analyzer could not resolve \(it may be a norm\)/);
 });
 
+test('hyper-connections from a library helper: the norm type is read from the branch modules, when they agree', async () => {
+  const report = await analyzeFixture('cure_hyper_library_branches.py');
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.norm]), [
+    ['StreamEncoder', 'hyper-connections', 'rmsnorm'],
+    // A LayerNorm branch beside an RMSNorm branch: no single type, so none is claimed.
+    ['MixedNormEncoder', 'hyper-connections', null],
+  ]);
+});
+
 test('a hybrid block: the path a @property getter picks, and an expert branch on the block input beside a sequential dense path', async () => {
   const report = await analyzeFixture('hybrid_moe_property.py');
   assert.deepEqual(rows(report), [
