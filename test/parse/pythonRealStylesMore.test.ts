@@ -10,6 +10,8 @@ test('dict-returning sublayers and blocks: the tensor is picked by its key; a si
     ['DecoderLayer', 'pre', 'attention:attention:pre mlp:mlp:pre', 'rmsnorm', null],
     ['NormAfterLayer', 'post-sublayer', 'attention:attention:post-sublayer mlp:mlp:post-sublayer', 'rmsnorm', null],
     ['ScoresLayer', 'unknown', '', null, null],
+    // A helper that adds and normalises inside, returning a dict: read through its stream entry.
+    ['PostNormDictLayer', 'post', 'attention:attention:post mlp:nn.Linear:post', 'layernorm', null],
   ]);
   const [layer, , scores] = report.blocks;
   // Stacked through the wrapper's module_builder / module_kwargs; the wrapped norm after the loop is the final norm.

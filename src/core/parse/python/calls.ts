@@ -9,6 +9,7 @@ import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
+import { mainOutput } from './dictOutputs';
 import { customNormKind } from './norms';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
@@ -246,8 +247,10 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   // Inline classes that shape the residual path (add-and-norm helpers, Residual/PreNorm wrappers);
   // treat the rest (attention, MLP) as one opaque sublayer, and remember so (their code does not change).
   const inputs = new Set([...args.positional, ...args.keywords.values()]);
-  if (isStructural(result, inputs)) {
-    markSite(result, inputs, node);
+  // A dict-returning helper (`{"hidden_states": norm(x + f(x))}`) is read through its stream entry.
+  const main = mainOutput(result);
+  if (isStructural(main, inputs)) {
+    markSite(main, inputs, node);
     return result;
   }
   OPAQUE_CLASSES.add(module.cls);
