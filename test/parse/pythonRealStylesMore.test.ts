@@ -77,3 +77,38 @@ test('a hybrid block: the path a @property getter picks, and an expert branch on
   assert.match(report.blocks[0].sublayers[2].reason, /reads the stream from before an earlier step/);
   assert.deepEqual([report.blocks[0].layers, report.blocks[0].finalNorm], [12, true]);
 });
+
+test('a model loop that branches on `self.gradient_checkpointing and self.training` still applies the blocks before its final norm', async () => {
+  const report = await analyzeSource([
+    'import torch.nn as nn',
+    'class Layer(nn.Module):',
+    '    def __init__(self, d):',
+    '        super().__init__()',
+    '        self.ln_1 = nn.LayerNorm(d)',
+    '        self.attn = nn.MultiheadAttention(d, 8)',
+    '        self.ln_2 = nn.LayerNorm(d)',
+    '        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))',
+    '    def forward(self, x):',
+    '        h = self.ln_1(x)',
+    '        x = x + self.attn(h, h, h)[0]',
+    '        return x + self.mlp(self.ln_2(x))',
+    'class Model(nn.Module):',
+    '    def __init__(self, d=256, n=4):',
+    '        super().__init__()',
+    '        self.embed = nn.Embedding(1000, d)',
+    '        self.layers = nn.ModuleList([Layer(d) for _ in range(n)])',
+    '        self.norm = nn.LayerNorm(d)',
+    '        self.gradient_checkpointing = False',
+    '    def forward(self, ids=None, embeds=None):',
+    '        if (ids is None) ^ (embeds is not None):',
+    '            raise ValueError("give exactly one of ids and embeds")',
+    '        x = self.embed(ids) if embeds is None else embeds',
+    '        for layer in self.layers:',
+    '            if self.gradient_checkpointing and self.training:',
+    '                x = self._checkpointed(layer.__call__, x)',
+    '            else:',
+    '                x = layer(x)',
+    '        return self.norm(x)',
+  ].join('\n'));
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.layers, b.finalNorm]), [['Layer', 'pre', 4, true]]);
+});
