@@ -4,11 +4,11 @@
 
 import type { Placement } from '../../ir/model';
 import { construct, invoke } from './calls';
+import { mainOutput } from './dictOutputs';
+import { withFlagModules } from './flagConstruction';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
-import { withFlagModules } from './flagConstruction';
-import { mainOutput } from './dictOutputs';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
 import { importedFrom } from './imports';

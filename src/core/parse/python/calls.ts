@@ -4,12 +4,12 @@
 
 import type { NormType } from '../../ir/model';
 import { configClassesOf, configValue, isConfigClass, withOrigin } from './configs';
+import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
-import { mainOutput } from './dictOutputs';
 import { customNormKind } from './norms';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';

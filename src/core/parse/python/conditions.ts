@@ -9,7 +9,7 @@ import type { Node } from './syntax';
 const FLAG_SIDE = new Set(['attribute', 'identifier', 'not_operator', 'parenthesized_expression', 'boolean_operator', 'true', 'false', 'none', 'integer']);
 
 /** `a or b` / `a and b` decided side by side; null when a side is not a flag the interpreter can decide. */
-export function decideBoolean(interp: Interpreter, node: Node, frame: Frame): boolean | 'both' | null {
+export function decideJoinedFlags(interp: Interpreter, node: Node, frame: Frame): boolean | 'both' | null {
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
   const operator = node.childForFieldName('operator')?.type;

@@ -2,12 +2,12 @@
 // sublayer's placement from where its norms sit (DESIGN.md's table), or says why it cannot.
 
 import type { Node } from './syntax';
+import { mainOutput } from './dictOutputs';
+import { readBranches } from './earlierBranches';
+import { attributeSaysNorm } from './inferredNorms';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
-import { mainOutput } from './dictOutputs';
-import { attributeSaysNorm } from './inferredNorms';
-import { readBranches } from './earlierBranches';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -90,10 +90,11 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
     // A branch may read the stream from before an earlier step (an MoE beside a sequential dense path).
     const reads = readBranches(step.branches, step.stream, steps.slice(0, at).map((s) => s.stream).reverse());
     if (!reads.ok) return reads;
-    const parallel = reads.value.filter((r) => !r.earlier).length > 1;
+    const stepParallel = reads.value.filter((r) => !r.earlier).length > 1;
     const stepSublayers: Sublayer[] = [];
     for (const read of reads.value) {
       const { ops, inputNorms, outputNorms, scale, unresolved } = read;
+      const parallel = stepParallel && !read.earlier;
       // A call the analyzer could not resolve on an un-normalised branch may be the missing norm.
       if (unresolved && !step.sumNorm && inputNorms.length === 0) {
         return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
@@ -103,13 +104,12 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       const pattern = kind === 'attention' ? ATTENTION : MLP;
       const inner = [...ops].reverse();
       const main = inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
-      const placed = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel && !read.earlier);
-      const { placement } = placed;
-      const reason = read.earlier ? `${placed.reason} (it reads the stream from before an earlier step and is added here)` : placed.reason;
+      const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
       if (step.scale && step.sumNorm) streamScale = step.scale;
       // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
       const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
       stepSublayers.push({ kind, name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
+      if (read.earlier) stepSublayers[stepSublayers.length - 1].reason += ' (it reads the stream from before an earlier step and is added here)';
     }
     // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
     sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));

@@ -3,7 +3,7 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
-import { decideBoolean } from './conditions';
+import { decideJoinedFlags } from './conditions';
 import { readProperty } from './properties';
 import { comprehension, iterate } from './loops';
 import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
@@ -258,7 +258,7 @@ export class Interpreter {
     }
     // `config.new_decoder_architecture or config.parallel_attn`: each side decided (flags recorded), short-circuit.
     if (node.type === 'boolean_operator') {
-      const decided = decideBoolean(this, node, frame);
+      const decided = decideJoinedFlags(this, node, frame);
       if (decided !== null) return decided;
     }
     const value = this.eval(node, frame);
