@@ -13,6 +13,7 @@ import { analyzeFile } from '../../src/core/parse/analyze';
 import { createPythonParser } from '../../src/core/parse/treeSitter';
 import { BoundedAnalyzer } from '../../src/node/boundedAnalyzer';
 import { readGrammarBinaries } from '../../src/node/grammars';
+import { readImportedFiles } from '../../src/node/importedFiles';
 import { MUTATIONS, mutate, random } from '../parse/fuzzMutators';
 import type { BlockScore, Label } from './scoring';
 import { VERDICTS, extraBlocks, localPath, parseLabels, scoreBlock, tallyByCategory } from './scoring';
@@ -80,16 +81,22 @@ async function score(root: string): Promise<void> {
   const python = await createPythonParser(readGrammarBinaries(process.cwd()));
   const scores: BlockScore[] = [];
   const extras: string[] = [];
+  const imports: string[] = [];
   for (const [file, fileLabels] of filesOf(labels)) {
     const full = join(root, file);
     let report: FileReport | null = null;
     if (existsSync(full)) {
-      report = analyzeFile(full, new Uint8Array(readFileSync(full)), python);
+      // As the CLI given the repository's folder: the files it imports are read where the folder has them.
+      const bytes = new Uint8Array(readFileSync(full));
+      const importedFiles = readImportedFiles(full, new TextDecoder().decode(bytes), [join(root, file.split('/')[0])]);
+      report = analyzeFile(full, bytes, python, importedFiles.length > 0 ? { importedFiles } : {});
+      if (importedFiles.length > 0) imports.push(`${file}: ${importedFiles.map((f) => f.file.slice(join(root, file.split('/')[0]).length + 1)).join(', ')}`);
       for (const block of extraBlocks(fileLabels, report)) extras.push(`${file} ${block.name} (line ${block.line}): ${block.placement}${block.placement === 'unknown' ? ` — ${block.reason}` : ''}`);
     }
     for (const label of fileLabels) scores.push(scoreBlock(label, report));
   }
   printScores(scores, extras, args.includes('--verbose'));
+  if (imports.length > 0) console.log(`Imported files read from the folder (test/corpus/README.md): ${imports.join('; ')}.`);
   const out = option('--json');
   if (out) {
     writeFileSync(out, JSON.stringify({ scores: scores.map(({ label, ...rest }) => ({ repo: label.repo, path: label.path, block: label.block, category: label.category, sure: label.sure, expected: label.expected, ...rest })), extras }, null, 1));

@@ -71,3 +71,8 @@ export function assertBlock(block: BlockIR, expected: ExpectedBlock): void {
   if (expected.heads !== undefined) assert.equal(block.heads, expected.heads);
   assert.equal(block.finalNorm, expected.finalNorm);
 }
+
+/** One row per block: name, placement, `kind:name:placement` of each sublayer, norm, confidence. */
+export function blockRows(report: FileReport): Array<[string, string, string, string | null, string | null]> {
+  return report.blocks.map((b) => [b.name, b.placement, b.sublayers.map((s) => `${s.kind}:${s.name}:${s.placement}`).join(' '), b.norm, b.confidence ?? null]);
+}

@@ -4,6 +4,8 @@
 
 import type { Placement } from '../../ir/model';
 import { construct, invoke } from './calls';
+import { mainOutput } from './dictOutputs';
+import { withFlagModules } from './flagConstruction';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
@@ -90,7 +92,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
       const result = forward.hasError ? readAroundError(forward, survey.lastFrame, stream, read) : read;
       if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
       // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
-      else if (!result.ok && looksLikeBlock(instance) && addsToInput(output, stream)) surveyed.add(cls);
+      else if (!result.ok && looksLikeBlock(instance) && addsToInput(mainOutput(output), stream)) surveyed.add(cls);
     } catch {
       survey.callStack.length = 0;
       survey.loopStack.length = 0;
@@ -174,6 +176,8 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
     const made = construct(interp, cls, { positional: [], keywords: new Map() }, cls.node);
     instance = made.k === 'instance' ? made : { k: 'instance', cls, name: cls.name, attrs: new Map(), node: cls.node, id: freshId() };
   }
+  // A forced flag the constructor branches on builds other modules (Falcon's ln_attn / ln_mlp).
+  if (built) instance = withFlagModules(interp, cls, built, context.flagValues);
   const forward = forwardOf(cls)!;
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();

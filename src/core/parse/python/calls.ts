@@ -4,6 +4,7 @@
 
 import type { NormType } from '../../ir/model';
 import { configClassesOf, configValue, isConfigClass, withOrigin } from './configs';
+import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
@@ -136,7 +137,12 @@ function readArguments(interp: Interpreter, argsNode: Node | null, frame: Frame)
       if (value.k === 'list' && value.repeat) positional.push(value);
       else if (value.k === 'list' || value.k === 'tuple') positional.push(...value.items);
       else positional.push(value);
-    } else if (arg.type !== 'dictionary_splat') {
+    } else if (arg.type === 'dictionary_splat') {
+      // `block(**states)` with a dict the file built: its entries are keyword arguments.
+      const inner = arg.namedChild(0);
+      const value = inner ? interp.eval(inner, frame) : null;
+      if (value?.k === 'dict') for (const [name, v] of value.entries) (keywords ??= new Map()).set(name, v);
+    } else {
       positional.push(interp.eval(arg, frame));
     }
   }
@@ -241,8 +247,10 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   // Inline classes that shape the residual path (add-and-norm helpers, Residual/PreNorm wrappers);
   // treat the rest (attention, MLP) as one opaque sublayer, and remember so (their code does not change).
   const inputs = new Set([...args.positional, ...args.keywords.values()]);
-  if (isStructural(result, inputs)) {
-    markSite(result, inputs, node);
+  // A dict-returning helper (`{"hidden_states": norm(x + f(x))}`) is read through its stream entry.
+  const main = mainOutput(result);
+  if (isStructural(main, inputs)) {
+    markSite(main, inputs, node);
     return result;
   }
   OPAQUE_CLASSES.add(module.cls);

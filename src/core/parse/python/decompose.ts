@@ -2,6 +2,9 @@
 // sublayer's placement from where its norms sit (DESIGN.md's table), or says why it cannot.
 
 import type { Node } from './syntax';
+import { mainOutput } from './dictOutputs';
+import { readBranches } from './earlierBranches';
+import { attributeSaysNorm } from './inferredNorms';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
@@ -48,7 +51,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
 
   // Walks from the output back to the input, collecting steps in reverse.
   const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
-  let current = firstOf(output);
+  let current = firstOf(mainOutput(output));
   // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
   if (current.k === 'norm' && afterLayers?.(current.node)) {
     finalNorm = { norm: current.norm, node: current.node };
@@ -83,13 +86,15 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   }
   if (!isInput(current)) return { ok: false, reason: 'the residual chain is too long to follow' };
 
-  for (const step of steps) {
-    const parallel = step.branches.length > 1;
+  for (const [at, step] of steps.entries()) {
+    // A branch may read the stream from before an earlier step (an MoE beside a sequential dense path).
+    const reads = readBranches(step.branches, step.stream, steps.slice(0, at).map((s) => s.stream).reverse());
+    if (!reads.ok) return reads;
+    const stepParallel = reads.value.filter((r) => !r.earlier).length > 1;
     const stepSublayers: Sublayer[] = [];
-    for (const branch of step.branches) {
-      const read = readBranch(branch, step.stream);
-      if (!read.ok) return read;
-      const { ops, inputNorms, outputNorms, scale, unresolved } = read.value;
+    for (const read of reads.value) {
+      const { ops, inputNorms, outputNorms, scale, unresolved } = read;
+      const parallel = stepParallel && !read.earlier;
       // A call the analyzer could not resolve on an un-normalised branch may be the missing norm.
       if (unresolved && !step.sumNorm && inputNorms.length === 0) {
         return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
@@ -104,6 +109,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
       const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
       stepSublayers.push({ kind, name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
+      if (read.earlier) stepSublayers[stepSublayers.length - 1].reason += ' (it reads the stream from before an earlier step and is added here)';
     }
     // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
     sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));
@@ -126,10 +132,10 @@ function onStream(term: Value, isInput: (v: Value) => boolean): boolean {
   return false;
 }
 
-interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node; unresolved: string | null }
+export interface BranchRead { ops: BranchOp[]; inputNorms: NormApplication[]; outputNorms: NormApplication[]; scale: string | null; node: Node; unresolved: string | null }
 
 /** Follows a branch from its output back to the stream: output norms, the sublayer, input norms. */
-function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
+export function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead } | { ok: false; reason: string } {
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let unresolved: string | null = null;
@@ -159,7 +165,8 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const site = current.site ?? current.node;
       sequence.push({ op: { name, className, node: site } });
       // A module the analyzer cannot see, not named as a sublayer, may be a norm (`self.prepare(x)`).
-      if (module.k === 'builtin' && module.unresolved && !ATTENTION.test(name) && !MLP.test(name)) unresolved ??= `${name}(…)`;
+      // A name that says norm (`norm_attn`, `ln_mlp`) is one even where it also names the sublayer.
+      if (module.k === 'builtin' && module.unresolved && ((!ATTENTION.test(name) && !MLP.test(name)) || attributeSaysNorm(name))) unresolved ??= `${name}(…)`;
       node ??= site;
       const readers = current.args.filter((a) => dependsOnValue(a, stream));
       if (readers.length === 0) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} does not read the stream` };
@@ -190,7 +197,7 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }
 
-function dependsOnValue(value: Value, target: Value, depth = 0): boolean {
+export function dependsOnValue(value: Value, target: Value, depth = 0): boolean {
   if (sameKey(value, target)) return true;
   if (depth > 60) return false;
   switch (value.k) {

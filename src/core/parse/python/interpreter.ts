@@ -3,8 +3,10 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
+import { decideJoinedFlags } from './conditions';
+import { readProperty } from './properties';
 import { comprehension, iterate } from './loops';
-import { hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
+import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
 import { subscript } from './subscripts';
 import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
@@ -186,6 +188,8 @@ export class Interpreter {
     let decision = this.decide(condition, frame);
     // `if encoder_input is None: return x`: a skip path that returns the block input is never the block.
     if (decision === true && returnsStream(consequence, frame)) decision = 'both';
+    // A guard that raises on a guessed reading (`if attn.pos_embeddings is not None: raise`) is not taken.
+    if (decision === true && endsInRaise(consequence)) decision = 'both';
     if (decision === true) { this.execBlock(consequence, frame); return; }
     const runAlternatives = (target: Frame, rest: Node[]): void => {
       const [first, ...others] = rest;
@@ -251,6 +255,11 @@ export class Interpreter {
         const isPresent = subject.k !== 'none';
         return op === 'is' ? !isPresent : isPresent;
       }
+    }
+    // `config.new_decoder_architecture or config.parallel_attn`: each side decided (flags recorded), short-circuit.
+    if (node.type === 'boolean_operator') {
+      const decided = decideJoinedFlags(this, node, frame);
+      if (decided !== null) return decided;
     }
     const value = this.eval(node, frame);
     if (isIndexDependent(value)) return this.flag(flagName(node), null, node, value);
@@ -367,7 +376,7 @@ export class Interpreter {
   attributeOf(owner: Value, name: string, node: Node): Value {
     switch (owner.k) {
       // `self._sa_block` passed as a value (`checkpoint(self._sa_block, x)`): the method, bound.
-      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name, unseen: hasUnseenBase(owner.cls) });
+      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? readProperty(this, owner.cls.methods.get(name)!, owner) ?? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name, unseen: hasUnseenBase(owner.cls) });
       case 'config': return owner.fields.get(name) ?? { k: 'param', name };
       case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
       case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };

@@ -5,6 +5,7 @@
 import type { Interpreter } from './interpreter';
 import type { Arguments } from './calls';
 import { tensorArgs } from './calls';
+import { builtByWrapper } from './builderWrappers';
 import { builderSaysNorm, inferredNorm, normTypeOfName } from './inferredNorms';
 import { libraryName } from './libraryNames';
 import { arithmetic } from './operators';
@@ -73,6 +74,8 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
     interp.normApplications.push(applied);
     return applied;
   }
+  const built = builtByWrapper(interp, args, node);
+  if (built) return built;
   if (library.capitalised) {
     const builtin: Builtin = { k: 'builtin', className: name, name: last, node, args: args.positional, kwargs: args.keywords, id: freshId() };
     interp.builtins.push(builtin);

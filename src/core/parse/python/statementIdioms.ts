@@ -16,6 +16,12 @@ export function returnsStream(block: Node, frame: Frame): boolean {
   return value?.type === 'identifier' && frame.env.get(value.text)?.k === 'stream';
 }
 
+/** A branch whose last statement raises (`if attn.pos_embeddings is not None: raise ...`): never a way through. */
+export function endsInRaise(block: Node): boolean {
+  const children = block.namedChildren.filter((c) => c.type !== 'comment');
+  return children.length > 0 && children[children.length - 1].type === 'raise_statement';
+}
+
 /** `x.add_(h)` as a statement changes x: the name now holds the sum. */
 export function rebindInPlace(call: Node, value: Value, frame: Frame): void {
   const fn = call.type === 'call' ? call.childForFieldName('function') : null;

@@ -6,6 +6,7 @@ import type { Node } from './syntax';
 import { named } from './syntax';
 import type { Value } from './values';
 import { isTensorOfStream, numberOf } from './values';
+import { keyedSublayerOutput } from './dictOutputs';
 
 /** `value[index]`, as far as the file fixes it. */
 export function subscript(interp: Interpreter, node: Node, frame: Frame): Value {
@@ -32,6 +33,9 @@ export function subscript(interp: Interpreter, node: Node, frame: Frame): Value 
   if (value.k === 'config' && index.k === 'str') return value.fields.get(index.v) ?? { k: 'param', name: index.v };
   // `self.attn(x)[0]`: the sublayer's first output is the tensor.
   if (value.k === 'apply' && index.k === 'num' && index.v === 0) return value;
+  // `self.attn(x)["hidden_states"]`: a dict-returning sublayer's main output, picked by its key.
+  const keyed = index.k === 'str' ? keyedSublayerOutput(value, index.v) : null;
+  if (keyed) return keyed;
   if (isTensorOfStream(value)) return { k: 'opaque', deps: index.k === 'num' ? [] : [value], text: node.text.slice(0, 80) };
   return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
 }

@@ -3,6 +3,7 @@
 // hyper-connections' n residual streams. Each is read from where public code writes it: a mixing module
 // or the model's loop over its blocks, or a wrapper around each branch that mixes a stack of streams.
 
+import { branchNormType } from './branchNorms';
 import type { VariantIR } from '../../ir/model';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, spanOf } from './syntax';
@@ -114,7 +115,7 @@ export function hyperCure(module: ModuleInfo, cls: ClassInfo): Cure | null {
   const signature = /\b(?:num_residual_streams|num_streams|n_streams)\s*=\s*(\d+)/.exec(init?.text ?? '');
   const variant: VariantIR = { streams: wrapper ? streamsOf(module, wrapper) : signature ? Number(signature[1]) : libraryStreams(module), dynamic: wrapper ? dynamicOf(wrapper) : null, span: spanOf((wrapper ?? cls).node) };
   const via = wrapper && wrapper !== cls ? ` through ${wrapper.name}` : library ? ' through a hyper-connections helper' : '';
-  return { placement: 'hyper-connections', variant, reason: `${variant.streams ?? 'n'} residual streams mixed by learned weights around each branch${via}: hyper-connections` };
+  return { placement: 'hyper-connections', variant, reason: `${variant.streams ?? 'n'} residual streams mixed by learned weights around each branch${via}: hyper-connections`, norm: branchNormType(module, cls) };
 }
 
 function findHolder(module: ModuleInfo, cls: ClassInfo, wrappers: Set<string>): ClassInfo | null {
