@@ -32,6 +32,8 @@ test('sublayer wrappers, a residual passed in, fp16 clamps, chunked FFNs: each b
   const byName = new Map(report.blocks.map((b) => [b.name, b]));
   const skip = byName.get('SkipPassingBlock')!;
   assert.deepEqual(skip.flag, { name: 'apply_residual_connection_post_layernorm', default: null, placements: { True: 'post', False: 'pre' } });
+  // The attention adds the residual itself and is inlined; the call that reached it names it.
+  assert.deepEqual(skip.sublayers.map((s) => [s.kind, s.name]).slice(0, 1), [['attention', 'attention']]);
   // The tensor-parallel sliced projection and `self.proj(mixed)` share their norms: the readable side names the sublayer.
   assert.ok(!/depends on the condition/.test(skip.reason));
   const twoFlags = byName.get('TwoFlagLayer')!;

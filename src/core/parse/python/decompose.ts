@@ -14,6 +14,8 @@ export interface BranchOp {
   name: string;
   className: string;
   node: Node;
+  /** The attribute the caller called when the op sits in an inlined helper (`self_attention`). */
+  site?: string;
 }
 
 export interface Sublayer {
@@ -104,11 +106,14 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       if (unresolved && !step.sumNorm && inputNorms.length === 0) {
         return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
       }
-      const kind = kindOf(ops);
+      // An inlined helper that adds the residual itself (BLOOM's `self.self_attention(h, residual)`) is
+      // named by the call that reached it when its own modules (`dense`, `query_key_value`) do not say attention.
+      const called = kindOf(ops) !== 'attention' ? ops.find((o) => o.site && ATTENTION.test(o.site)) : undefined;
+      const kind = called ? 'attention' : kindOf(ops);
       // The innermost matching op names the sublayer (`intermediate`, not BERT's output `dense`).
       const pattern = kind === 'attention' ? ATTENTION : MLP;
       const inner = [...ops].reverse();
-      const main = inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
+      const main = called ? { ...called, name: called.site! } : inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
       const where = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
       const placement = where.placement;
       const reason = step.sumNorm && step.sumNorm === carried && placement === 'post'
@@ -172,7 +177,9 @@ function readBranch(branch: Value, stream: Value): { ok: true; value: BranchRead
       const name = module.name;
       const className = module.k === 'instance' ? module.cls.name : module.k === 'block' ? module.cls.name : module.className;
       const site = current.site ?? current.node;
-      sequence.push({ op: { name, className, node: site } });
+      const callee = current.site?.childForFieldName('function');
+      const siteName = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+      sequence.push({ op: { name, className, node: site, ...(siteName && siteName !== name ? { site: siteName } : {}) } });
       // A module the analyzer cannot see, not named as a sublayer, may be a norm (`self.prepare(x)`).
       if (module.k === 'builtin' && module.unresolved && !ATTENTION.test(name) && !MLP.test(name)) unresolved ??= `${name}(…)`;
       node ??= site;
