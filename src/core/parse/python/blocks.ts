@@ -9,6 +9,7 @@ import { withFlagModules } from './flagConstruction';
 import { isConfigClass } from './configs';
 import type { Decomposition, DecomposeResult } from './decompose';
 import { decompose } from './decompose';
+import { callOfAttribute, endOfBlockLoops, finalNormIn, normCalledAfter } from './finalNorms';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
 import { importedFrom } from './imports';
@@ -109,8 +110,10 @@ export function scanBlocks(module: ModuleInfo): FileScan {
 
   // Each block runs on the instance the survey built (inside its model, so config values and the block
   // index reached it); flag reruns only re-run the forward.
+  // A flag the constructor also branches on (Falcon's new_decoder_architecture builds ln_attn, ln_mlp)
+  // is read on an instance built afresh with the flag forced, not on the survey's.
   const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun =>
-    runBlock({ module, globals, blockClasses, flagValues }, cls, stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
+    runBlock({ module, globals, blockClasses, flagValues }, cls, buildsOnFlag(cls, flagValues) ? null : stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
   const blocks: FoundBlock[] = [];
   // Copied before any block's forward runs on (and changes) the survey's instances.
   const prebuilt = snapshotModels(module, [...stacked.values()].flatMap((c) => (c.owner ? [c.owner] : [])), builds, globals);
@@ -120,7 +123,7 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const run = rerun(new Map());
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
     if (blockClasses.has(cls)) {
-      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache, prebuilt) });
+      if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache, prebuilt, owners) });
     } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
       blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
@@ -138,11 +141,21 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     const run = rerun(new Map());
     if (!run.result.ok || !run.result.value.sublayers.some((s) => s.kind !== 'other')) continue;
     const layers = countOf(stackedHere[0]?.[1].repeat?.count);
-    blocks.push({ cls: model, run, rerun, model, layers, finalNorm: run.result.value.finalNorm !== null, modelInstance: run.instance });
+    const finalNorm = run.result.value.finalNorm !== null || ownerNormalises(module, globals, outerBlocks, model, owners);
+    blocks.push({ cls: model, run, rerun, model, layers, finalNorm, modelInstance: run.instance });
   }
   blocks.push(...functionBlocks(module, globals, new Set(blocks.map((b) => b.cls.name))));
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
+}
+
+/** Whether the class's constructor mentions a forced flag by name (`if config.new_decoder_architecture:`). */
+function buildsOnFlag(cls: ClassInfo, flagValues: Map<string, boolean>): boolean {
+  const init = cls.methods.get('__init__')?.text ?? '';
+  return [...flagValues.keys()].some((name) => {
+    const key = name.replace(/^self\./, '').split('.').pop() ?? name;
+    return /^\w+$/.test(key) && new RegExp(`\\bif\\b[^\\n]*\\b${key}\\b`).test(init);
+  });
 }
 
 export function runForward(interp: Interpreter, instance: Instance, forward: Node): Value {
@@ -254,15 +267,21 @@ function ancestors(cls: ClassInfo, owners: Map<ClassInfo, Set<ClassInfo>>): Clas
 }
 
 /** Depth from the stacking loop, and whether the model normalises the last block's output before the head. */
-function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>, prebuilt: Map<ClassInfo, SurveyBuild>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
+function modelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, stacking: Construction, cache: Map<ClassInfo, Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'>>, prebuilt: Map<ClassInfo, SurveyBuild>, owners: Map<ClassInfo, Set<ClassInfo>>): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
   const model = stacking.owner;
   const layers = countOf(stacking.repeat?.count);
   if (!model) return { model: null, layers, finalNorm: null, modelInstance: null };
   const cached = cache.get(model);
   if (cached) return { ...cached, layers };
   const facts = computeModelFacts(module, globals, blockClasses, model, prebuilt.get(model) ?? null);
+  if (facts.finalNorm === false && ownerNormalises(module, globals, blockClasses, model, owners)) facts.finalNorm = true;
   cache.set(model, facts);
   return { ...facts, layers };
+}
+
+/** Whether a class that calls the stacking model normalises its output (HF ViTModel around ViTEncoder, vit-pytorch's mlp_head). */
+function ownerNormalises(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, owners: Map<ClassInfo, Set<ClassInfo>>): boolean {
+  return ancestors(model, owners).slice(0, 3).some((owner) => forwardOf(owner) !== null && finalNormRun(module, globals, blockClasses, owner, new Map(), null, new Set([model])).finalNorm === true);
 }
 
 function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, prebuilt: SurveyBuild | null): Pick<FoundBlock, 'model' | 'layers' | 'finalNorm' | 'modelInstance'> {
@@ -278,7 +297,7 @@ function computeModelFacts(module: ModuleInfo, globals: Map<string, Value>, bloc
   return { model, layers, finalNorm, modelInstance: first.instance };
 }
 
-function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>, prebuilt: SurveyBuild | null = null): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
+function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClasses: Set<ClassInfo>, model: ClassInfo, flagValues: Map<string, boolean>, prebuilt: SurveyBuild | null = null, stackers: ReadonlySet<ClassInfo> = new Set()): { finalNorm: boolean | null; instance: Instance | null; flags: Map<string, FlagSeen> } {
   const interp = new Interpreter(module, { blockClasses, flagValues, globals });
   let instance: Value;
   // The survey's construction, copied, is this construction when it would run to the end within the
@@ -295,23 +314,18 @@ function finalNormRun(module: ModuleInfo, globals: Map<string, Value>, blockClas
   const before = interp.normApplications.length;
   runForward(interp, instance, forward);
   const applied = interp.normApplications.slice(before);
-  return { finalNorm: applied.some((n) => n.k === 'norm' && readsBlockOutput(n.arg)), instance, flags: interp.flagsSeen };
+  let finalNorm = finalNormIn(applied, forward, stackers);
+  if (!finalNorm) {
+    // The source after the block loop (or after the call of the stacking model, for its owner).
+    const from = stackers.size > 0 ? [...stackers].map((cls) => callOfAttribute(forward, instance.attrs, cls)).find((at) => at !== null) ?? null : endOfBlockLoops(forward);
+    finalNorm = from !== null && normCalledAfter(forward, from, instance.attrs, applied.length > 0);
+  }
+  return { finalNorm, instance, flags: interp.flagsSeen };
 }
 
 function countOf(value: Value | undefined): number | null {
   const n = numberOf(value);
   return n !== null && Number.isInteger(n) && n > 0 ? n : null;
-}
-
-/** Whether a tensor is a stacked block's output, through layout-only steps. */
-function readsBlockOutput(value: Value): boolean {
-  for (let v = value, guard = 0; guard < 16; guard++) {
-    if (v.k === 'apply' && v.module.k === 'block') return true;
-    if (v.k === 'tuple' && v.items.length > 0) v = v.items[0];
-    else if (v.k === 'opaque' && v.deps.length === 1) v = v.deps[0];
-    else return false;
-  }
-  return false;
 }
 
 function collectBatchNorms(interp: Interpreter): string[] {

@@ -164,6 +164,8 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       const last = libraryName(callee.name).last;
       // `checkpoint(self.block, x)`, `partial(nn.LayerNorm, eps=1e-6)`: what the wrapped callable does.
       if (CHECKPOINTS.has(last) && args.positional.length > 0) return callValue(interp, args.positional[0], { positional: args.positional.slice(1), keywords: NO_KEYWORDS }, node);
+      // transformers' `apply_chunking_to_forward(forward_fn, chunk_size, chunk_dim, *tensors)`: forward_fn on the tensors.
+      if (last === 'apply_chunking_to_forward' && args.positional.length > 3) return callValue(interp, args.positional[0], { positional: args.positional.slice(3), keywords: NO_KEYWORDS }, node);
       if (last === 'partial' && args.positional.length > 0) return args.positional[0];
       return callLibrary(interp, callee.name, args, node);
     }

@@ -8,6 +8,7 @@ import { attributeSaysNorm } from './inferredNorms';
 import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
+import { agreeingSide, isConditionMerge } from './branchChoice';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -16,6 +17,8 @@ export interface BranchOp {
   name: string;
   className: string;
   node: Node;
+  /** The attribute the caller called when the op sits in an inlined helper (`self_attention`). */
+  site?: string;
 }
 
 export interface Sublayer {
@@ -57,8 +60,17 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
     finalNorm = { norm: current.norm, node: current.node };
     current = current.arg;
   }
+  // BLOOM's `residual = layernorm_output`: x ← N(x) + F(N(x)). The norm the block applies to its own
+  // input is the next block's norm of this block's last sum: Post-LN, read on the normalised stream.
+  let carried: NormApplication | null = null;
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
+    if (current.k === 'norm' && isInput(current.arg) && steps.length > 0 && !steps[steps.length - 1].sumNorm && !carried) {
+      carried = { norm: current.norm, node: current.node };
+      steps[steps.length - 1].sumNorm = carried;
+      current = current.arg;
+      continue;
+    }
     // A constant rescale of the block output (`(x + F(x)) / rescale_factor`) moves no norm.
     if (current.k === 'scale' && (current.value.k === 'add' || current.value.k === 'norm')) current = current.value;
     let sumNorm: NormApplication | null = null;
@@ -99,12 +111,19 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       if (unresolved && !step.sumNorm && inputNorms.length === 0) {
         return { ok: false, reason: `a residual branch goes through \`${unresolved}\`, which the analyzer could not resolve (it may be a norm)` };
       }
-      const kind = kindOf(ops);
+      // An inlined helper that adds the residual itself (BLOOM's `self.self_attention(h, residual)`) is
+      // named by the call that reached it when its own modules (`dense`, `query_key_value`) do not say attention.
+      const called = kindOf(ops) !== 'attention' ? ops.find((o) => o.site && ATTENTION.test(o.site)) : undefined;
+      const kind = called ? 'attention' : kindOf(ops);
       // The innermost matching op names the sublayer (`intermediate`, not BERT's output `dense`).
       const pattern = kind === 'attention' ? ATTENTION : MLP;
       const inner = [...ops].reverse();
-      const main = inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
-      const { placement, reason } = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
+      const main = called ? { ...called, name: called.site! } : inner.find((o) => pattern.test(o.name)) ?? inner.find((o) => pattern.test(o.className)) ?? ops[ops.length - 1];
+      const where = placementOf(step.sumNorm, step.scale, inputNorms, outputNorms, scale, parallel);
+      const placement = where.placement;
+      const reason = step.sumNorm && step.sumNorm === carried && placement === 'post'
+        ? `${carried.norm.name} normalises the block input and the stream carries the normalised value (x ← N(x) + F(N(x))): the next block's ${carried.norm.name} normalises this residual sum`
+        : where.reason;
       if (step.scale && step.sumNorm) streamScale = step.scale;
       // An injected module (`self.fn` in a PreNorm wrapper) is better named by its class.
       const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
@@ -123,7 +142,8 @@ function onStream(term: Value, isInput: (v: Value) => boolean): boolean {
   let t = term.k === 'scale' ? term.value : term;
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(t)) return true;
-    if (t.k === 'norm' && t.arg.k === 'add') t = t.arg;
+    if (t.k === 'norm' && (t.arg.k === 'add' || isInput(t.arg))) t = t.arg;
+    if (isInput(t)) return true;
     if (t.k !== 'add') return false;
     const inner = t.terms.find((x) => onStream(x, isInput));
     if (!inner) return false;
@@ -163,7 +183,9 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
       const name = module.name;
       const className = module.k === 'instance' ? module.cls.name : module.k === 'block' ? module.cls.name : module.className;
       const site = current.site ?? current.node;
-      sequence.push({ op: { name, className, node: site } });
+      const callee = current.site?.childForFieldName('function');
+      const siteName = callee?.type === 'attribute' ? callee.childForFieldName('attribute')?.text : undefined;
+      sequence.push({ op: { name, className, node: site, ...(siteName && siteName !== name ? { site: siteName } : {}) } });
       // A module the analyzer cannot see, not named as a sublayer, may be a norm (`self.prepare(x)`).
       // A name that says norm (`norm_attn`, `ln_mlp`) is one even where it also names the sublayer.
       if (module.k === 'builtin' && module.unresolved && ((!ATTENTION.test(name) && !MLP.test(name)) || attributeSaysNorm(name))) unresolved ??= `${name}(…)`;
@@ -174,6 +196,11 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
       // Inside a sublayer (rotary embeddings on q and k) the first reader is followed; the sublayer itself must read one path.
       if (readers.some((r) => !sameKey(r, readers[0])) && sequence.filter((s) => 'op' in s).length < 2) return { ok: false, reason: `the sublayer ${name} at line ${line(current.node)} reads the stream through different paths` };
       current = readers[0];
+    } else if (isConditionMerge(current) && !sequence.some((s) => 'op' in s)) {
+      // Two ways to compute the branch under an undecided condition: follow one if both share their norms.
+      const side = agreeingSide(current, stream, (v) => readBranch(v, stream));
+      if (!side) return { ok: false, reason: `a residual branch goes through \`${current.text}\`, whose two sides the analyzer cannot show to agree` };
+      current = side;
     } else if (current.k === 'opaque' && sequence.some((s) => 'op' in s) && current.deps.some((d) => dependsOnValue(d, stream))) {
       // Inside a sublayer (`sdpa(q, k, v)` with q, k, v split from one projection): follow the first input.
       if (current.unresolved) unresolved ??= current.text;

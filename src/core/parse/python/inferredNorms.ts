@@ -7,8 +7,8 @@ import type { NormType } from '../../ir/model';
 import type { Node } from './syntaxNode';
 import type { NormModule } from './values';
 
-/** Names that look like a norm but are not one: initialisers, statistics, other normalisations, flags. */
-const NOT_A_NORM = /normal|weight_?norm|spectral_?norm|batch_?norm|group_?norm|instance_?norm|grad_?norm|vector_norm|matrix_norm|norm_?(type|first|before|after|eps|factor|scale|dim|size|kind|name|position|pos|style|mode|loc|bias|weight|affine)\b|^(use|pre|post|apply|do|with|no|qk|has)_norm$/i;
+/** Names that look like a norm but are not one: initialisers, statistics, other normalisations, flags (`apply_residual_connection_post_layernorm`). */
+const NOT_A_NORM = /normal|weight_?norm|spectral_?norm|batch_?norm|group_?norm|instance_?norm|grad_?norm|vector_norm|matrix_norm|norm_?(type|first|before|after|eps|factor|scale|dim|size|kind|name|position|pos|style|mode|loc|bias|weight|affine)\b|^(use|pre|post|apply|do|with|no|qk|has)_norm$|^(use|apply|is|has|enable|disable|do|with|no|add|skip)_\w*norm/i;
 const NORM_WORD = /norm|(^|_)ln(_?\d+|_?[a-z])?$|^ln/i;
 
 /** The name's parts (`config.norm.build` → config, norm, build; `NORM_REGISTRY[]` → NORM_REGISTRY). */

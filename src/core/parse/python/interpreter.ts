@@ -245,6 +245,11 @@ export class Interpreter {
       const inner = this.decide(node.childForFieldName('argument') ?? node, frame);
       return inner === 'both' ? 'both' : !inner;
     }
+    // `self.config.new_decoder_architecture or self.config.parallel_attn`: each operand its own flag.
+    if (node.type === 'boolean_operator') {
+      const decided = decideBoolean(this, node, frame);
+      if (decided !== 'both') return decided;
+    }
     if (node.type === 'comparison_operator') {
       const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
       const operands = named(node);
@@ -397,4 +402,16 @@ export class Interpreter {
 
 function copyInto(target: Frame, source: Frame): void {
   for (const [name, value] of source.env) target.env.set(name, value);
+}
+
+/** `a and b` / `a or b` from its operands' decisions, when they settle it; 'both' otherwise. */
+function decideBoolean(interp: Interpreter, node: Node, frame: Frame): boolean | 'both' {
+  const op = Array.from({ length: node.childCount }, (_, i) => node.child(i)).find((c) => c && !c.isNamed)?.text;
+  const [left, right] = named(node);
+  if (!left || !right || (op !== 'and' && op !== 'or')) return 'both';
+  const a = interp.decide(left, frame);
+  const b = interp.decide(right, frame);
+  const decides = op === 'or';
+  if (a === decides || b === decides) return decides;
+  return a === 'both' || b === 'both' ? 'both' : !decides;
 }

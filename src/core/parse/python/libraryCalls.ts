@@ -104,6 +104,8 @@ function tensorIdiom(last: string, args: Arguments, node: Node): Value | null {
   if (last === 'sum' && items.length > 0) return items.slice(1).reduce((a, b) => arithmetic('+', a, b, node, node), items[0]);
   if (last === 'stack' && items.length > 0) return { k: 'opaque', deps: items, text: STACKED };
   if (last === 'rearrange' && isTensorOfStream(first)) return first;
+  // `torch.zeros_like(residual)`: only the shape is read, no value of the stream.
+  if (/^(zeros|ones|empty|full|rand|randn)_like$/.test(last)) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
   return null;
 }
 

@@ -6,7 +6,8 @@ import type { NormType } from '../../ir/model';
 import type { NormKind } from './norms';
 import { functionalNormKind, lastName, libraryNormKind } from './norms';
 
-const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropout|drop_path|identity)$/;
+// Value-preserving for placement: dropout, identity, and fp16 safety clamps (`torch.clamp(h, min=-v, max=v)`).
+const DROPOUT_LIKE = /(^|\.)(Dropout\w*|DropPath|StochasticDepth|Identity|dropout|drop_path|identity|clamp|clip|nan_to_num)$/;
 
 /** What callLibrary needs to know of a dotted library name: it depends on the name alone. */
 export interface LibraryName {

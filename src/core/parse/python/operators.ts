@@ -29,6 +29,9 @@ export function compare(op: string, operands: Value[], node: Node): Value {
       const p = truthy(a);
       const q = truthy(b);
       if (p !== null && q !== null) return { k: 'bool', v: op === 'and' ? p && q : p || q, text: node.text };
+      // `self.is_decoder and encoder_hidden_states is not None`: one known operand that is no flag decides it.
+      const decides = op === 'and' ? false : true;
+      if ((p === decides && !('origin' in a && a.origin)) || (q === decides && !('origin' in b && b.origin))) return { k: 'bool', v: decides, text: node.text };
       // `norm_layer or partial(nn.LayerNorm, eps=1e-6)`: Python's `or` and `and` return an operand.
       // `sa_norm or nn.Identity()` with sa_norm defaulting to None: the block is written for a norm there.
       if (op === 'or' && a.k === 'none' && a.origin && attributeSaysNorm(a.origin) && isPassThrough(b)) {

@@ -15,8 +15,8 @@ export function subscript(interp: Interpreter, node: Node, frame: Frame): Value 
   const index = indexNode ? interp.eval(indexNode, frame) : { k: 'unknown' as const, why: '' };
   if (indexNode?.type === 'slice') {
     if (value.k === 'tuple') {
-      const bounds = named(indexNode).map((b) => numberOf(interp.eval(b, frame)));
-      return { k: 'tuple', items: value.items.slice(bounds[0] ?? 0, bounds.length > 1 ? bounds[1] ?? undefined : undefined) };
+      const [start, stop] = sliceBounds(indexNode).map((b) => (b ? numberOf(interp.eval(b, frame)) : null));
+      return { k: 'tuple', items: value.items.slice(start ?? 0, stop ?? undefined) };
     }
     // `self.layers[: config.num_hidden_layers]`: the stacked blocks, still the stack.
     if (value.k === 'list' || value.k === 'seq') return value;
@@ -38,4 +38,22 @@ export function subscript(interp: Interpreter, node: Node, frame: Frame): Value 
   if (keyed) return keyed;
   if (isTensorOfStream(value)) return { k: 'opaque', deps: index.k === 'num' ? [] : [value], text: node.text.slice(0, 80) };
   return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
+}
+
+/** A slice's start and stop expressions as written (`[:2]` has no start, `[1:]` no stop). */
+function sliceBounds(slice: Node): [Node | null, Node | null] {
+  // The copied tree keeps no `:` tokens: find the colons outside brackets in the slice's text.
+  const colons: number[] = [];
+  let depth = 0;
+  const text = slice.text;
+  for (let i = 0; i < text.length && colons.length < 2; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === ':' && depth === 0) colons.push(slice.startIndex + i);
+  }
+  const first = colons[0] ?? Infinity;
+  const second = colons[1] ?? Infinity;
+  const parts = named(slice);
+  return [parts.find((p) => p.startIndex < first) ?? null, parts.find((p) => p.startIndex > first && p.startIndex < second) ?? null];
 }
