@@ -9,6 +9,7 @@ import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
+import { kerasBuild } from './keras';
 import { customNormKind } from './norms';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
@@ -365,5 +366,7 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   if (init) invoke(interp, init, instance, args);
   const setup = cls.methods.get('setup');
   if (setup) invoke(interp, setup, instance, { positional: [], keywords: NO_KEYWORDS });
+  const build = kerasBuild(cls);
+  if (build) invoke(interp, build, instance, { positional: [{ k: 'param', name: 'input_shape' }], keywords: NO_KEYWORDS });
   return instance;
 }
