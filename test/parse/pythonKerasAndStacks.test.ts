@@ -22,3 +22,35 @@ test('Keras layers: sublayers made in build(), the dataflow in call(), a norm_fi
   assert.deepEqual([decoder.layers, decoder.finalNorm, decoder.model?.name], [4, true, 'Decoder']);
   assert.deepEqual(report.diagnostics.filter((d) => d.severity !== 'info'), []);
 });
+
+test('configurable layer stacks: optional per-layer norms built under flags, applied where they exist, read once per layer kind', async () => {
+  const report = await analyzeFixture('layer_stack.py');
+  const both = 'attention:Attention:conditional mlp:FeedForward:conditional';
+  assert.deepEqual(rows(report), [
+    ['LayerStack', 'conditional', both, 'layernorm'],
+    // Subclasses that set other flags (causal, cross-attention) inherit the stack and its forward.
+    ['CausalStack', 'conditional', both, 'layernorm'],
+    ['CrossStack', 'conditional', both, 'layernorm'],
+    // The norm class is chosen by use_rms, which the subclass sets.
+    ['RMSStack', 'conditional', both, 'rmsnorm'],
+    ['PackedNormsStack', 'conditional', both, 'layernorm'],
+  ]);
+  const byName = new Map(report.blocks.map((b) => [b.name, b]));
+  const stackFlags = [
+    { name: 'norm_first', default: true, placements: { True: 'pre', False: 'post' } },
+    { name: 'norm_branch_output', default: false, placements: { True: 'sandwich', False: 'pre' } },
+  ];
+  for (const name of ['LayerStack', 'CausalStack', 'CrossStack', 'RMSStack']) {
+    const block = byName.get(name)!;
+    assert.deepEqual(block.flag, stackFlags[0], name);
+    assert.deepEqual(block.flags, stackFlags, name);
+    // `self.final_norm = make_norm() if norm_first else nn.Identity()`: a final norm at the default.
+    assert.equal(block.finalNorm, true, name);
+    assert.equal(block.model?.name, name);
+  }
+  const packed = byName.get('PackedNormsStack')!;
+  assert.deepEqual(packed.flag, { name: 'pre_norm', default: false, placements: { True: 'pre', False: 'post' } });
+  assert.equal(packed.finalNorm, false);
+  // The helpers are parts, never blocks: the norm wrapper, the residual, the sublayers.
+  for (const part of ['GainLayerNorm', 'RMSNorm', 'Attention', 'FeedForward', 'Residual']) assert.ok(!byName.has(part), part);
+});

@@ -246,7 +246,9 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
     markSite(result, inputs, node);
     return result;
   }
-  OPAQUE_CLASSES.add(module.cls);
+  // Only a reading on the stream says the class does not shape it (a norm wrapper applied to a memory
+  // that is no tensor here returns no norm, yet normalises the stream).
+  if (tensors.length > 0) OPAQUE_CLASSES.add(module.cls);
   return { k: 'apply', module, args: tensors, node };
 }
 
