@@ -28,6 +28,7 @@ const MLP_CLASS = /FeedForward|Mlp|MLP|FFN|Ffn|GLU/;
 const PATTERNS = new Set(['tuple_pattern', 'pattern_list', 'list_pattern', 'tuple', 'list', 'parenthesized_expression']);
 const LISTS = new Set(['list', 'tuple']);
 const MAX_CLASSES = 12;
+const OPTIONAL_TEXT = /\belse\s+None\b|\bNone\s+if\b/;
 
 /** What the syntax shows of a layer stack; every name is as written in __init__ or forward. */
 interface StackShape {
@@ -54,6 +55,8 @@ interface StackShape {
 /** Layer-stack classes of the file the placement pass did not report, each as a block (or unknown, with why). */
 export function layerStackBlocks(module: ModuleInfo, reported: ReadonlySet<string>): BlockIR[] {
   const out: BlockIR[] = [];
+  // A file that never builds a module or None is no layer stack: one scan of the text says so.
+  if (!OPTIONAL_TEXT.test(module.source)) return out;
   try {
     let tried = 0;
     let globals: Map<string, Value> | null = null;
@@ -92,7 +95,8 @@ function stackShape(module: ModuleInfo, cls: ClassInfo): StackShape | null {
   const forwards = lineage(module, cls).map((c) => c.methods.get('forward') ?? null).filter((f): f is Node => f !== null);
   for (const base of lineage(module, cls)) {
     const init = base.methods.get('__init__');
-    if (!init || !/\bNone\b/.test(init.text)) continue;
+    // Cheap text tests first: a loop, and a module built or None (`x = f() if flag else None`).
+    if (!init || !OPTIONAL_TEXT.test(init.text) || !/\bfor\b/.test(init.text)) continue;
     for (const loop of descendants(init).filter((n) => n.type === 'for_statement')) {
       const body = loop.childForFieldName('body');
       const shape = body ? initShape(body) : null;
