@@ -2,7 +2,7 @@
 // model code (TensorFlow model gardens; research libraries whose one class loops over layer types).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeFixture } from './pythonFixtures';
+import { analyzeFixture, lineContaining } from './pythonFixtures';
 
 type Row = [name: string, placement: string, sublayers: string, norm: string | null];
 
@@ -34,6 +34,10 @@ test('configurable layer stacks: optional per-layer norms built under flags, app
     // The norm class is chosen by use_rms, which the subclass sets.
     ['RMSStack', 'conditional', both, 'rmsnorm'],
     ['PackedNormsStack', 'conditional', both, 'layernorm'],
+    // A stream merged by a module the analyzer cannot see: found, and unknown, never a guess.
+    ['MixedResidualStack', 'unknown', '', null],
+    // Read by the placement pass on one sublayer and without the flag; the stack reading replaces it.
+    ['ImportedResidualStack', 'conditional', both, 'layernorm'],
   ]);
   const byName = new Map(report.blocks.map((b) => [b.name, b]));
   const stackFlags = [
@@ -51,6 +55,8 @@ test('configurable layer stacks: optional per-layer norms built under flags, app
   const packed = byName.get('PackedNormsStack')!;
   assert.deepEqual(packed.flag, { name: 'pre_norm', default: false, placements: { True: 'pre', False: 'post' } });
   assert.equal(packed.finalNorm, false);
+  assert.equal(byName.get('MixedResidualStack')!.reason, `the block output is the result of GatedCombine at line ${lineContaining('layer_stack.py', 'x = mix(block(h), x)')}, not a residual sum (in the layer loop of MixedResidualStack, read once per layer kind)`);
+  assert.deepEqual(byName.get('ImportedResidualStack')!.flag, { name: 'pre_norm', default: true, placements: { True: 'pre', False: 'none' } });
   // The helpers are parts, never blocks: the norm wrapper, the residual, the sublayers.
   for (const part of ['GainLayerNorm', 'RMSNorm', 'Attention', 'FeedForward', 'Residual']) assert.ok(!byName.has(part), part);
 });

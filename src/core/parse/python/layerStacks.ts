@@ -52,8 +52,23 @@ interface StackShape {
   kindNames: Set<string>;
 }
 
-/** Layer-stack classes of the file the placement pass did not report, each as a block (or unknown, with why). */
-export function layerStackBlocks(module: ModuleInfo, reported: ReadonlySet<string>): BlockIR[] {
+/**
+ * Adds the file's layer-stack classes to its blocks, each as a block (or unknown, with why). A class the
+ * placement pass read by itself (no model, or its own loop body) is replaced: that pass runs the loop
+ * body once, on whichever sublayer its branches pick, and never explores the constructor's flags, which
+ * here build or drop the norms. A class some other model stacks is left as that pass read it.
+ */
+export function addLayerStacks(module: ModuleInfo, blocks: BlockIR[]): void {
+  const reported = new Map(blocks.map((b, at) => [b.name, at]));
+  const skip = new Set(blocks.filter((b) => b.model && b.model.name !== b.name).map((b) => b.name));
+  for (const block of layerStackBlocks(module, skip)) {
+    const at = reported.get(block.name);
+    if (at === undefined) blocks.push(block);
+    else blocks[at] = block;
+  }
+}
+
+function layerStackBlocks(module: ModuleInfo, reported: ReadonlySet<string>): BlockIR[] {
   const out: BlockIR[] = [];
   // A file that never builds a module or None is no layer stack: one scan of the text says so.
   if (!OPTIONAL_TEXT.test(module.source)) return out;
@@ -190,9 +205,13 @@ function sublayerClasses(assignments: Node[], names: string[]): { name: string; 
     const classes: Array<{ className: string; node: Node }> = [];
     for (const a of assignments) {
       const right = a.childForFieldName('right');
-      if (a.childForFieldName('left')?.text !== name || right?.type !== 'call') continue;
-      const callee = right.childForFieldName('function')?.text ?? '';
-      if ((ATTENTION_CLASS.test(callee) || MLP_CLASS.test(callee)) && !classes.some((c) => c.className === callee)) classes.push({ className: callee, node: right });
+      if (a.childForFieldName('left')?.text !== name || !right) continue;
+      // `layer = Attention(...)` in a kind's branch, or `Attention(...) if kind == 'a' else FeedForward(...)`.
+      const calls = right.type === 'call' ? [right] : right.type === 'conditional_expression' ? named(right).filter((c) => c.type === 'call') : [];
+      for (const call of calls) {
+        const callee = call.childForFieldName('function')?.text ?? '';
+        if ((ATTENTION_CLASS.test(callee) || MLP_CLASS.test(callee)) && !classes.some((c) => c.className === callee)) classes.push({ className: callee, node: call });
+      }
     }
     const attention = classes.filter((c) => ATTENTION_CLASS.test(c.className)).slice(0, 1);
     const mlp = classes.filter((c) => !ATTENTION_CLASS.test(c.className) && MLP_CLASS.test(c.className)).slice(0, 1);
