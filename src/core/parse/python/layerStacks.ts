@@ -22,6 +22,7 @@ import { forwardOf, named } from './syntax';
 import type { Builtin, Value } from './values';
 import { firstOf, freshId } from './values';
 import { descendants, lineage } from './variantFlow';
+import { absorbNormGains, isLearnedGain } from './normGains';
 
 const ATTENTION_CLASS = /Attention|Attn/;
 const MLP_CLASS = /FeedForward|Mlp|MLP|FFN|Ffn|GLU/;
@@ -353,53 +354,4 @@ function runStack(module: ModuleInfo, globals: Map<string, Value>, cls: ClassInf
   if (result.ok && final) result.value.finalNorm = { norm: final.norm, node: final.node };
   const reason = result.ok ? result : { ok: false as const, reason: `${result.reason} (in the layer loop of ${cls.name}, read once per layer kind)` };
   return { result: reason, instance, flags, stacking: null };
-}
-
-/**
- * A norm wrapper's own learned gain is part of the norm: `self.ln(x) * (self.gamma + offset)` with
- * `self.gamma = nn.Parameter(...)` in that class is a LayerNorm with an affine weight, not a scaled
- * norm output (LayerNorm Scaling's 1/√l is a function of the layer index, which such a gain never is).
- */
-function absorbNormGains(module: ModuleInfo, output: Value): Value {
-  const memo = new Map<Value, Value>();
-  const gains = new Map<Node, boolean>();
-  const visit = (v: Value, depth: number): Value => {
-    if (depth > 80) return v;
-    const known = memo.get(v);
-    if (known) return known;
-    let out: Value = v;
-    switch (v.k) {
-      case 'scale': {
-        const inner = visit(v.value, depth + 1);
-        let gain = gains.get(v.node);
-        if (gain === undefined) gains.set(v.node, (gain = inner.k === 'norm' && isLearnedGain(module, v.node, v.text)));
-        out = gain ? inner : inner === v.value ? v : { ...v, value: inner };
-        break;
-      }
-      case 'norm': { const arg = visit(v.arg, depth + 1); out = arg === v.arg ? v : { ...v, arg }; break; }
-      case 'add': { const terms = v.terms.map((t) => visit(t, depth + 1)); out = terms.every((t, i) => t === v.terms[i]) ? v : { ...v, terms }; break; }
-      case 'apply': { const args = v.args.map((t) => visit(t, depth + 1)); out = args.every((t, i) => t === v.args[i]) ? v : { ...v, args }; break; }
-      case 'opaque': { const deps = v.deps.map((t) => visit(t, depth + 1)); out = deps.every((t, i) => t === v.deps[i]) ? v : { ...v, deps }; break; }
-      case 'tuple': { const items = v.items.map((t) => visit(t, depth + 1)); out = items.every((t, i) => t === v.items[i]) ? v : { ...v, items }; break; }
-      default: break;
-    }
-    memo.set(v, out);
-    return out;
-  };
-  return visit(output, 0);
-}
-
-const LAYER_INDEX_WORDS = /\b(?:layer_idx|layer_id|layer_index|layer_num|block_idx|block_id|depth|num_layers|n_layers?)\b/;
-
-/** Whether a scale, written at `node` in some class, multiplies by that class's own nn.Parameter (and constants). */
-function isLearnedGain(module: ModuleInfo, node: Node, factor: string): boolean {
-  if (LAYER_INDEX_WORDS.test(factor)) return false;
-  let at: Node | null = node.parent;
-  for (let guard = 0; at && at.type !== 'class_definition' && guard < 64; guard++) at = at.parent;
-  const cls = at ? module.classes.get(at.childForFieldName('name')?.text ?? '') : undefined;
-  const init = cls?.methods.get('__init__');
-  if (!cls || !init || !/Norm/i.test(cls.name)) return false;
-  const attributes = [...factor.matchAll(/\bself\.(\w+)/g)].map((m) => m[1]);
-  const parameters = new Set([...init.text.matchAll(/self\.(\w+)\s*=\s*(?:nn\.)?Parameter\(/g)].map((m) => m[1]));
-  return attributes.some((a) => parameters.has(a)) && attributes.every((a) => parameters.has(a) || new RegExp(`self\\.${a}\\s*=\\s*\\w+\\s*$`, 'm').test(init.text));
 }
