@@ -12,6 +12,7 @@ import { collectModule, copyTree, syntaxErrors } from './syntax';
 import type { Node } from './syntaxNode';
 import { torchBuiltinBlocks } from './torchBuiltins';
 import { applyDilutionCures } from './variants';
+import { addLayerStacks } from './layerStacks';
 import type { ImportedSource } from './importedFiles';
 import { noteImports, readImports } from './importedFiles';
 
@@ -44,6 +45,7 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     const scan = scanBlocks(module);
     const reports = scan.blocks.map((found) => (used.length > 0 ? noteImports(blockReport(found), found, module) : blockReport(found)));
     report.blocks.push(...applyDilutionCures(module, [...reports, ...torchBuiltinBlocks(scan.builtins)]));
+    addLayerStacks(module, report.blocks);
     if (used.length > 0) {
       report.diagnostics.push({ severity: 'info', code: 'imports', line: 0, message: `read ${used.length} imported file${used.length === 1 ? '' : 's'} for the classes and functions this file uses: ${used.join(', ')}` });
     }

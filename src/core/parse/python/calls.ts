@@ -10,6 +10,7 @@ import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
+import { kerasBuild } from './keras';
 import { customNormKind } from './norms';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
@@ -255,7 +256,9 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
     markSite(main, inputs, node);
     return result;
   }
-  OPAQUE_CLASSES.add(module.cls);
+  // Only a reading on the stream says the class does not shape it (a norm wrapper applied to a memory
+  // that is no tensor here returns no norm, yet normalises the stream).
+  if (tensors.length > 0) OPAQUE_CLASSES.add(module.cls);
   return { k: 'apply', module, args: tensors, node };
 }
 
@@ -375,5 +378,7 @@ export function construct(interp: Interpreter, cls: ClassInfo, args: Arguments, 
   if (init) invoke(interp, init, instance, args);
   const setup = cls.methods.get('setup');
   if (setup) invoke(interp, setup, instance, { positional: [], keywords: NO_KEYWORDS });
+  const build = kerasBuild(cls);
+  if (build) invoke(interp, build, instance, { positional: [{ k: 'param', name: 'input_shape' }], keywords: NO_KEYWORDS });
   return instance;
 }

@@ -95,6 +95,8 @@ function pairEntries(items: Value[]): Map<string, Value> {
 /** The text an opaque `torch.stack([...])` carries, so that `.sum(0)` on it is read as a sum of the items. */
 export const STACKED = 'torch.stack([...])';
 
+const LAYOUT_ONLY: ReadonlySet<string> = new Set(['rearrange', 'cast', 'reshape', 'transpose']);
+
 /** Library calls on tensors that sum, stack or only rearrange them. */
 function tensorIdiom(last: string, args: Arguments, node: Node): Value | null {
   const [first, second] = args.positional;
@@ -103,7 +105,8 @@ function tensorIdiom(last: string, args: Arguments, node: Node): Value | null {
   const items = first.k === 'list' || first.k === 'tuple' ? first.items.filter(isTensorOfStream) : [];
   if (last === 'sum' && items.length > 0) return items.slice(1).reduce((a, b) => arithmetic('+', a, b, node, node), items[0]);
   if (last === 'stack' && items.length > 0) return { k: 'opaque', deps: items, text: STACKED };
-  if (last === 'rearrange' && isTensorOfStream(first)) return first;
+  // Layout and dtype only: `rearrange(x, …)`, `tf.cast(x, tf.float32)`, `torch.reshape(x, …)`, `tf.transpose(x, …)`.
+  if (LAYOUT_ONLY.has(last) && isTensorOfStream(first)) return first;
   // `torch.zeros_like(residual)`: only the shape is read, no value of the stream.
   if (/^(zeros|ones|empty|full|rand|randn)_like$/.test(last)) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
   return null;

@@ -7,9 +7,9 @@ import type { ClassInfo, Node } from './syntax';
 export type NormKind = NormType | 'batch';
 
 const LIBRARY_NORMS: ReadonlyArray<readonly [RegExp, NormKind]> = [
-  [/^(Fused)?(Mixed)?LayerNorm(2d)?$/, 'layernorm'],
-  [/^(Fused)?RMSNorm$|^RMSNorm\w*$/, 'rmsnorm'],
-  [/^(Sync)?BatchNorm(1d|2d|3d)?$|^GroupNorm$|^InstanceNorm(1d|2d|3d)?$|^LocalResponseNorm$/, 'batch'],
+  [/^(Fused)?(Mixed)?LayerNorm(2d)?$|^LayerNormalization$/, 'layernorm'],
+  [/^(Fused)?RMSNorm$|^RMSNorm\w*$|^RMSNormalization$/, 'rmsnorm'],
+  [/^(Sync)?BatchNorm(1d|2d|3d)?$|^GroupNorm$|^InstanceNorm(1d|2d|3d)?$|^LocalResponseNorm$|^(Batch|Group)Normalization$/, 'batch'],
 ];
 
 /** A library norm class by its last dotted name (`nn.LayerNorm`, `torch.nn.RMSNorm`, Flax `nn.LayerNorm`). */

@@ -6,6 +6,7 @@ import type { Node } from './syntaxNode';
 
 export { Node, SourceText } from './syntaxNode';
 export { copyTree, readsTree } from './copyTree';
+import { kerasCall } from './keras';
 
 export interface ClassInfo {
   name: string;
@@ -139,9 +140,9 @@ function readClass(node: Node, decorators: string[]): ClassInfo | null {
   return cls;
 }
 
-/** The method that computes the module's output: PyTorch's forward, Flax's / plain __call__. */
+/** The method that computes the module's output: PyTorch's forward, Flax's / plain __call__, Keras's call. */
 export function forwardOf(cls: ClassInfo): Node | null {
-  return cls.methods.get('forward') ?? cls.methods.get('__call__') ?? null;
+  return cls.methods.get('forward') ?? cls.methods.get('__call__') ?? kerasCall(cls);
 }
 
 /** Each ERROR or MISSING node as a diagnostic, outermost only, in source order. */
