@@ -70,7 +70,7 @@ test('host snapshots fill the views: one heatmap per metric and run on shared sc
   app.receive({ type: 'snapshot', runId: 'b', snapshot: { ...snapshot, result: post } });
   assert.equal(root.querySelector('.ns-run-status')?.getAttribute('data-status'), 'done');
   // The e2e tests read each run's label from its badge.
-  assert.deepEqual([...root.querySelectorAll('.ns-run-status vscode-badge')].map((b) => b.textContent), ['Pre-LN', 'Post-LN']);
+  assert.deepEqual([...root.querySelectorAll('.ns-run-status .ns-badge')].map((b) => b.textContent), ['Pre-LN', 'Post-LN']);
   assert.equal(root.querySelector('.ns-comparison')?.getAttribute('data-runs'), '2');
   for (const metric of ['residualNorm', 'contribution', 'gradNorm']) {
     assert.equal(root.querySelectorAll(`svg.ns-heatmap[data-metric="${metric}"]`).length, 2, metric);

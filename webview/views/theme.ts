@@ -93,6 +93,7 @@ export const LAYOUT_CSS = `
 /* Every view has a viewBox: in a narrow panel it scales down to its column instead of being clipped. */
 .ns-cell svg.ns-view, .ns-shared svg.ns-view { max-width: 100%; height: auto; }
 .ns-cell h2 { font-size: 14px; margin: 0 0 6px; }
+.ns-badge { display: inline-block; min-width: 18px; padding: 1px 6px; border-radius: 11px; box-sizing: border-box; text-align: center; font-size: 11px; line-height: 16px; background: var(--vscode-badge-background, #4d4d4d); color: var(--vscode-badge-foreground, #ffffff); }
 .ns-run-notes { margin: 0 0 6px; padding-left: 18px; font-size: 12px; }
 .ns-warning { color: var(--vscode-editorError-foreground, #e51400); font-weight: 600; }
 .ns-diagram-notes { margin: 2px 0 8px; padding-left: 18px; font-size: 12px; max-width: 420px; }
