@@ -21,6 +21,8 @@ import { runKey } from './runStore';
 
 export const RUN_FILE_GLOB = '**/*.normscope.jsonl';
 const ANY_PATH_GLOB = '**/*';
+/** At most this many run files already in the workspace are followed when the extension starts. */
+const MAX_EXISTING_RUNS = 100;
 
 export class TrainingRuns implements vscode.Disposable {
   readonly follower: RunFollower;
@@ -50,6 +52,22 @@ export class TrainingRuns implements vscode.Disposable {
       watcher.onDidChange((uri) => void this.follower.changed(uri.fsPath)),
       watcher.onDidDelete((uri) => this.follower.deleted(uri.fsPath)),
     );
+    void this.followExisting();
+  }
+
+  /**
+   * Run files already in the workspace when the extension starts (a training that ran before VS Code was
+   * opened; the extension activates on `workspaceContains:**\/*.normscope.jsonl`): followed as if just
+   * created, so their models' hovers and CodeLens quote them without a change to the file.
+   */
+  private async followExisting(): Promise<void> {
+    let found: readonly vscode.Uri[];
+    try {
+      found = await vscode.workspace.findFiles(RUN_FILE_GLOB, '**/node_modules/**', MAX_EXISTING_RUNS);
+    } catch {
+      return;
+    }
+    for (const uri of found) await this.follower.changed(uri.fsPath);
   }
 
   /** The command: the given run files, or those picked in a dialog, opened in the panel. */

@@ -72,6 +72,8 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
   /** Documents openTextDocument hands out, by file path (tests put model files here). */
   const documents = new Map<string, ReturnType<typeof fakeDocument>>();
   const ui = new FakeUi();
+  /** Files `workspace.findFiles` reports as already in the workspace (tests put run files here). */
+  const existing: string[] = [];
   const api = {
     Position, Range, Selection, Uri, EventEmitter, MarkdownString, Hover, CodeLens, Diagnostic,
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
@@ -113,6 +115,10 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       fs: { readFile: async () => { throw new Error('no such file'); } },
       workspaceFolders: undefined as { uri: Uri }[] | undefined,
       asRelativePath: (target: Uri | string) => (typeof target === 'string' ? target : target.fsPath),
+      findFiles: async (glob: string, _exclude?: string, max?: number) => {
+        const suffix = glob.startsWith('**/*') ? glob.slice(4) : glob;
+        return existing.filter((path) => path.endsWith(suffix)).slice(0, max).map((path) => Uri.file(path));
+      },
       createFileSystemWatcher: (glob: string) => {
         const watcher = new FakeWatcher(glob);
         registered.watchers.push(watcher);
@@ -125,7 +131,7 @@ export function createFakeVscode(settings: Record<string, unknown> = {}) {
       },
     },
   };
-  return { api, registered, documents, ui };
+  return { api, registered, documents, ui, existing };
 }
 
 /** Makes `require('vscode')` return `api` while `load` runs, and loads `path` fresh. */

@@ -99,3 +99,27 @@ test('a run file written into a folder made a moment before, with no event of it
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A training that ran before VS Code was opened: its run file gets no watcher event, ever. The extension
+// activates on `workspaceContains:**/*.normscope.jsonl` and follows the files already there.
+test('a run file already in the workspace when the extension starts is linked without any event', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'normscope-runs-existing-'));
+  try {
+    const modelPath = join(dir, 'model.py');
+    writeFileSync(modelPath, GPT_SOURCE);
+    mkdirSync(join(dir, 'runs'));
+    const runPath = join(dir, 'runs', 'done.normscope.jsonl');
+    const lines = runFileLines({ layers: 6, steps: everySteps(10), placement: null, model: 'model.py', blockClass: 'Block' });
+    writeFileSync(runPath, lines.join(''));
+    const { api, registered, documents, existing } = createFakeVscode();
+    existing.push(join(dir, 'model.py'), runPath);
+    const document = fakeDocument(modelPath, GPT_SOURCE);
+    documents.set(modelPath, document);
+    const extension = requireWithFakeVscode<ExtensionModule>(resolve('dist/extension.js'), api);
+    extension.activate({ subscriptions: [], extensionUri: api.Uri.file(process.cwd()) });
+    const lensTitles = async () => (await registered.codeLenses[0].provideCodeLenses(document)).map((lens) => lens.command?.title ?? '');
+    await until(async () => (await lensTitles()).some((t) => t.includes('$(pulse) gpt-small → Block: step 90')), 'the lens of the run that was already there');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
