@@ -3,7 +3,6 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
-import { decideJoinedFlags } from './conditions';
 import { readProperty } from './properties';
 import { comprehension, iterate } from './loops';
 import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
@@ -260,11 +259,6 @@ export class Interpreter {
         const isPresent = subject.k !== 'none';
         return op === 'is' ? !isPresent : isPresent;
       }
-    }
-    // `config.new_decoder_architecture or config.parallel_attn`: each side decided (flags recorded), short-circuit.
-    if (node.type === 'boolean_operator') {
-      const decided = decideJoinedFlags(this, node, frame);
-      if (decided !== null) return decided;
     }
     const value = this.eval(node, frame);
     if (isIndexDependent(value)) return this.flag(flagName(node), null, node, value);
