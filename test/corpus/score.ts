@@ -1,11 +1,13 @@
 // The real-code evaluation (issue 9): scores the analyzer on a local folder of public model files
 // against test/corpus/labels.tsv, or fuzzes it on seeded mutations of those files. Run through
 // scripts/corpus.mjs, which bundles this file:
-//   node scripts/corpus.mjs FOLDER [--json OUT] [--verbose]
-//   node scripts/corpus.mjs FOLDER --fuzz N [--seed S] [--budget MS]
+//   node scripts/corpus.mjs FOLDER [--labels FILE] [--json OUT] [--verbose]
+//   node scripts/corpus.mjs FOLDER [--labels FILE] --fuzz N [--seed S] [--budget MS]
+// --labels names another label file in labels.tsv's format (default test/corpus/labels.tsv), e.g. the
+// held-out set test/corpus/heldout.tsv.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { FileReport } from '../../src/core/ir/model';
 import { PLACEMENTS } from '../../src/core/ir/model';
@@ -34,9 +36,10 @@ function fail(message: string): never {
 }
 
 function loadLabels(): Label[] {
-  const file = join(process.cwd(), 'test/corpus/labels.tsv');
+  const file = resolve(option('--labels') ?? 'test/corpus/labels.tsv');
+  if (!existsSync(file)) fail(`label file ${file} not found (--labels FILE; default test/corpus/labels.tsv)`);
   const { labels, errors } = parseLabels(readFileSync(file, 'utf8'), DESIGN_PLACEMENTS);
-  if (errors.length > 0) fail(errors.join('\n'));
+  if (errors.length > 0) fail(errors.map((error) => error.replace(/^labels\.tsv/, relative(process.cwd(), file))).join('\n'));
   return labels;
 }
 
@@ -150,6 +153,6 @@ async function fuzz(root: string, rounds: number): Promise<void> {
   }
 }
 
-if (!folder) fail('usage: node scripts/corpus.mjs FOLDER [--json OUT] [--verbose] | FOLDER --fuzz N [--seed S] [--budget MS]');
+if (!folder) fail('usage: node scripts/corpus.mjs FOLDER [--labels FILE] [--json OUT] [--verbose] | FOLDER [--labels FILE] --fuzz N [--seed S] [--budget MS]');
 const fuzzRounds = option('--fuzz');
 void (fuzzRounds ? fuzz(resolve(folder), Number(fuzzRounds)) : score(resolve(folder)));
