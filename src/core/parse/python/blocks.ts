@@ -16,6 +16,7 @@ import { importedFrom } from './imports';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
+import { lookalikeClasses, unknownReading } from './lookalikes';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { SurveyBuild } from './surveyBuilds';
@@ -145,6 +146,17 @@ export function scanBlocks(module: ModuleInfo): FileScan {
     blocks.push({ cls: model, run, rerun, model, layers, finalNorm, modelInstance: run.instance });
   }
   blocks.push(...functionBlocks(module, globals, new Set(blocks.map((b) => b.cls.name))));
+  // Nothing read as a block: report the block-like classes as unknown, with the construct not followed.
+  if (blocks.length === 0) {
+    const holds = (outer: ClassInfo, inner: ClassInfo) => ancestors(inner, owners).includes(outer);
+    for (const cls of lookalikeClasses(modelClasses.filter((c) => forwardOf(c)), (c) => standalone.get(c) ?? null, holds)) {
+      const rerun = (flagValues: Map<string, boolean>): BlockRun => {
+        const run = runFor(cls)(flagValues);
+        return { ...run, result: unknownReading(cls, run.result) };
+      };
+      blocks.push({ cls, run: rerun(new Map()), rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
+    }
+  }
   const batchNorms = [...new Set(collectBatchNorms(survey))];
   return { blocks, builtins: survey.builtins, batchNorms };
 }
