@@ -3,6 +3,7 @@
 
 import { PROBE_PLACEMENTS, isProbePlacement } from '../core/probe/types';
 import type { ProbeConfig, ProbePlacement } from '../core/probe/types';
+import { htmlFile, integerAtLeast, isError, normValue, positiveNumber } from './flagValues';
 
 export const PROBE_USAGE = `Usage: normscope probe [FILE] [options]
 
@@ -95,8 +96,8 @@ export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: st
     if (typeof raw !== 'string') return raw;
     if (flag in INTEGER_FLAGS) {
       const { key, min } = INTEGER_FLAGS[flag];
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min) return { error: `${flag} expects an integer ≥ ${min}, got '${raw}'` };
+      const n = integerAtLeast(flag, raw, min);
+      if (isError(n)) return n;
       (args.overrides as Record<string, number>)[key] = n;
       continue;
     }
@@ -106,29 +107,33 @@ export function parseProbeArgs(argv: readonly string[]): ProbeArgs | { error: st
         args.placement = raw as ProbePlacement;
         break;
       case '--layers': {
-        const n = Number(raw);
-        if (!Number.isInteger(n) || n < 1) return { error: `--layers expects an integer ≥ 1, got '${raw}'` };
-        args.layers = n;
+        const layers = integerAtLeast(flag, raw, 1);
+        if (isError(layers)) return layers;
+        args.layers = layers;
         break;
       }
-      case '--norm':
-        if (raw !== 'layernorm' && raw !== 'rmsnorm') return { error: `--norm expects layernorm or rmsnorm, got '${raw}'` };
-        args.norm = raw;
+      case '--norm': {
+        const norm = normValue(raw);
+        if (isError(norm)) return norm;
+        args.norm = norm;
         break;
+      }
       case '--lr': {
-        const n = Number(raw);
-        if (!(n > 0) || !Number.isFinite(n)) return { error: `--lr expects a positive number, got '${raw}'` };
-        args.overrides.lr = n;
+        const lr = positiveNumber(flag, raw);
+        if (isError(lr)) return lr;
+        args.overrides.lr = lr;
         break;
       }
       case '--backend':
         if (raw !== 'auto' && raw !== 'cpu' && raw !== 'gpujs') return { error: `--backend expects auto, cpu or gpujs, got '${raw}'` };
         args.backend = raw;
         break;
-      case '--out':
-        if (!/\.html?$/i.test(raw)) return { error: `--out expects an .html file name, got '${raw}'` };
-        args.out = raw;
+      case '--out': {
+        const out = htmlFile(raw);
+        if (isError(out)) return out;
+        args.out = out;
         break;
+      }
       case '--export-torch':
         if (!/\.py$/i.test(raw)) return { error: `--export-torch expects a .py file name, got '${raw}'` };
         args.exportTorch = raw;

@@ -4,6 +4,7 @@
 import { PLACEMENTS } from '../core/ir/model';
 import { DEFAULT_SWEEP_LAYERS, DEFAULT_SWEEP_STEPS, parseDepthList } from '../core/probe/sweep';
 import type { ProbeConfig } from '../core/probe/types';
+import { htmlFile, integerAtLeast, isError, normValue, positiveNumber } from './flagValues';
 import { INTEGER_FLAGS } from './probeArgs';
 
 /** A sweep trains many runs: fewer steps than `probe` by default (core/probe/sweep.ts), so the README's sweep takes minutes. */
@@ -73,8 +74,8 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs | { error: st
     i++;
     if (flag in INTEGER_FLAGS) {
       const { key, min } = INTEGER_FLAGS[flag];
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < min) return { error: `${flag} expects an integer ≥ ${min}, got '${raw}'` };
+      const n = integerAtLeast(flag, raw, min);
+      if (isError(n)) return n;
       (args.overrides as Record<string, number>)[key] = n;
       continue;
     }
@@ -98,26 +99,30 @@ export function parseSweepArgs(argv: readonly string[]): SweepArgs | { error: st
         args.placement = list[0];
         break;
       }
-      case '--norm':
-        if (raw !== 'layernorm' && raw !== 'rmsnorm') return { error: `--norm expects layernorm or rmsnorm, got '${raw}'` };
-        args.norm = raw;
+      case '--norm': {
+        const norm = normValue(raw);
+        if (isError(norm)) return norm;
+        args.norm = norm;
         break;
+      }
       case '--lr': {
-        const n = Number(raw);
-        if (!(n > 0) || !Number.isFinite(n)) return { error: `--lr expects a positive number, got '${raw}'` };
-        args.overrides.lr = n;
+        const lr = positiveNumber(flag, raw);
+        if (isError(lr)) return lr;
+        args.overrides.lr = lr;
         break;
       }
       case '--jobs': {
-        const n = Number(raw);
-        if (!Number.isInteger(n) || n < 1) return { error: `--jobs expects an integer ≥ 1, got '${raw}'` };
-        args.jobs = n;
+        const jobs = integerAtLeast(flag, raw, 1);
+        if (isError(jobs)) return jobs;
+        args.jobs = jobs;
         break;
       }
-      case '--out':
-        if (!/\.html?$/i.test(raw)) return { error: `--out expects an .html file name, got '${raw}'` };
-        args.out = raw;
+      case '--out': {
+        const out = htmlFile(raw);
+        if (isError(out)) return out;
+        args.out = out;
         break;
+      }
       default:
         return { error: `unknown option '${flag}'` };
     }

@@ -16,7 +16,7 @@ import { importedFrom } from './imports';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
-import { lookalikeClasses, unknownReading } from './lookalikes';
+import { lookalikeClasses, partNames, unknownReading } from './lookalikes';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { SurveyBuild } from './surveyBuilds';
@@ -260,9 +260,7 @@ function afterLoops(forward: Node): (node: Node) => boolean {
 
 /** A stacked class with both an attention-like and an MLP-like module is a block even when we cannot classify it. */
 function looksLikeBlock(instance: Instance): boolean {
-  const entries = [...instance.attrs.entries()].flatMap(([k, v]): Array<[string, Value]> => (v.k === 'list' ? v.items.map((i) => [k, i]) : [[k, v]]));
-  const names = entries.filter(([, v]) => v.k === 'instance' || v.k === 'builtin' || v.k === 'seq')
-    .map(([k, v]) => `${k} ${v.k === 'instance' ? v.cls.name : v.k === 'builtin' ? v.className : ''}`).join(' ');
+  const names = partNames(instance, false).join(' ');
   return /attn|attention/i.test(names) && /mlp|ffn|feed_?forward|fc|dense|intermediate|linear/i.test(names);
 }
 

@@ -17,17 +17,21 @@ const PART_CLASS = /attention|attn|mlp|feed_?forward|ffn|norm|embedding/i;
 
 /** Whether an instance holds a norm, an attention part and an MLP part (attribute or class names). */
 export function holdsBlockParts(instance: Instance): boolean {
-  const parts = [...instance.attrs.entries()].flatMap(([key, value]): string[] => partNames(key, value));
+  const parts = partNames(instance, true);
   return parts.some((p) => NORM.test(p)) && parts.some((p) => ATTENTION.test(p)) && parts.some((p) => MLP.test(p));
 }
 
-function partNames(key: string, value: Value): string[] {
-  if (value.k === 'list') return value.items.flatMap((item) => partNames(key, item));
-  if (value.k === 'instance') return [`${key} ${value.cls.name}`];
-  if (value.k === 'builtin') return [`${key} ${value.className}`];
-  if (value.k === 'seq') return [key];
-  if (value.k === 'normModule') return value.batch ? [] : [`${key} norm`];
-  return [];
+/** `attribute ClassName` for each module an instance holds (list items one by one); norms only when asked. */
+export function partNames(instance: Instance, withNorms: boolean): string[] {
+  const named = (key: string, value: Value): string[] => {
+    if (value.k === 'list') return value.items.flatMap((item) => named(key, item));
+    if (value.k === 'instance') return [`${key} ${value.cls.name}`];
+    if (value.k === 'builtin') return [`${key} ${value.className}`];
+    if (value.k === 'seq') return [key];
+    if (value.k === 'normModule' && withNorms) return value.batch ? [] : [`${key} norm`];
+    return [];
+  };
+  return [...instance.attrs.entries()].flatMap(([key, value]) => named(key, value));
 }
 
 /** The classes to report as unknown: block-like, not a part by name, and none holding another of them. */
