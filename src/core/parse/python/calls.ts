@@ -12,6 +12,7 @@ import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { kerasBuild } from './keras';
 import { customNormKind } from './norms';
+import { superInitArguments } from './superInit';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
 import { definerOf, forwardOf, named } from './syntax';
@@ -119,6 +120,7 @@ function callSuper(interp: Interpreter, frame: Frame, method: string, args: Argu
   if (!base) return { k: 'none' };
   const fn = base.methods.get(method)!;
   if (method === 'forward' || method === '__call__') interp.instanceApplications++;
+  if (method === '__init__') return invoke(interp, fn, self, superInitArguments(fn, args, (name) => CONFIG_PARAM.test(name), (name) => unboundConfig(interp, name)));
   return invoke(interp, fn, self, args);
 }
 
@@ -345,13 +347,15 @@ function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, ar
     const annotation = param.childForFieldName('type')?.text;
     const configClass = annotation ? interp.module.classes.get(annotation.replace(/['"]/g, '')) : undefined;
     if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); continue; }
-    if (CONFIG_PARAM.test(name)) {
-      const candidates = configClassesOf(interp.module);
-      frame.env.set(name, candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name });
-      continue;
-    }
+    if (CONFIG_PARAM.test(name)) { frame.env.set(name, unboundConfig(interp, name)); continue; }
     frame.env.set(name, { k: 'param', name });
   }
+}
+
+/** A config-like parameter not passed: the file's one config class, or a config with no fields known. */
+function unboundConfig(interp: Interpreter, name: string): Value {
+  const candidates = configClassesOf(interp.module);
+  return candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name };
 }
 
 /** Constructs a same-file class: a norm class becomes a norm module; anything else an instance. */
