@@ -11,6 +11,7 @@ import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { kerasBuild } from './keras';
+import { callLambda } from './lambdas';
 import { customNormKind } from './norms';
 import { superInitArguments } from './superInit';
 import { arithmetic } from './operators';
@@ -173,6 +174,7 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       return callLibrary(interp, callee.name, args, node);
     }
     case 'funcref': return callFunction(interp, callee, args, node);
+    case 'lambda': return callLambda(interp, callee, args, node);
     case 'instance': case 'builtin': case 'normModule': case 'seq': case 'list': return apply(interp, callee, args, node);
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
