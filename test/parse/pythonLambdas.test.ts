@@ -43,3 +43,28 @@ class Loop(nn.Module):
   assert.equal(block.name, 'Loop');
   assert.equal(block.sublayers[0].placement, 'pre');
 });
+
+test('a lambda whose defaults bind modules (`lambda t, fc=self.fc: ...`) reads them where it was written', async () => {
+  const report = await analyzeSource(`
+import torch.nn as nn
+import torch.nn.functional as F
+
+class BoundDefaults(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, 4)
+        self.ln2 = nn.LayerNorm(dim)
+        self.fc_in = nn.Linear(dim, 4 * dim)
+        self.fc_out = nn.Linear(4 * dim, dim)
+        self.out_norm = nn.LayerNorm(dim)
+        self.ffn = lambda t, up=self.fc_in, down=self.fc_out, norm=self.out_norm: norm(down(F.gelu(up(t))))
+
+    def forward(self, x):
+        h = self.ln1(x)
+        x = x + self.attn(h, h, h)[0]
+        return x + self.ffn(self.ln2(x))
+`);
+  // The norm bound as a default normalises the MLP's output too: sandwich, not pre.
+  assert.deepEqual(rows(report), [['BoundDefaults', 'unknown', 'attention:attn:pre mlp:fc_in:sandwich', 'layernorm', null]]);
+});

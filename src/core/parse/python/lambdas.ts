@@ -49,13 +49,15 @@ export function callLambda(interp: Interpreter, callee: LambdaValue, args: Argum
 function bindLambdaParameters(interp: Interpreter, lambda: Node, args: Arguments, frame: Frame): void {
   const parameters = lambda.childForFieldName('parameters');
   if (!parameters) return;
+  // Defaults are evaluated where the lambda was written (`lambda t, fc=self.fc: fc(t)` binds self.fc).
+  const scope: Frame = { env: new Map(frame.env), returned: null };
   let position = 0;
   for (const param of named(parameters)) {
     if (param.type !== 'identifier' && param.type !== 'default_parameter') continue;
     const name = (param.type === 'identifier' ? param : param.childForFieldName('name'))?.text ?? '';
     const given = args.keywords.get(name) ?? args.positional[position++];
     const fallback = param.type === 'default_parameter' ? param.childForFieldName('value') : null;
-    frame.env.set(name, given ?? (fallback ? interp.eval(fallback, { env: new Map(), returned: null }) : { k: 'param', name }));
+    frame.env.set(name, given ?? (fallback ? interp.eval(fallback, scope) : { k: 'param', name }));
   }
 }
 
