@@ -24,6 +24,37 @@ test('a subclass that converts its config before super().__init__ keeps the flag
   assert.deepEqual(legacyDecoder.flag, decoderBase.flag);
 });
 
+test('the converted config passed by keyword, through an older super(Cls, self) call, reaches the base the same way', async () => {
+  const report = await analyzeSource(`
+import torch.nn as nn
+from options import convert
+
+class Base(nn.Module):
+    def __init__(self, dim=512, config=None):
+        super().__init__()
+        self.norm_first = config.norm_first
+        self.attn = nn.MultiheadAttention(dim, 8)
+        self.attn_norm = nn.LayerNorm(dim)
+        self.ffn = nn.Linear(dim, dim)
+        self.ffn_norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        if self.norm_first:
+            h = self.attn_norm(x)
+            x = x + self.attn(h, h, h)[0]
+            return x + self.ffn(self.ffn_norm(x))
+        x = self.attn_norm(x + self.attn(x, x, x)[0])
+        return self.ffn_norm(x + self.ffn(x))
+
+class Keyword(Base):
+    def __init__(self, args):
+        super(Keyword, self).__init__(dim=args.dim, config=convert(args))
+`);
+  const keyword = report.blocks.find((b) => b.name === 'Keyword');
+  assert.equal(keyword?.placement, 'conditional', keyword?.reason);
+  assert.deepEqual(keyword?.flag, { name: 'norm_first', default: null, placements: SWITCH });
+});
+
 test('a residual times a learned gain of ones is still the stream; other factors are not', async () => {
   const report = await analyzeFixture('residual_gain.py');
   assert.deepEqual(rows(report), [
