@@ -11,7 +11,9 @@ import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { kerasBuild } from './keras';
+import { callLambda } from './lambdas';
 import { customNormKind } from './norms';
+import { superInitArguments } from './superInit';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
 import { definerOf, forwardOf, named } from './syntax';
@@ -119,6 +121,7 @@ function callSuper(interp: Interpreter, frame: Frame, method: string, args: Argu
   if (!base) return { k: 'none' };
   const fn = base.methods.get(method)!;
   if (method === 'forward' || method === '__call__') interp.instanceApplications++;
+  if (method === '__init__') return invoke(interp, fn, self, superInitArguments(fn, args, (name) => CONFIG_PARAM.test(name), (name) => unboundConfig(interp, name)));
   return invoke(interp, fn, self, args);
 }
 
@@ -171,6 +174,7 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       return callLibrary(interp, callee.name, args, node);
     }
     case 'funcref': return callFunction(interp, callee, args, node);
+    case 'lambda': return callLambda(interp, callee, args, node);
     case 'instance': case 'builtin': case 'normModule': case 'seq': case 'list': return apply(interp, callee, args, node);
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
@@ -345,13 +349,15 @@ function bindParameters(interp: Interpreter, fn: Node, self: Instance | null, ar
     const annotation = param.childForFieldName('type')?.text;
     const configClass = annotation ? interp.module.classes.get(annotation.replace(/['"]/g, '')) : undefined;
     if (configClass) { frame.env.set(name, configValue(interp, configClass, name)); continue; }
-    if (CONFIG_PARAM.test(name)) {
-      const candidates = configClassesOf(interp.module);
-      frame.env.set(name, candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name });
-      continue;
-    }
+    if (CONFIG_PARAM.test(name)) { frame.env.set(name, unboundConfig(interp, name)); continue; }
     frame.env.set(name, { k: 'param', name });
   }
+}
+
+/** A config-like parameter not passed: the file's one config class, or a config with no fields known. */
+function unboundConfig(interp: Interpreter, name: string): Value {
+  const candidates = configClassesOf(interp.module);
+  return candidates.length === 1 ? configValue(interp, candidates[0], name) : { k: 'config', cls: null, fields: new Map(), name };
 }
 
 /** Constructs a same-file class: a norm class becomes a norm module; anything else an instance. */

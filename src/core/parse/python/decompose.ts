@@ -3,6 +3,7 @@
 
 import type { Node } from './syntax';
 import { mainOutput } from './dictOutputs';
+import { unitLearnedGain } from './residualGains';
 import { readBranches } from './earlierBranches';
 import { attributeSaysNorm } from './inferredNorms';
 import type { Placement, SublayerKind } from '../../ir/model';
@@ -53,7 +54,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   const isInput = (v: Value): boolean => sameKey(v, input);
 
   // Walks from the output back to the input, collecting steps in reverse.
-  const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; stream: Value; branches: Value[]; node: Node }> = [];
+  const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; gain: string | null; stream: Value; branches: Value[]; node: Node }> = [];
   let current = firstOf(mainOutput(output));
   // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
   if (current.k === 'norm' && afterLayers?.(current.node)) {
@@ -90,10 +91,12 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
         : `several terms of the sum at line ${line(sum.node)} carry the block input` };
     }
     const streamTerm = streamTerms[0];
-    const scale = streamTerm.k === 'scale' ? streamTerm.text : null;
+    // A learned gain of ones on the stream (NormFormer) moves no norm; under a norm on the sum it is Admin's ω.
+    const gain = sumNorm ? null : unitLearnedGain(streamTerm);
+    const scale = streamTerm.k === 'scale' && !gain ? streamTerm.text : null;
     const stream = streamTerm.k === 'scale' ? streamTerm.value : streamTerm;
     const branches = sum.terms.filter((t) => t !== streamTerm && isTensorOfStream(t));
-    steps.unshift({ sumNorm, scale, stream, branches, node: sum.node });
+    steps.unshift({ sumNorm, scale, gain, stream, branches, node: sum.node });
     current = stream;
   }
   if (!isInput(current)) return { ok: false, reason: 'the residual chain is too long to follow' };
@@ -129,6 +132,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
       const name = ATTENTION.test(main.name) || MLP.test(main.name) || !(ATTENTION.test(main.className) || MLP.test(main.className)) ? main.name : main.className;
       stepSublayers.push({ kind, name, placement, node: main.node, inputNorms, outputNorms, sumNorm: step.sumNorm, reason });
       if (read.earlier) stepSublayers[stepSublayers.length - 1].reason += ' (it reads the stream from before an earlier step and is added here)';
+      if (step.gain) stepSublayers[stepSublayers.length - 1].reason += `; the stream is multiplied by the learned gain ${step.gain} (ones at initialisation) before the add`;
     }
     // Branches of one sum in source order (`mlp_out + attn_out + x` still lists attention first).
     sublayers.push(...stepSublayers.sort((a, b) => a.node.startIndex - b.node.startIndex));

@@ -4,6 +4,7 @@
 
 import { evalCall } from './calls';
 import { readProperty } from './properties';
+import { makeLambda } from './lambdas';
 import { comprehension, iterate } from './loops';
 import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
 import { subscript } from './subscripts';
@@ -353,6 +354,7 @@ export class Interpreter {
         return this.eval(decision ? then : otherwise, frame);
       }
       case 'subscript': return subscript(this, node, frame);
+      case 'lambda': return makeLambda(node, frame);
       default: return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
     }
   }

@@ -12,6 +12,8 @@ import { arithmetic } from './operators';
 import type { Node } from './syntax';
 import type { Builtin, NormModule, Value } from './values';
 import { freshId, isTensorOfStream, numberOf } from './values';
+import { configFieldRead } from './configReads';
+import { learnedProduct } from './residualGains';
 
 export function callLibrary(interp: Interpreter, name: string, args: Arguments, node: Node): Value {
   const library = libraryName(name);
@@ -57,7 +59,7 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
     }
     if (first && (first.k === 'index' || first.k === 'indexCmp')) return first;
   }
-  const idiom = tensorIdiom(last, args, node);
+  const idiom = tensorIdiom(last, args, node) ?? learnedProduct(last, args.positional, node) ?? configFieldRead(last, args);
   if (idiom) return idiom;
   if (builderSaysNorm(name)) {
     const tensors = tensorArgs(args);

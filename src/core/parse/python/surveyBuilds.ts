@@ -145,6 +145,8 @@ function cloneValue(value: Value, memo: Map<object, unknown>): Value | null {
     }
     case 'tuple': case 'opaque': case 'add': case 'scale': case 'norm': case 'apply':
       return cloneComposite(value, memo);
+    // A lambda sees the scope it was written in (the survey's modules): no copy stands for a fresh one.
+    case 'lambda': return null;
     case 'stream': {
       const copy = { ...value, id: freshId() };
       memo.set(value, copy);

@@ -74,6 +74,8 @@ export type Value =
   | { k: 'ref'; name: string }
   | { k: 'classref'; cls: ClassInfo }
   | { k: 'funcref'; fn: Node; name: string; self?: Instance }
+  /** A `lambda` expression: its node and the scope it was written in (see lambdas.ts). */
+  | { k: 'lambda'; node: Node; env: Map<string, Value>; id: number }
   /** The block index inside a stacking comprehension or loop (Mix-LN decides per index). */
   | { k: 'index'; text: string }
   /** A comparison of the block index with a bound (`layer_idx < n_post`). */
@@ -112,6 +114,7 @@ export function keyOf(value: Value): string {
     case 'index': key = `i${value.text}`; break;
     case 'indexCmp': key = `ic${value.text}`; break;
     case 'ref': key = `r${value.name}`; break;
+    case 'lambda': key = `L${value.id}`; break;
     default: key = `?${value.k}`;
   }
   keyCache.set(value, key);
