@@ -68,6 +68,8 @@ export class Interpreter {
   instanceApplications = 0;
   configFills = 0;
   readonly loopStack: Array<{ count: Value; node: Node; depth: number }> = [];
+  /** Loops whose variables are wanted as they stand when the loop ends (a layer loop's stream), filled then. */
+  readonly loopExits = new Map<Node, Map<string, Value> | null>();
   readonly blockClasses: Set<ClassInfo>;
   readonly flagValues: Map<string, boolean>;
   /** The classes whose methods are running, innermost last (to stop recursion). */
@@ -291,6 +293,7 @@ export class Interpreter {
     if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
     this.execBlock(body, frame);
     if (count) this.loopStack.pop();
+    if (this.loopExits.has(node)) this.loopExits.set(node, new Map(frame.env));
   }
 
   eval(node: Node, frame: Frame): Value {
