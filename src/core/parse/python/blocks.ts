@@ -18,6 +18,7 @@ import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
 import { lookalikeClasses, partNames, unknownReading } from './lookalikes';
 import { layerLoopDepth, layerLoopEnd, layerLoopOf } from './loopBodies';
+import { readOtherStreams } from './streamArguments';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { SurveyBuild } from './surveyBuilds';
@@ -218,6 +219,10 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
   let result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   if (forward.hasError && !interp.exhausted) result = readAroundError(forward, interp.lastFrame, stream, result);
+  // A stacked block's stream may be a later argument (`forward(self, x, x_cls)` adding to and returning
+  // `x_cls`); a class nobody stacks that adds to a later argument is more often a read-out head.
+  const ran = instance;
+  if (!result.ok && stacking && !loopBody && !interp.exhausted) result = readOtherStreams(forward, (positional) => invoke(interp, forward, ran, { positional, keywords: new Map() })) ?? result;
   return { result, instance, flags: interp.flagsSeen, stacking };
 }
 
