@@ -61,3 +61,12 @@ test('a norm inside the loop body on the carried stream, with the same helper us
     sublayers: [['attention', 'MultiHeadAttention', 'post'], ['mlp', 'Linear', 'post']],
   });
 });
+
+test('a functional stack that takes its parameter tree first: the stream is the argument its layer loop adds to', async () => {
+  const block = onlyBlock(await analyzeFixture('loop_body_params_first.py'));
+  assertBlock(block, {
+    name: 'stack', placement: 'pre', norm: 'layernorm', layers: 6, dModel: null, finalNorm: true,
+    sublayers: [['attention', 'causal_attention', 'pre'], ['mlp', 'mlp_block', 'pre']],
+  });
+  assert.match(block.sublayers[0].reason, /the residual stream is the argument `x`/);
+});

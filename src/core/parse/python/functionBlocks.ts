@@ -10,6 +10,7 @@ import type { DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { Interpreter } from './interpreter';
 import { layerLoopDepth, layerLoopEnd, layerLoopOf } from './loopBodies';
+import { readOtherStreams } from './streamArguments';
 import { functionNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { named } from './syntax';
@@ -89,6 +90,8 @@ function runFunction(module: ModuleInfo, globals: Map<string, Value>, cls: Class
     const afterLayers = layerLoopOf(fn) ? layerLoopEnd(interp, fn) : undefined;
     const output = invoke(interp, fn, null, { positional: [stream], keywords: new Map() });
     result = interp.exhausted ? { ok: false, reason: 'the analysis budget ran out before the function was understood' } : decompose(output, stream, afterLayers);
+    // A functional stack may take its parameters first (`def transformer(params, x)`): the stream is the argument its layer loop adds to.
+    if (!result.ok && afterLayers && !interp.exhausted) result = readOtherStreams(fn, (positional) => invoke(interp, fn, null, { positional, keywords: new Map() }), afterLayers) ?? result;
   } catch (error) {
     result = { ok: false, reason: `the analyzer failed while reading ${cls.name} (${error instanceof Error ? error.message : String(error)})` };
   }

@@ -21,12 +21,12 @@ const MAX_ARGUMENTS = 4;
  * first argument as the stream failed. Returns the reading on the one later argument that works, an
  * unknown naming the arguments when two are carried into the output, or null to keep the first reading.
  */
-export function readOtherStreams(forward: Node, run: (positional: Value[]) => Value): DecomposeResult | null {
+export function readOtherStreams(forward: Node, run: (positional: Value[]) => Value, afterLayers?: (node: Node, arg: Value) => boolean): DecomposeResult | null {
   const names = requiredArguments(forward);
   if (names.length < 2 || names.length > MAX_ARGUMENTS) return null;
   const streams: Value[] = names.map(() => ({ k: 'stream', id: freshId() }));
   const output = run(streams);
-  const readings = streams.map((stream) => decompose(output, stream));
+  const readings = streams.map((stream) => decompose(output, stream, afterLayers));
   const working = names.filter((_, i) => readings[i].ok);
   // Every output counts here (a two-stream block returning `(ctx, x)`), not only the first.
   const main = mainOutput(output);
