@@ -17,6 +17,8 @@ import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind } from './norms';
 import { lookalikeClasses, partNames, unknownReading } from './lookalikes';
+import { layerLoopDepth, layerLoopEnd, layerLoopOf } from './loopBodies';
+import { readOtherStreams } from './streamArguments';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf } from './syntax';
 import type { SurveyBuild } from './surveyBuilds';
@@ -113,18 +115,24 @@ export function scanBlocks(module: ModuleInfo): FileScan {
   // index reached it); flag reruns only re-run the forward.
   // A flag the constructor also branches on (Falcon's new_decoder_architecture builds ln_attn, ln_mlp)
   // is read on an instance built afresh with the flag forced, not on the survey's.
-  const runFor = (cls: ClassInfo) => (flagValues: Map<string, boolean>): BlockRun =>
-    runBlock({ module, globals, blockClasses, flagValues }, cls, buildsOnFlag(cls, flagValues) ? null : stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, false);
+  const runFor = (cls: ClassInfo, loopBody = false) => (flagValues: Map<string, boolean>): BlockRun =>
+    runBlock({ module, globals, blockClasses, flagValues }, cls, buildsOnFlag(cls, flagValues) ? null : stacked.get(cls)?.instance ?? standalone.get(cls) ?? null, stacked.get(cls) ?? null, loopBody);
   const blocks: FoundBlock[] = [];
   // Copied before any block's forward runs on (and changes) the survey's instances.
   const prebuilt = snapshotModels(module, [...stacked.values()].flatMap((c) => (c.owner ? [c.owner] : [])), builds, globals);
   const modelCache = new Map<ClassInfo, ReturnType<typeof modelFacts>>();
   for (const cls of chosen) {
-    const rerun = runFor(cls);
+    // A class with no block of its own whose forward's layer loop is the block (Haiku, Flax stacks).
+    const layerLoop = blockClasses.has(cls) ? null : layerLoopOf(forwardOf(cls)!);
+    const rerun = runFor(cls, layerLoop !== null);
     const run = rerun(new Map());
     const hasSublayers = run.result.ok && run.result.value.sublayers.some((s) => s.kind !== 'other');
     if (blockClasses.has(cls)) {
       if (hasSublayers || looksLikeBlock(run.instance)) blocks.push({ cls, run, rerun, ...modelFacts(module, globals, blockClasses, stacked.get(cls)!, modelCache, prebuilt, owners) });
+    } else if (layerLoop && hasSublayers) {
+      const layers = layerLoopDepth(module, globals, forwardOf(cls)!, layerLoop, run.instance);
+      const finalNorm = (run.result.ok && run.result.value.finalNorm !== null) || ownerNormalises(module, globals, blockClasses, cls, owners);
+      blocks.push({ cls, run, rerun, model: cls, layers, finalNorm, modelInstance: run.instance });
     } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
       blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
     }
@@ -207,10 +215,14 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();
   const stream: Value = { k: 'stream', id: freshId() };
+  const afterLayers = loopBody ? layerLoopEnd(interp, forward, afterLoops(forward)) : undefined;
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
-  const afterLayers = loopBody ? afterLoops(forward) : undefined;
   let result = interp.exhausted ? { ok: false as const, reason: 'the analysis budget ran out before the forward was understood' } : decompose(output, stream, afterLayers);
   if (forward.hasError && !interp.exhausted) result = readAroundError(forward, interp.lastFrame, stream, result);
+  // A stacked block's stream may be a later argument (`forward(self, x, x_cls)` adding to and returning
+  // `x_cls`); a class nobody stacks that adds to a later argument is more often a read-out head.
+  const ran = instance;
+  if (!result.ok && stacking && !loopBody && !interp.exhausted) result = readOtherStreams(forward, (positional) => invoke(interp, forward, ran, { positional, keywords: new Map() })) ?? result;
   return { result, instance, flags: interp.flagsSeen, stacking };
 }
 

@@ -47,7 +47,7 @@ const ATTENTION = /attn|attention|mha|multihead|self_?att|mixer|SelfAttention|Mu
 const MLP = /mlp|ffn|feed_?forward|feedforward|intermediate|fc|moe|expert|dense|linear|swiglu|geglu|ff\b|^ff_?|mlp/i;
 
 /** Decomposes `output` (a block's result) in terms of `input` (its stream argument). */
-export function decompose(output: Value, input: Value, afterLayers?: (node: Node) => boolean): DecomposeResult {
+export function decompose(output: Value, input: Value, afterLayers?: (node: Node, arg: Value) => boolean): DecomposeResult {
   const sublayers: Sublayer[] = [];
   let streamScale: string | null = null;
   let finalNorm: NormApplication | null = null;
@@ -57,7 +57,7 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   const steps: Array<{ sumNorm: NormApplication | null; scale: string | null; gain: string | null; stream: Value; branches: Value[]; node: Node }> = [];
   let current = firstOf(mainOutput(output));
   // A model whose loop body is the block (`for attn, ff in self.layers`) may normalise after the loop.
-  if (current.k === 'norm' && afterLayers?.(current.node)) {
+  if (current.k === 'norm' && afterLayers?.(current.node, current.arg)) {
     finalNorm = { norm: current.norm, node: current.node };
     current = current.arg;
   }

@@ -9,6 +9,8 @@ import { importedFrom } from './imports';
 import type { DecomposeResult } from './decompose';
 import { decompose } from './decompose';
 import { Interpreter } from './interpreter';
+import { layerLoopDepth, layerLoopEnd, layerLoopOf } from './loopBodies';
+import { readOtherStreams } from './streamArguments';
 import { functionNormKind } from './norms';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { named } from './syntax';
@@ -33,7 +35,12 @@ export function functionBlocks(module: ModuleInfo, globals: Map<string, Value>, 
     if (!run.result.ok || !run.result.value.sublayers.some((s) => s.kind !== 'other')) continue;
     out.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
   }
-  for (const found of out) Object.assign(found, stackingFunction(module, globals, found.cls));
+  for (const found of out) {
+    const layer = layerLoopOf(found.cls.node);
+    // A function whose layer loop is the block (functional JAX) is its own stack: depth and final norm are its own.
+    if (layer) Object.assign(found, { layers: layerLoopDepth(module, globals, found.cls.node, layer, null), finalNorm: found.run.result.ok ? found.run.result.value.finalNorm !== null : null });
+    else Object.assign(found, stackingFunction(module, globals, found.cls));
+  }
   return out;
 }
 
@@ -80,8 +87,11 @@ function runFunction(module: ModuleInfo, globals: Map<string, Value>, cls: Class
   let result: DecomposeResult;
   try {
     interp.functionStack.push(fn);
+    const afterLayers = layerLoopOf(fn) ? layerLoopEnd(interp, fn) : undefined;
     const output = invoke(interp, fn, null, { positional: [stream], keywords: new Map() });
-    result = interp.exhausted ? { ok: false, reason: 'the analysis budget ran out before the function was understood' } : decompose(output, stream);
+    result = interp.exhausted ? { ok: false, reason: 'the analysis budget ran out before the function was understood' } : decompose(output, stream, afterLayers);
+    // A functional stack may take its parameters first (`def transformer(params, x)`): the stream is the argument its layer loop adds to.
+    if (!result.ok && afterLayers && !interp.exhausted) result = readOtherStreams(fn, (positional) => invoke(interp, fn, null, { positional, keywords: new Map() }), afterLayers) ?? result;
   } catch (error) {
     result = { ok: false, reason: `the analyzer failed while reading ${cls.name} (${error instanceof Error ? error.message : String(error)})` };
   }

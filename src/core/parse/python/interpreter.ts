@@ -69,6 +69,8 @@ export class Interpreter {
   instanceApplications = 0;
   configFills = 0;
   readonly loopStack: Array<{ count: Value; node: Node; depth: number }> = [];
+  /** Loops whose variables are wanted as they stand when the loop ends (a layer loop's stream), filled then. */
+  readonly loopExits = new Map<Node, Map<string, Value> | null>();
   readonly blockClasses: Set<ClassInfo>;
   readonly flagValues: Map<string, boolean>;
   /** The classes whose methods are running, innermost last (to stop recursion). */
@@ -161,7 +163,8 @@ export class Interpreter {
 
   assign(target: Node, value: Value, frame: Frame, statement: Node): void {
     if (target.type === 'identifier') {
-      frame.env.set(target.text, value);
+      // A local Sequential (Haiku's `dense_block = hk.Sequential([...])` in a loop body) is named by its variable.
+      frame.env.set(target.text, value.k === 'seq' && value.name === 'Sequential' ? { ...value, name: target.text } : value);
     } else if (target.type === 'attribute') {
       const owner = this.eval(target.childForFieldName('object')!, frame);
       const name = target.childForFieldName('attribute')?.text ?? '';
@@ -292,6 +295,7 @@ export class Interpreter {
     if (count) this.loopStack.push({ count, node, depth: this.callStack.length });
     this.execBlock(body, frame);
     if (count) this.loopStack.pop();
+    if (this.loopExits.has(node)) this.loopExits.set(node, new Map(frame.env));
   }
 
   eval(node: Node, frame: Frame): Value {

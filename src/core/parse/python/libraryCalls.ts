@@ -33,6 +33,11 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
     return applied;
   }
   if (library.dropoutLike && first && isTensorOfStream(first)) return first;
+  // Dropout that takes its key and rate first (Haiku's `hk.dropout(rng, rate, x)`) keeps its one tensor.
+  if (library.dropoutLike) {
+    const kept = tensorArgs(args);
+    if (kept.length === 1) return kept[0];
+  }
   if (last === 'ModuleList' || last === 'list') {
     if (first?.k === 'list') return { k: 'list', items: [...first.items], repeat: first.repeat };
     return { k: 'list', items: [], repeat: null };
