@@ -11,6 +11,7 @@ import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { kerasBuild } from './keras';
+import { isReadThrough } from './readThrough';
 import { customNormKind } from './norms';
 import { arithmetic } from './operators';
 import type { ClassInfo, Node } from './syntax';
@@ -243,7 +244,8 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   }
   if (/^Drop|DropPath|Dropout|StochasticDepth|Identity$/.test(module.cls.name)) return first;
   const forward = forwardOf(module.cls);
-  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || OPAQUE_CLASSES.has(module.cls)) {
+  const through = isReadThrough(module);
+  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || (OPAQUE_CLASSES.has(module.cls) && !through)) {
     return { k: 'apply', module, args: tensors, node };
   }
   const result = invoke(interp, forward, module, args);
@@ -252,7 +254,7 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   const inputs = new Set([...args.positional, ...args.keywords.values()]);
   // A dict-returning helper (`{"hidden_states": norm(x + f(x))}`) is read through its stream entry.
   const main = mainOutput(result);
-  if (isStructural(main, inputs)) {
+  if (through || isStructural(main, inputs)) {
     markSite(main, inputs, node);
     return result;
   }

@@ -159,7 +159,7 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let unresolved: string | null = null;
-  let inputScale: string | null = null;
+  let inputScale: { text: string; at: number } | null = null;
   let current = branch;
   let node: Node | null = null;
   for (let guard = 0; guard < 64; guard++) {
@@ -169,7 +169,8 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
       current = current.arg;
     } else if (current.k === 'scale') {
       // A scale between a norm and its sublayer (`attn(norm(x) * s)`) changes what the norm delivers.
-      if (sequence.some((s) => 'op' in s)) inputScale ??= current.text;
+      // A scale between two ops is inside the sublayer (`q * self.scale` in attention): it moves no norm.
+      if (sequence.some((s) => 'op' in s)) inputScale = { text: current.text, at: sequence.length };
       else scale = current.text;
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
@@ -218,8 +219,8 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
   const inputNorms = sequence.slice(lastOp + 1).map((s) => (s as { norm: NormApplication }).norm);
   const ops = sequence.slice(firstOp, lastOp + 1).filter((s): s is { op: BranchOp } => 'op' in s).map((s) => s.op);
   // A call the analyzer could not resolve between the stream and the sublayer may be the missing norm.
-  if (inputScale && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale)) {
-    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale}\` (LayerNorm scaling?), which plain placements do not describe` };
+  if (inputScale && inputScale.at > lastOp && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale.text)) {
+    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale.text}\` (LayerNorm scaling?), which plain placements do not describe` };
   }
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }
