@@ -10,6 +10,7 @@ import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
+import { fusedResidualCall } from './fusedResidual';
 import { kerasBuild } from './keras';
 import { isReadThrough } from './readThrough';
 import { customNormKind } from './norms';
@@ -87,11 +88,14 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       return apply(interp, owner, args, node);
     }
     if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config' || owner.k === 'param') {
-      return callValue(interp, interp.attributeOf(owner, method, fnNode), args, node);
+      const attribute = interp.attributeOf(owner, method, fnNode);
+      return fusedResidualCall(interp, fnNode, attribute, args, node) ?? callValue(interp, attribute, args, node);
     }
     return { k: 'opaque', deps: tensorArgs(args), text: fnNode.text.slice(0, 80) };
   }
-  return callValue(interp, interp.eval(fnNode, frame), args, node);
+  const callee = interp.eval(fnNode, frame);
+  // `bias_dropout_add(x, bias, residual, prob)`: the residual add fused into a helper.
+  return fusedResidualCall(interp, fnNode, callee, args, node) ?? callValue(interp, callee, args, node);
 }
 
 /** A method called on a tensor of the stream: layout-only methods keep it, in-place and plain adds sum. */

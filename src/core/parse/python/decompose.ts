@@ -9,6 +9,7 @@ import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
 import { agreeingSide, isConditionMerge } from './branchChoice';
+import { agreeingWay } from './agreeingMerges';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -65,6 +66,9 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   let carried: NormApplication | null = null;
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
+    // The rest of the block computed two ways under a runtime condition, both reading the same.
+    const agreed = agreeingWay(current, (side) => decompose(side, input, afterLayers));
+    if (agreed) current = agreed;
     if (current.k === 'norm' && isInput(current.arg) && steps.length > 0 && !steps[steps.length - 1].sumNorm && !carried) {
       carried = { norm: current.norm, node: current.node };
       steps[steps.length - 1].sumNorm = carried;
