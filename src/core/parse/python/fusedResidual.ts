@@ -84,7 +84,7 @@ function fusedShapeOf(interp: Interpreter, fn: Node): FusedShape | null {
   const bias = params.find((p) => BIAS_PARAM.test(p.name) && p !== residual);
   const x = params.find((p) => p !== residual && p !== bias && p.name !== 'self');
   if (!residual || !x || x.index > residual.index) return null;
-  const probe = new Interpreter(interp.module);
+  const probe = new Interpreter(interp.module, { globals: interp.globals });
   const streams = new Map<string, Value>();
   for (const p of [x, residual, ...(bias ? [bias] : [])]) streams.set(p.name, { k: 'stream', id: freshId() });
   let result: Value;

@@ -13,3 +13,7 @@ export function markReadThrough(instance: Instance): void {
 export function isReadThrough(instance: Instance): boolean {
   return readThrough.has(instance);
 }
+
+export function unmarkReadThrough(instance: Instance): void {
+  readThrough.delete(instance);
+}

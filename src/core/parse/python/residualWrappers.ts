@@ -12,7 +12,7 @@ import { decompose } from './decompose';
 import type { FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
 import { customNormKind, libraryNormKind } from './norms';
-import { markReadThrough } from './readThrough';
+import { markReadThrough, unmarkReadThrough } from './readThrough';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
 import { forwardOf, lineOf, named } from './syntax';
 import type { Instance, Value } from './values';
@@ -167,8 +167,10 @@ export function readWrapped(context: WrapContext, cls: ClassInfo, instance: Inst
     } catch (e) {
       // A wrapper the interpreter cannot run says nothing about the block.
     } finally {
-      // A wrapper's constructor names what it stores (`self.fn = fn`); the block keeps its own name.
+      // A wrapper's constructor names what it stores (`self.fn = fn`); the block keeps its own name, and
+      // is applied as before wherever else it is held.
       instance.name = name;
+      unmarkReadThrough(instance);
     }
   }
   const read = readings.filter((r) => r.result.ok && r.result.value.sublayers.some((s) => s.kind !== 'other'));
