@@ -4,12 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeFixture, analyzeSource } from './pythonFixtures';
 
-test('a block whose residual is added by a wrapper outside it is reported as unknown, with the reason', async () => {
+test('a block whose residual is added by a Residual wrapper in a builder function is read as the composition', async () => {
   const report = await analyzeFixture('residual_outside_block.py');
-  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement]), [['ParallelBlock', 'unknown']]);
-  assert.match(report.blocks[0].reason, /no term of the sum at line \d+ carries the block input|adds no sublayer output to its input/);
-  assert.ok(report.diagnostics.some((d) => d.code === 'unknown-placement' && /ParallelBlock/.test(d.message)));
-  assert.ok(!report.diagnostics.some((d) => d.code === 'no-transformer'));
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.placement, b.norm, b.finalNorm]), [['ParallelBlock', 'parallel-pre', 'layernorm', true]]);
+  assert.match(report.blocks[0].reason, /the residual is added by Residual\(…\) around ParallelBlock at line \d+/);
+  assert.ok(!report.diagnostics.some((d) => d.code === 'unknown-placement' || d.code === 'no-transformer'));
 });
 
 test('a file of parts alone (an attention module, an MLP) reports no block', async () => {

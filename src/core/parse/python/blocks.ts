@@ -12,6 +12,7 @@ import { decompose } from './decompose';
 import { callOfAttribute, endOfBlockLoops, finalNormIn, normCalledAfter } from './finalNorms';
 import { functionBlocks, surveyBuiltinFunctions } from './functionBlocks';
 import { readAroundError } from './syntaxRecovery';
+import { readWrapped, wrappedStackFacts, wrapperClassesAround } from './residualWrappers';
 import { importedFrom } from './imports';
 import type { Construction, FlagSeen } from './interpreter';
 import { Interpreter } from './interpreter';
@@ -97,6 +98,8 @@ export function scanBlocks(module: ModuleInfo): FileScan {
       if (result.ok && result.value.sublayers.some((s) => s.kind !== 'other')) surveyed.add(cls);
       // Not understood, but it adds something to its input and holds attention and MLP parts: report it as unknown.
       else if (!result.ok && looksLikeBlock(instance) && addsToInput(mainOutput(output), stream)) surveyed.add(cls);
+      // F(N(x)) alone, made residual by a wrapper the file puts around it (`Residual(Block(...))`).
+      else if (!result.ok && readsAsSublayers(readWrapped({ module, globals: survey.globals, blockClasses: new Set(), flagValues: new Map() }, cls, instance, result.reason)?.result)) surveyed.add(cls);
     } catch {
       survey.callStack.length = 0;
       survey.loopStack.length = 0;
@@ -134,9 +137,12 @@ export function scanBlocks(module: ModuleInfo): FileScan {
       const finalNorm = (run.result.ok && run.result.value.finalNorm !== null) || ownerNormalises(module, globals, blockClasses, cls, owners);
       blocks.push({ cls, run, rerun, model: cls, layers, finalNorm, modelInstance: run.instance });
     } else if (hasSublayers || (!run.result.ok && looksLikeBlock(run.instance))) {
-      blocks.push({ cls, run, rerun, model: null, layers: null, finalNorm: null, modelInstance: null });
+      blocks.push({ cls, run, rerun, model: null, ...wrappedStackFacts(module, cls), modelInstance: null });
     }
   }
+  // A wrapper around a block (`Residual(PreNorm(dim, Block(...)))`) is part of that block's reading, not a block.
+  const wrappers = wrapperClassesAround(module, blocks.map((b) => b.cls));
+  if (wrappers.size > 0) blocks.splice(0, blocks.length, ...blocks.filter((b) => !wrappers.has(b.cls)));
   // Models whose loop body is the block (`for attn, ff in self.layers: x = attn(x); x = ff(x)`): the
   // stacked items are wrappers, not blocks, so the model's own forward is read as one layer.
   const models = new Set([...stacked.values()].map((c) => c.owner).filter((o): o is ClassInfo => o !== null));
@@ -223,6 +229,10 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   // `x_cls`); a class nobody stacks that adds to a later argument is more often a read-out head.
   const ran = instance;
   if (!result.ok && stacking && !loopBody && !interp.exhausted) result = readOtherStreams(forward, (positional) => invoke(interp, forward, ran, { positional, keywords: new Map() })) ?? result;
+  if (!result.ok && !interp.exhausted) {
+    const wrapped = readWrapped(context, cls, instance, result.reason);
+    if (wrapped) return { result: wrapped.result, instance, flags: wrapped.flags, stacking };
+  }
   return { result, instance, flags: interp.flagsSeen, stacking };
 }
 
@@ -244,6 +254,10 @@ function stackingOf(constructions: Construction[]): { stacked: Map<ClassInfo, Co
     if (c.repeat && c.owner && !stacked.has(c.cls) && !SUBLAYER_PART.test(c.cls.name)) stacked.set(c.cls, c);
   }
   return { stacked, owners };
+}
+
+function readsAsSublayers(result: DecomposeResult | undefined): boolean {
+  return result !== undefined && result.ok && result.value.sublayers.some((s) => s.kind !== 'other');
 }
 
 /** Whether some sum in the output adds a term directly to the input (a residual connection). */

@@ -10,8 +10,10 @@ import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
+import { fusedResidualCall } from './fusedResidual';
 import { kerasBuild } from './keras';
 import { callLambda } from './lambdas';
+import { isReadThrough } from './readThrough';
 import { customNormKind } from './norms';
 import { superInitArguments } from './superInit';
 import { arithmetic } from './operators';
@@ -88,11 +90,14 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
       return apply(interp, owner, args, node);
     }
     if (owner.k === 'instance' || owner.k === 'dict' || owner.k === 'config' || owner.k === 'param') {
-      return callValue(interp, interp.attributeOf(owner, method, fnNode), args, node);
+      const attribute = interp.attributeOf(owner, method, fnNode);
+      return fusedResidualCall(interp, fnNode, attribute, args, node) ?? callValue(interp, attribute, args, node);
     }
     return { k: 'opaque', deps: tensorArgs(args), text: fnNode.text.slice(0, 80) };
   }
-  return callValue(interp, interp.eval(fnNode, frame), args, node);
+  const callee = interp.eval(fnNode, frame);
+  // `bias_dropout_add(x, bias, residual, prob)`: the residual add fused into a helper.
+  return fusedResidualCall(interp, fnNode, callee, args, node) ?? callValue(interp, callee, args, node);
 }
 
 /** A method called on a tensor of the stream: layout-only methods keep it, in-place and plain adds sum. */
@@ -247,7 +252,8 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   }
   if (/^Drop|DropPath|Dropout|StochasticDepth|Identity$/.test(module.cls.name)) return first;
   const forward = forwardOf(module.cls);
-  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || OPAQUE_CLASSES.has(module.cls)) {
+  const through = isReadThrough(module);
+  if (!forward || interp.callStack.includes(module.cls) || interp.callStack.length > 10 || (OPAQUE_CLASSES.has(module.cls) && !through)) {
     return { k: 'apply', module, args: tensors, node };
   }
   const result = invoke(interp, forward, module, args);
@@ -256,7 +262,7 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
   const inputs = new Set([...args.positional, ...args.keywords.values()]);
   // A dict-returning helper (`{"hidden_states": norm(x + f(x))}`) is read through its stream entry.
   const main = mainOutput(result);
-  if (isStructural(main, inputs)) {
+  if (through || isStructural(main, inputs)) {
     markSite(main, inputs, node);
     return result;
   }

@@ -10,6 +10,7 @@ import type { Placement, SublayerKind } from '../../ir/model';
 import type { NormModule, Value } from './values';
 import { firstOf, isTensorOfStream, sameKey } from './values';
 import { agreeingSide, isConditionMerge } from './branchChoice';
+import { agreeingWay } from './agreeingMerges';
 
 export interface NormApplication { norm: NormModule; node: Node }
 
@@ -66,6 +67,9 @@ export function decompose(output: Value, input: Value, afterLayers?: (node: Node
   let carried: NormApplication | null = null;
   for (let guard = 0; guard < 64; guard++) {
     if (isInput(current)) break;
+    // The rest of the block computed two ways under a runtime condition, both reading the same.
+    const agreed = agreeingWay(current, (side) => decompose(side, input, afterLayers));
+    if (agreed) current = agreed;
     if (current.k === 'norm' && isInput(current.arg) && steps.length > 0 && !steps[steps.length - 1].sumNorm && !carried) {
       carried = { norm: current.norm, node: current.node };
       steps[steps.length - 1].sumNorm = carried;
@@ -163,7 +167,7 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
   const sequence: Array<{ norm: NormApplication } | { op: BranchOp }> = [];
   let scale: string | null = null;
   let unresolved: string | null = null;
-  let inputScale: string | null = null;
+  let inputScale: { text: string; at: number } | null = null;
   let current = branch;
   let node: Node | null = null;
   for (let guard = 0; guard < 64; guard++) {
@@ -173,7 +177,8 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
       current = current.arg;
     } else if (current.k === 'scale') {
       // A scale between a norm and its sublayer (`attn(norm(x) * s)`) changes what the norm delivers.
-      if (sequence.some((s) => 'op' in s)) inputScale ??= current.text;
+      // A scale between two ops is inside the sublayer (`q * self.scale` in attention): it moves no norm.
+      if (sequence.some((s) => 'op' in s)) inputScale = { text: current.text, at: sequence.length };
       else scale = current.text;
       current = current.value;
     } else if (current.k === 'tuple' && current.items.length > 0) {
@@ -222,8 +227,8 @@ export function readBranch(branch: Value, stream: Value): { ok: true; value: Bra
   const inputNorms = sequence.slice(lastOp + 1).map((s) => (s as { norm: NormApplication }).norm);
   const ops = sequence.slice(firstOp, lastOp + 1).filter((s): s is { op: BranchOp } => 'op' in s).map((s) => s.op);
   // A call the analyzer could not resolve between the stream and the sublayer may be the missing norm.
-  if (inputScale && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale)) {
-    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale}\` (LayerNorm scaling?), which plain placements do not describe` };
+  if (inputScale && inputScale.at > lastOp && inputNorms.length > 0 && !/^-?[\d.]+$/.test(inputScale.text)) {
+    return { ok: false, reason: `the normalised input of ${ops[ops.length - 1].name} is scaled by \`${inputScale.text}\` (LayerNorm scaling?), which plain placements do not describe` };
   }
   return { ok: true, value: { ops, inputNorms, outputNorms, scale, node: node ?? ops[0].node, unresolved } };
 }

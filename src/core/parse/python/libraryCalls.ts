@@ -6,6 +6,7 @@ import type { Interpreter } from './interpreter';
 import type { Arguments } from './calls';
 import { tensorArgs } from './calls';
 import { builtByWrapper } from './builderWrappers';
+import { isParallelRegionCall } from './fusedResidual';
 import { builderSaysNorm, inferredNorm, normTypeOfName } from './inferredNorms';
 import { libraryName } from './libraryNames';
 import { arithmetic } from './operators';
@@ -114,6 +115,8 @@ function tensorIdiom(last: string, args: Arguments, node: Node): Value | null {
   if (last === 'stack' && items.length > 0) return { k: 'opaque', deps: items, text: STACKED };
   // Layout and dtype only: `rearrange(x, …)`, `tf.cast(x, tf.float32)`, `torch.reshape(x, …)`, `tf.transpose(x, …)`.
   if (LAYOUT_ONLY.has(last) && isTensorOfStream(first)) return first;
+  // Megatron's `reduce_from_model_parallel_region(x)`: partial results summed across ranks, one tensor's meaning.
+  if (isParallelRegionCall(last) && isTensorOfStream(first)) return first;
   // `torch.zeros_like(residual)`: only the shape is read, no value of the stream.
   if (/^(zeros|ones|empty|full|rand|randn)_like$/.test(last)) return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
   return null;

@@ -1,8 +1,8 @@
 // The last resort of the block scan: when nothing in a file reads as a block, a class that holds a norm,
 // an attention and an MLP part is still reported, as `unknown` with the reason its forward gives, so the
 // user learns which construct was not followed instead of "no transformer block found". Blocks whose
-// residual is added outside them (a `Residual(fn)` wrapper in a builder function) or by a fused helper
-// (`bias_dropout_add(x, bias, residual)`) end here. Never a classified placement: a reading that looked
+// residual is added outside them in a way the analyzer does not follow (a wrapper that adds no input,
+// a stack it cannot find) or by a helper it cannot read end here. Never a classified placement: a reading that looked
 // fine is turned into `unknown` too, since the class's own forward shows no residual add we understood.
 
 import type { DecomposeResult } from './decompose';
