@@ -70,3 +70,23 @@ test('a functional stack that takes its parameter tree first: the stream is the 
   });
   assert.match(block.sublayers[0].reason, /the residual stream is the argument `x`/);
 });
+
+test('a Sequential built into a local of the loop body is named by its variable, so an MLP written `dense_block = hk.Sequential(...)` is an MLP', async () => {
+  const report = await analyzeSource([
+    'import haiku as hk',
+    'import jax',
+    'class Stack(hk.Module):',
+    '    def __call__(self, h):',
+    '        for _ in range(2):',
+    '            attn_block = hk.MultiHeadAttention(num_heads=2, key_size=8, model_size=16)',
+    '            n = hk.LayerNorm(axis=-1, create_scale=True, create_offset=True)(h)',
+    '            h = h + attn_block(n, n, n)',
+    '            dense_block = hk.Sequential([hk.Linear(64), jax.nn.gelu, hk.Linear(16)])',
+    '            h = h + dense_block(hk.LayerNorm(axis=-1, create_scale=True, create_offset=True)(h))',
+    '        return h',
+  ].join('\n'));
+  assertBlock(onlyBlock(report), {
+    name: 'Stack', placement: 'pre', norm: 'layernorm', layers: 2, dModel: null, finalNorm: false,
+    sublayers: [['attention', 'MultiHeadAttention', 'pre'], ['mlp', 'dense_block', 'pre']],
+  });
+});

@@ -162,7 +162,8 @@ export class Interpreter {
 
   assign(target: Node, value: Value, frame: Frame, statement: Node): void {
     if (target.type === 'identifier') {
-      frame.env.set(target.text, value);
+      // A local Sequential (Haiku's `dense_block = hk.Sequential([...])` in a loop body) is named by its variable.
+      frame.env.set(target.text, value.k === 'seq' && value.name === 'Sequential' ? { ...value, name: target.text } : value);
     } else if (target.type === 'attribute') {
       const owner = this.eval(target.childForFieldName('object')!, frame);
       const name = target.childForFieldName('attribute')?.text ?? '';
