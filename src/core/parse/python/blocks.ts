@@ -206,6 +206,7 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   const forward = forwardOf(cls)!;
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();
+  interp.decideStrings = true;
   const stream: Value = { k: 'stream', id: freshId() };
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
   const afterLayers = loopBody ? afterLoops(forward) : undefined;

@@ -73,7 +73,8 @@ export type Value =
   /** A dotted library name (`nn.LayerNorm`, `F.gelu`, `torch.rsqrt`). */
   | { k: 'ref'; name: string }
   | { k: 'classref'; cls: ClassInfo }
-  | { k: 'funcref'; fn: Node; name: string; self?: Instance }
+  /** `closure`: the enclosing frame's names, for a `def` or `lambda` inside a method (closures.ts). */
+  | { k: 'funcref'; fn: Node; name: string; self?: Instance; closure?: Map<string, Value> }
   /** The block index inside a stacking comprehension or loop (Mix-LN decides per index). */
   | { k: 'index'; text: string }
   /** A comparison of the block index with a bound (`layer_idx < n_post`). */

@@ -1,0 +1,42 @@
+// Constructor options that build a norm or leave it out (issue 9, blind set A: open_clip's
+// ModernTextBlock with norm_placement "pre" / "sandwich"), and string options compared in the forward.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzeFixture, blockRows as rows } from './pythonFixtures';
+
+test('a string option that builds output norms or identities is conditional, keyed by its values as written', async () => {
+  const report = await analyzeFixture('option_placement.py');
+  const block = report.blocks.find((b) => b.name === 'OptionBlock')!;
+  assert.equal(block.placement, 'conditional');
+  // Keys and default unquoted, as the option's values are written (`'pre'` reads `pre`).
+  assert.deepEqual(block.flag, { name: 'norm_style', default: 'pre', placements: { pre: 'pre', sandwich: 'sandwich' } });
+  assert.match(block.reason, /depends on norm_style \(line 32, default pre\): pre when pre, sandwich when sandwich/);
+  assert.equal(block.norm, 'layernorm');
+});
+
+test('a boolean named for the placement that adds branch-output norms is conditional with both readings', async () => {
+  const report = await analyzeFixture('option_placement.py');
+  const block = report.blocks.find((b) => b.name === 'BranchNormBlock')!;
+  assert.deepEqual(block.flag, { name: 'post_branch_norm', default: false, placements: { False: 'pre', True: 'sandwich' } });
+  assert.deepEqual(rows(report).find((r) => r[0] === 'BranchNormBlock'), ['BranchNormBlock', 'conditional', 'attention:attn:conditional mlp:ffn:conditional', 'layernorm', null]);
+});
+
+test('an option not named for the placement keeps the reading of its default and says what it adds; an activation option moves nothing', async () => {
+  const report = await analyzeFixture('option_placement.py');
+  const block = report.blocks.find((b) => b.name === 'ExtraNormBlock')!;
+  assert.equal(block.placement, 'pre');
+  assert.equal(block.flag, null);
+  assert.match(block.reason, /at its default False, scale_attention \(line 72\) leaves out a norm it builds otherwise/);
+  assert.doesNotMatch(block.reason, /activation/);
+});
+
+test('a string option compared in the forward is a flag, not a guess at one branch', async () => {
+  const report = await analyzeFixture('option_placement.py');
+  const block = report.blocks.find((b) => b.name === 'ModeBlock')!;
+  assert.equal(block.placement, 'conditional');
+  assert.deepEqual(block.flag, { name: "self.order == 'post'", default: false, placements: { True: 'post', False: 'pre' } });
+  // Every block of the file is reported, the model's final norm seen.
+  assert.deepEqual(report.blocks.map((b) => [b.name, b.finalNorm, b.layers]), [
+    ['OptionBlock', true, 4], ['BranchNormBlock', true, 4], ['ExtraNormBlock', true, 4], ['ModeBlock', true, 4],
+  ]);
+});
