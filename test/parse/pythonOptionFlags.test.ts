@@ -36,7 +36,20 @@ test('a string option compared in the forward is a flag, not a guess at one bran
   assert.equal(block.placement, 'conditional');
   assert.deepEqual(block.flag, { name: "self.order == 'post'", default: false, placements: { True: 'post', False: 'pre' } });
   // Every block of the file is reported, the model's final norm seen.
-  assert.deepEqual(report.blocks.map((b) => [b.name, b.finalNorm, b.layers]), [
+  assert.deepEqual(report.blocks.slice(0, 4).map((b) => [b.name, b.finalNorm, b.layers]), [
     ['OptionBlock', true, 4], ['BranchNormBlock', true, 4], ['ExtraNormBlock', true, 4], ['ModeBlock', true, 4],
   ]);
+});
+
+test('a norm built under an argument or config field the file gives no default is never guessed absent', async () => {
+  const report = await analyzeFixture('option_placement.py');
+  const byName = (name: string) => report.blocks.find((b) => b.name === name)!;
+  // Named for the placement: both readings, no default.
+  assert.equal(byName('ArgsBlock').placement, 'conditional');
+  assert.deepEqual(byName('ArgsBlock').flag, { name: 'post_branch_norm', default: null, placements: { True: 'sandwich', False: 'pre' } });
+  // Not named for the placement, and the file does not decide it: unknown, naming the norm and the condition.
+  assert.equal(byName('GatedArgsBlock').placement, 'unknown');
+  assert.match(byName('GatedArgsBlock').reason, /self\.gate_norm is a norm only when `gated` \(line 129\), which this file does not decide/);
+  // The same norm under a field the file's settings class defaults to False: read at that default.
+  assert.deepEqual(rows(report).find((r) => r[0] === 'SettledBlock'), ['SettledBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', null]);
 });

@@ -11,7 +11,7 @@ import { blockPlacement } from './blocks';
 import { decompose } from './decompose';
 import { Interpreter } from './interpreter';
 import type { ModuleInfo, Node } from './syntax';
-import { forwardOf, lineOf, named } from './syntax';
+import { flagName, forwardOf, lineOf, named } from './syntax';
 import type { Value } from './values';
 import { freshId } from './values';
 
@@ -52,16 +52,34 @@ export function withOptionFlags(module: ModuleInfo, found: FoundBlock, block: Bl
   const optional = optionalNorms(init, cls.node.text);
   if (optional.length === 0) return block;
   const options = optionParameters(init).filter((option) => optional.some((o) => dependsOn(o.condition, option.name, init)));
-  if (options.length === 0) return block;
   let globals: Map<string, Value> | null = null;
-  const readAt = (name: string, value: string | boolean): Placement => {
+  const fileGlobals = (): Map<string, Value> => {
     if (!globals) {
       const survey = new Interpreter(module);
       survey.runModule();
       globals = survey.globals;
     }
-    return readWith(module, globals, found, name, value);
+    return globals;
   };
+  const readAt = (name: string, value: string | boolean): Placement => {
+    const given: Value = typeof value === 'string' ? { k: 'str', v: value } : { k: 'bool', v: value };
+    return readWith(module, fileGlobals(), found, new Map([[name, given]])).placement;
+  };
+  // Conditions no argument with a default decides (`if config.post_norm`, an argument without default).
+  const undecided = optional.filter((o) => !options.some((option) => dependsOn(o.condition, option.name, init)));
+  for (const { attribute, condition } of undecided.slice(0, MAX_OPTIONS)) {
+    const name = flagName(condition);
+    const whenTrue = readWith(module, fileGlobals(), found, new Map(), new Map([[name, true]]));
+    const whenFalse = readWith(module, fileGlobals(), found, new Map(), new Map([[name, false]]));
+    if (whenTrue.placement === whenFalse.placement || whenTrue.conditionDefault !== null) continue;
+    const where = `\`${condition.text.slice(0, 60)}\` (line ${lineOf(condition)})`;
+    if (PLACEMENT_OPTION.test(name) && whenTrue.placement !== 'unknown' && whenFalse.placement !== 'unknown') {
+      const flag: FlagIR = { name, default: null, placements: { True: whenTrue.placement, False: whenFalse.placement } };
+      const reason = `depends on ${name} (line ${lineOf(condition)}, no default in this file): ${whenTrue.placement} when true, ${whenFalse.placement} when false`;
+      return { ...block, placement: 'conditional', flag, reason, sublayers: block.sublayers.map((s) => ({ ...s, placement: 'conditional', reason })) };
+    }
+    return { ...block, placement: 'unknown', flag: null, reason: `self.${attribute} is a norm only when ${where}, which this file does not decide (${whenTrue.placement} when it holds, ${whenFalse.placement} otherwise)` };
+  }
   for (const option of options.slice(0, MAX_OPTIONS)) {
     const readings = new Map<string, Placement>();
     for (const value of option.values.slice(0, MAX_VALUES)) readings.set(valueText(value), readAt(option.name, value));
@@ -90,22 +108,27 @@ function valueText(value: string | boolean): string {
   return typeof value === 'boolean' ? (value ? 'True' : 'False') : value;
 }
 
-/** Constructs the block with one option given and reads its forward: the placement under that value. */
-function readWith(module: ModuleInfo, globals: Map<string, Value>, found: FoundBlock, name: string, value: string | boolean): Placement {
+/** What one construction of the block reads as, and the default the file gives a forced condition (null: none). */
+interface Reading { placement: Placement; conditionDefault: boolean | number | string | null }
+
+/** Constructs the block with one option given (or one condition forced) and reads its forward. */
+function readWith(module: ModuleInfo, globals: Map<string, Value>, found: FoundBlock, keywords: Map<string, Value>, flagValues: Map<string, boolean> = new Map()): Reading {
+  const unread: Reading = { placement: 'unknown', conditionDefault: null };
   try {
-    const interp = new Interpreter(module, { globals });
+    const interp = new Interpreter(module, { globals, flagValues });
     interp.decideStrings = true;
-    const given: Value = typeof value === 'string' ? { k: 'str', v: value } : { k: 'bool', v: value };
-    const instance = construct(interp, found.cls, { positional: [], keywords: new Map([[name, given]]) }, found.cls.node);
+    const instance = construct(interp, found.cls, { positional: [], keywords }, found.cls.node);
     const forward = forwardOf(found.cls);
-    if (instance.k !== 'instance' || !forward) return 'unknown';
+    if (instance.k !== 'instance' || !forward) return unread;
+    const forced = [...flagValues.keys()][0];
+    const conditionDefault = forced !== undefined ? interp.flagsSeen.get(forced)?.default ?? null : null;
     const stream: Value = { k: 'stream', id: freshId() };
     const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });
-    if (interp.exhausted) return 'unknown';
+    if (interp.exhausted) return unread;
     const result = decompose(output, stream);
-    return result.ok ? blockPlacement(result.value).placement : 'unknown';
+    return { placement: result.ok ? blockPlacement(result.value).placement : 'unknown', conditionDefault };
   } catch {
-    return 'unknown';
+    return unread;
   }
 }
 
