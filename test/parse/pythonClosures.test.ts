@@ -24,3 +24,8 @@ test('a forward that dispatches on isinstance(x, Tensor) to the base forward rea
   assert.deepEqual(rows(report).find((r) => r[0] === 'ListOrTensorBlock'), ['ListOrTensorBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', null]);
   assert.equal(report.blocks.find((b) => b.name === 'ListOrTensorBlock')!.flag, null);
 });
+
+test('closures handed to a module-level helper that adds them to the stream are read through', async () => {
+  const report = await analyzeFixture('closure_branches.py');
+  assert.deepEqual(rows(report).find((r) => r[0] === 'HelperClosureBlock'), ['HelperClosureBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', null]);
+});

@@ -49,7 +49,8 @@ export function withOptionFlags(module: ModuleInfo, found: FoundBlock, block: Bl
   const init = cls.methods.get('__init__');
   const forward = forwardOf(cls);
   if (!init || !forward || module.steps.taken > module.steps.limit) return block;
-  const optional = optionalNorms(init, cls.node.text);
+  // The methods as the class has them, inherited ones included (a subclass that keeps its base's forward).
+  const optional = optionalNorms(init, [...cls.methods.values()].map((m) => m.text).join('\n'));
   if (optional.length === 0) return block;
   const options = optionParameters(init).filter((option) => optional.some((o) => dependsOn(o.condition, option.name, init)));
   let globals: Map<string, Value> | null = null;
@@ -133,9 +134,9 @@ function readWith(module: ModuleInfo, globals: Map<string, Value>, found: FoundB
 }
 
 /** `self.x = NORM if c else nn.Identity()` and `if c: self.x = NORM else: self.x = None`, where x is applied. */
-function optionalNorms(init: Node, classText: string): OptionalNorm[] {
+function optionalNorms(init: Node, methodsText: string): OptionalNorm[] {
   const out: OptionalNorm[] = [];
-  const applied = (attribute: string) => classText.includes(`self.${attribute}(`);
+  const applied = (attribute: string) => methodsText.includes(`self.${attribute}(`);
   visit(init, (node) => {
     if (node.type === 'assignment') {
       const attribute = selfAttributeName(node.childForFieldName('left'));
