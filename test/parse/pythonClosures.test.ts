@@ -29,3 +29,8 @@ test('closures handed to a module-level helper that adds them to the stream are 
   const report = await analyzeFixture('closure_branches.py');
   assert.deepEqual(rows(report).find((r) => r[0] === 'HelperClosureBlock'), ['HelperClosureBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', null]);
 });
+
+test("Megatron's make_viewless_tensor(inp=...) around the block output changes memory layout only", async () => {
+  const report = await analyzeFixture('closure_branches.py');
+  assert.deepEqual(rows(report).find((r) => r[0] === 'ViewlessOutputBlock'), ['ViewlessOutputBlock', 'pre', 'attention:self_attention:pre mlp:mlp:pre', 'layernorm', null]);
+});

@@ -6,7 +6,7 @@ import type { NormType } from '../../ir/model';
 import { configClassesOf, configValue, isConfigClass, withOrigin } from './configs';
 import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
-import { callClosure, typeTest } from './closures';
+import { VIEWLESS, callClosure, typeTest, viewless } from './closures';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
@@ -170,6 +170,7 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       if (last === 'apply_chunking_to_forward' && args.positional.length > 3) return callValue(interp, args.positional[0], { positional: args.positional.slice(3), keywords: NO_KEYWORDS }, node);
       if (last === 'partial' && args.positional.length > 0) return args.positional[0];
       if (last === 'isinstance') return typeTest(args) ?? callLibrary(interp, callee.name, args, node);
+      if (VIEWLESS.has(last)) return viewless(args) ?? callLibrary(interp, callee.name, args, node);
       return callLibrary(interp, callee.name, args, node);
     }
     case 'funcref': return callee.closure ? callClosure(interp, { ...callee, closure: callee.closure }, args, node) : callFunction(interp, callee, args, node);

@@ -1,7 +1,8 @@
 // Functions defined inside a method and lambdas (dinov2's `def attn_residual_func(x): return
 // self.ls1(self.attn(self.norm1(x)))` in forward, then `x = x + attn_residual_func(x)`): closures over
 // the enclosing frame's names, called inline, so the residual branch they compute is read through.
-// Also the type tests a forward dispatches on (`isinstance(x, Tensor)` is true of the stream).
+// Also the type tests a forward dispatches on (`isinstance(x, Tensor)` is true of the stream), and
+// Megatron's memory-layout wrapper around a block's output.
 
 import type { Arguments } from './calls';
 import type { Frame, Interpreter } from './interpreter';
@@ -63,4 +64,13 @@ export function typeTest(args: Arguments): Value | null {
   if (names.some((n) => n !== null && TENSOR_TYPE.test(n))) return { k: 'bool', v: true, text: 'isinstance' };
   if (names.every((n) => n !== null && CONTAINER_TYPE.test(n))) return { k: 'bool', v: false, text: 'isinstance' };
   return null;
+}
+
+/** Megatron's `make_viewless_tensor(inp=h, requires_grad=..., keep_graph=True)`: the same values, another storage. */
+export const VIEWLESS: ReadonlySet<string> = new Set(['make_viewless_tensor']);
+
+/** The tensor a memory-layout wrapper returns unchanged, where it is a stream tensor; else null. */
+export function viewless(args: Arguments): Value | null {
+  const input = args.keywords.get('inp') ?? args.positional[0];
+  return input && isTensorOfStream(input) ? input : null;
 }
