@@ -69,8 +69,10 @@ export function typeTest(args: Arguments): Value | null {
 /** Megatron's `make_viewless_tensor(inp=h, requires_grad=..., keep_graph=True)`: the same values, another storage. */
 export const VIEWLESS: ReadonlySet<string> = new Set(['make_viewless_tensor']);
 
-/** The tensor a memory-layout wrapper returns unchanged, where it is a stream tensor; else null. */
+/**
+ * What a memory-layout wrapper returns: its input, whatever the analyzer made of it (a value it could
+ * not follow keeps its own reason, naming the construct before the wrapper); null without an input.
+ */
 export function viewless(args: Arguments): Value | null {
-  const input = args.keywords.get('inp') ?? args.positional[0];
-  return input && isTensorOfStream(input) ? input : null;
+  return args.keywords.get('inp') ?? args.positional[0] ?? null;
 }
