@@ -15,6 +15,7 @@ import { applyDilutionCures } from './variants';
 import { addLayerStacks } from './layerStacks';
 import type { ImportedSource } from './importedFiles';
 import { noteImports, readImports } from './importedFiles';
+import { withOptionFlags } from './optionFlags';
 
 /**
  * Classifies every transformer block in a Python source. Never throws. With a store, the file's last
@@ -43,7 +44,10 @@ export function analyzePython(file: string, source: string, parser: PythonParser
     const module = collectModule(root, source);
     const used = imported.length > 0 ? readImports(module, imported, parser, otherTrees) : [];
     const scan = scanBlocks(module);
-    const reports = scan.blocks.map((found) => (used.length > 0 ? noteImports(blockReport(found), found, module) : blockReport(found)));
+    const reports = scan.blocks.map((found) => {
+      const read = withOptionFlags(module, found, blockReport(found));
+      return used.length > 0 ? noteImports(read, found, module) : read;
+    });
     report.blocks.push(...applyDilutionCures(module, [...reports, ...torchBuiltinBlocks(scan.builtins)]));
     addLayerStacks(module, report.blocks);
     if (used.length > 0) {

@@ -220,6 +220,7 @@ function runBlockUnguarded(context: RunContext, cls: ClassInfo, built: Instance 
   const forward = forwardOf(cls)!;
   // Flags met while constructing are not explored; only the forward's branches are.
   interp.flagsSeen.clear();
+  interp.decideStrings = true;
   const stream: Value = { k: 'stream', id: freshId() };
   const afterLayers = loopBody ? layerLoopEnd(interp, forward, afterLoops(forward)) : undefined;
   const output = invoke(interp, forward, instance, { positional: [stream], keywords: new Map() });

@@ -6,6 +6,7 @@ import type { NormType } from '../../ir/model';
 import { configClassesOf, configValue, isConfigClass, withOrigin } from './configs';
 import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
+import { VIEWLESS, callClosure, typeTest, viewless } from './closures';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
@@ -176,9 +177,11 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
       // transformers' `apply_chunking_to_forward(forward_fn, chunk_size, chunk_dim, *tensors)`: forward_fn on the tensors.
       if (last === 'apply_chunking_to_forward' && args.positional.length > 3) return callValue(interp, args.positional[0], { positional: args.positional.slice(3), keywords: NO_KEYWORDS }, node);
       if (last === 'partial' && args.positional.length > 0) return args.positional[0];
+      if (last === 'isinstance') return typeTest(args) ?? callLibrary(interp, callee.name, args, node);
+      if (VIEWLESS.has(last)) return viewless(args) ?? callLibrary(interp, callee.name, args, node);
       return callLibrary(interp, callee.name, args, node);
     }
-    case 'funcref': return callFunction(interp, callee, args, node);
+    case 'funcref': return callee.closure ? callClosure(interp, { ...callee, closure: callee.closure }, args, node) : callFunction(interp, callee, args, node);
     case 'lambda': return callLambda(interp, callee, args, node);
     case 'instance': case 'builtin': case 'normModule': case 'seq': case 'list': return apply(interp, callee, args, node);
     case 'param': {

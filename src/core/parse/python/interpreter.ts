@@ -3,6 +3,8 @@
 // attribute was constructed as, and which constructor/config flags the dataflow branches on.
 
 import { evalCall } from './calls';
+import { closureOf } from './closures';
+import { stringOption } from './stringOptions';
 import { readProperty } from './properties';
 import { makeLambda } from './lambdas';
 import { comprehension, iterate } from './loops';
@@ -79,6 +81,12 @@ export class Interpreter {
   readonly definingStack: ClassInfo[] = [];
   /** The file's functions running (called on tensors), innermost last (to stop recursion). */
   readonly functionStack: Node[] = [];
+  /**
+   * Whether string options compare as constants (`norm_placement == "sandwich"`): set for a block's
+   * forward and for a construction with an option given. Off while the survey builds the file, where
+   * an undecided `if config.block_type == "peri": return PeriBlock(config)` builds every kind it names.
+   */
+  decideStrings = false;
   /** The frame of the last function or method that finished (a forward's, right after it ran). */
   lastFrame: Frame | null = null;
 
@@ -123,6 +131,8 @@ export class Interpreter {
       }
       case 'raise_statement': frame.returned = { k: 'unknown', why: 'raise' }; frame.raised = true; return;
       case 'if_statement': this.execIf(node, frame); return;
+      // A function defined inside a method (the module's own are collected apart): a closure over this frame.
+      case 'function_definition': if (frame.env !== this.globals) frame.env.set(node.childForFieldName('name')?.text ?? '', closureOf(node, frame)); return;
       case 'for_statement': this.execFor(node, frame); return;
       case 'with_statement': case 'try_statement': {
         const body = node.childForFieldName('body') ?? named(node).find((c) => c.type === 'block');
@@ -392,7 +402,9 @@ export class Interpreter {
 
   private logical(node: Node, frame: Frame): Value {
     const operators = Array.from({ length: node.childCount }, (_, i) => node.child(i)).filter((c) => c && !c.isNamed).map((c) => c!.text);
-    return compare(operators.join(' '), named(node).map((c) => this.eval(c, frame)), node);
+    const operands = named(node).map((c) => this.eval(c, frame));
+    const option = this.decideStrings && operands.length === 2 ? stringOption(operators.join(' '), operands[0], operands[1], node) : null;
+    return option ?? compare(operators.join(' '), operands, node);
   }
 
   binary(op: string, a: Value, b: Value, node: Node, rightNode: Node): Value {

@@ -73,7 +73,8 @@ export type Value =
   /** A dotted library name (`nn.LayerNorm`, `F.gelu`, `torch.rsqrt`). */
   | { k: 'ref'; name: string }
   | { k: 'classref'; cls: ClassInfo }
-  | { k: 'funcref'; fn: Node; name: string; self?: Instance }
+  /** `closure`: the enclosing frame's names, for a `def` inside a method (closures.ts). */
+  | { k: 'funcref'; fn: Node; name: string; self?: Instance; closure?: Map<string, Value> }
   /** A `lambda` expression: its node and the scope it was written in (see lambdas.ts). */
   | { k: 'lambda'; node: Node; env: Map<string, Value>; id: number }
   /** The block index inside a stacking comprehension or loop (Mix-LN decides per index). */
