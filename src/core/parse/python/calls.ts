@@ -7,6 +7,7 @@ import { configClassesOf, configValue, isConfigClass, withOrigin } from './confi
 import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
+import { annotatedType, resolveBuilderType } from './normTypeEvidence';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
@@ -175,12 +176,12 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
       if (tensorArgs(args).length === 0) {
-        if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`);
+        if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`, resolveBuilderType(interp.module, callee.name));
         return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
       }
       // `self.attention_norm(x)` on an attribute no constructor here set (a base class in another file).
       if (callee.unseen && builderSaysNorm(callee.name)) {
-        const norm = inferredNorm(callee.name, callee.name, node, `${callee.name} is set where the analyzer cannot see; its name says norm`);
+        const norm = inferredNorm(callee.name, callee.name, node, `${callee.name} is set where the analyzer cannot see; its name says norm`, annotatedType(callee.annotation ?? null));
         const applied: Value = { k: 'norm', norm, arg: tensorArgs(args)[0], node };
         interp.normApplications.push(applied);
         return applied;

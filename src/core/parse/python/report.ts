@@ -82,6 +82,11 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
   block.normUses.sort((a, b) => a.span.offset - b.span.offset);
   const types = new Set<NormType>(applications.map((a) => a.app.norm.type));
   block.norm = types.size === 0 ? null : types.size === 1 ? [...types][0] : 'other';
+  const undecided = [...new Set(applications.flatMap((a) => (a.app.norm.undecided ? [a.app.norm.undecided] : [])))];
+  if (undecided.length > 0) {
+    block.norm = null;
+    block.reason = `${block.reason}; norm type not decided: ${undecided.join('; ')}`;
+  }
   const widths = applications.map((a) => a.app.norm.width).filter((w): w is number => typeof w === 'number');
   block.dModel = widths[0] ?? widthOf(instance, model);
   block.heads = headsOf(instance, model);
