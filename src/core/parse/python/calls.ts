@@ -8,6 +8,7 @@ import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
 import { annotatedType, resolveBuilderType } from './normTypeEvidence';
+import { STREAM_KEEPING_METHODS } from './tensorMethodIdioms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
@@ -96,7 +97,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
 
 /** A method called on a tensor of the stream: layout-only methods keep it, in-place and plain adds sum. */
 function tensorMethod(interp: Interpreter, owner: Value, method: string, args: Arguments, node: Node): Value {
-  if (TRANSPARENT_METHODS.has(method)) return owner;
+  if (TRANSPARENT_METHODS.has(method) || STREAM_KEEPING_METHODS.has(method)) return owner;
   // tinygrad's `x.layernorm()`, `x.rms_norm()`: the tensor normalised.
   const normType = TENSOR_NORM_METHODS.get(method);
   if (normType) {
