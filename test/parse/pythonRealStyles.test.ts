@@ -28,17 +28,18 @@ test('norms from a class method, a helper, a config object, a chosen class, a re
   const report = await analyzeFixture('built_norms.py');
   assert.deepEqual(rows(report), [
     ['ConfigBuiltBlock', 'pre', 'attention:attn:pre mlp:ff:pre', 'layernorm', null],
-    ['HelperBuiltBlock', 'post', 'attention:self_attn:post mlp:mlp:post', 'other', 'low'],
-    ['ConfigObjectBlock', 'pre', 'attention:attention:pre mlp:feed_forward:pre', 'other', 'low'],
+    // A helper, config attribute or argument not named like a class does not state the type: undecided.
+    ['HelperBuiltBlock', 'post', 'attention:self_attn:post mlp:mlp:post', null, 'low'],
+    ['ConfigObjectBlock', 'pre', 'attention:attention:pre mlp:feed_forward:pre', null, 'low'],
     ['ChosenClassBlock', 'post-sublayer', 'attention:attn:post-sublayer mlp:mlp:post-sublayer', 'layernorm', null],
     // The registry key names the kind: NORM_REGISTRY['low_precision_layernorm'].
     ['RegistryBlock', 'pre', 'attention:attn:pre mlp:ffn:pre', 'layernorm', 'low'],
-    ['PassedInBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', 'other', 'low'],
+    ['PassedInBlock', 'pre', 'attention:attn:pre mlp:mlp:pre', null, 'low'],
     ['HiddenStepBlock', 'unknown', '', null, null],
   ]);
   const byName = new Map(report.blocks.map((b) => [b.name, b]));
   // Lower confidence says what it rests on, once per reason.
-  assert.match(byName.get('HelperBuiltBlock')!.reason, /lower confidence: get_norm is not in this file; its name says it builds a norm$/);
+  assert.match(byName.get('HelperBuiltBlock')!.reason, /lower confidence: get_norm is not in this file; its name says it builds a norm; norm type not decided: get_norm is not a class name/);
   assert.match(byName.get('PassedInBlock')!.reason, /sa_norm defaults to None \(an identity\) but is the norm the caller passes in/);
   // An unresolved call on an un-normalised branch is never read as "no norm".
   assert.match(byName.get('HiddenStepBlock')!.reason, /goes through `prepare\(…\)`, which the analyzer could not resolve \(it may be a norm\)/);

@@ -22,9 +22,10 @@ test('dict-returning sublayers and blocks: the tensor is picked by its key; a si
 test('a constructor guard that raises on a guessed reading is not taken; the skip path of cross-attention is no block', async () => {
   const report = await analyzeFixture('guarded_cross_attention.py');
   assert.deepEqual(rows(report), [
-    ['SelfAttentionLayer', 'pre', 'attention:attn:pre mlp:mlp:pre', 'other', 'low'],
-    ['CrossAttentionLayer', 'pre', 'attention:attn:pre mlp:mlp:pre', 'other', 'low'],
-    ['OutputNormedCrossLayer', 'post-sublayer', 'attention:attn:post-sublayer mlp:mlp:post-sublayer', 'other', 'low'],
+    // The caller's norms: their type is not decided by this file.
+    ['SelfAttentionLayer', 'pre', 'attention:attn:pre mlp:mlp:pre', null, 'low'],
+    ['CrossAttentionLayer', 'pre', 'attention:attn:pre mlp:mlp:pre', null, 'low'],
+    ['OutputNormedCrossLayer', 'post-sublayer', 'attention:attn:post-sublayer mlp:mlp:post-sublayer', null, 'low'],
   ]);
   // The norms are what the caller passes in: said, not hidden.
   assert.match(report.blocks[1].reason, /ca_norm defaults to None \(an identity\) but is the norm the caller passes in/);

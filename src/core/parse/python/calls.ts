@@ -8,6 +8,8 @@ import { mainOutput } from './dictOutputs';
 import { callFunction } from './functions';
 import { VIEWLESS, callClosure, typeTest, viewless } from './closures';
 import { builderSaysNorm, inferredNorm } from './inferredNorms';
+import { annotatedType, resolveBuilderType } from './normTypeEvidence';
+import { STREAM_KEEPING_METHODS } from './tensorMethodIdioms';
 import type { Frame, Interpreter } from './interpreter';
 import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
@@ -103,7 +105,7 @@ export function evalCall(interp: Interpreter, node: Node, frame: Frame): Value {
 
 /** A method called on a tensor of the stream: layout-only methods keep it, in-place and plain adds sum. */
 function tensorMethod(interp: Interpreter, owner: Value, method: string, args: Arguments, node: Node): Value {
-  if (TRANSPARENT_METHODS.has(method)) return owner;
+  if (TRANSPARENT_METHODS.has(method) || STREAM_KEEPING_METHODS.has(method)) return owner;
   // tinygrad's `x.layernorm()`, `x.rms_norm()`: the tensor normalised.
   const normType = TENSOR_NORM_METHODS.get(method);
   if (normType) {
@@ -187,12 +189,12 @@ export function callValue(interp: Interpreter, callee: Value, args: Arguments, n
     case 'param': {
       // An injected module (`self.fn(x)` where fn came in as an argument we cannot see).
       if (tensorArgs(args).length === 0) {
-        if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`);
+        if (builderSaysNorm(callee.name)) return inferredNorm(callee.name, callee.name, node, `built by ${callee.name}, an argument the analyzer cannot see; its name says norm`, resolveBuilderType(interp.module, callee.name));
         return { k: 'opaque', deps: [], text: node.text.slice(0, 80) };
       }
       // `self.attention_norm(x)` on an attribute no constructor here set (a base class in another file).
       if (callee.unseen && builderSaysNorm(callee.name)) {
-        const norm = inferredNorm(callee.name, callee.name, node, `${callee.name} is set where the analyzer cannot see; its name says norm`);
+        const norm = inferredNorm(callee.name, callee.name, node, `${callee.name} is set where the analyzer cannot see; its name says norm`, annotatedType(callee.annotation ?? null));
         const applied: Value = { k: 'norm', norm, arg: tensorArgs(args)[0], node };
         interp.normApplications.push(applied);
         return applied;

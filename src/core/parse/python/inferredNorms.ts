@@ -5,6 +5,7 @@
 
 import type { NormType } from '../../ir/model';
 import type { Node } from './syntaxNode';
+import { nameStatesType } from './normTypeEvidence';
 import type { NormModule } from './values';
 
 /** Names that look like a norm but are not one: initialisers, statistics, other normalisations, flags (`apply_residual_connection_post_layernorm`). */
@@ -47,7 +48,13 @@ export function attributeSaysNorm(name: string): boolean {
   return partSaysNorm(name);
 }
 
-/** A norm module the analyzer infers from a name; `why` says what the inference rests on. */
-export function inferredNorm(className: string, name: string, node: Node, why: string): NormModule {
-  return { k: 'normModule', className, type: normTypeOfName(className), name, node, inferred: why };
+/**
+ * A norm module the analyzer infers from a name; `why` says what the inference rests on. Its type is
+ * `resolved` where the file decides it, the class's name where a class is named, else undecided.
+ */
+export function inferredNorm(className: string, name: string, node: Node, why: string, resolved?: NormType | null): NormModule {
+  const norm: NormModule = { k: 'normModule', className, type: normTypeOfName(className), name, node, inferred: why };
+  if (resolved) return { ...norm, type: resolved };
+  if (nameStatesType(className)) return norm;
+  return { ...norm, undecided: `${className} is not a class name, so it does not say which norm it builds` };
 }

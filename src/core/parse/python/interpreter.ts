@@ -8,7 +8,8 @@ import { stringOption } from './stringOptions';
 import { readProperty } from './properties';
 import { makeLambda } from './lambdas';
 import { comprehension, iterate } from './loops';
-import { endsInRaise, hasUnseenBase, rebindInPlace, returnsStream } from './statementIdioms';
+import { endsInRaise, rebindInPlace, returnsStream } from './statementIdioms';
+import { unseenAttribute } from './normTypeEvidence';
 import { subscript } from './subscripts';
 import { arithmetic, compare, either } from './operators';
 import type { ClassInfo, ModuleInfo, Node } from './syntax';
@@ -391,7 +392,7 @@ export class Interpreter {
   attributeOf(owner: Value, name: string, node: Node): Value {
     switch (owner.k) {
       // `self._sa_block` passed as a value (`checkpoint(self._sa_block, x)`): the method, bound.
-      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? readProperty(this, owner.cls.methods.get(name)!, owner) ?? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : { k: 'param', name, unseen: hasUnseenBase(owner.cls) });
+      case 'instance': return owner.attrs.get(name) ?? (owner.cls.methods.has(name) ? readProperty(this, owner.cls.methods.get(name)!, owner) ?? { k: 'funcref', fn: owner.cls.methods.get(name)!, name, self: owner } : unseenAttribute(owner.cls, name));
       case 'config': return owner.fields.get(name) ?? { k: 'param', name };
       case 'dict': return owner.entries.get(name) ?? { k: 'unknown', why: `no entry ${name}` };
       case 'ref': return { k: 'ref', name: `${owner.name}.${name}` };

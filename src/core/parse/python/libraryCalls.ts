@@ -8,6 +8,7 @@ import { tensorArgs } from './calls';
 import { builtByWrapper } from './builderWrappers';
 import { isParallelRegionCall } from './fusedResidual';
 import { builderSaysNorm, inferredNorm, normTypeOfName } from './inferredNorms';
+import { resolveBuilderType } from './normTypeEvidence';
 import { libraryName } from './libraryNames';
 import { arithmetic } from './operators';
 import type { Node } from './syntax';
@@ -72,12 +73,11 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
     if (tensors.length === 0) {
       // A string argument may name the kind (`build_norm(name='low_precision_layernorm', …)`).
       const named = [...args.positional, ...args.keywords.values()].flatMap((a) => (a.k === 'str' ? [a.v] : []));
-      const norm = inferredNorm(name, last, node, `${name} is not in this file; its name says it builds a norm`);
       const stated = named.map(normTypeOfName).find((t) => t !== 'other');
-      return stated ? { ...norm, type: stated } : norm;
+      return inferredNorm(name, last, node, `${name} is not in this file; its name says it builds a norm`, stated ?? resolveBuilderType(interp.module, name));
     }
     // An imported functional norm (`rms_norm_fn(x, weight)`): a norm of its first tensor.
-    const norm = inferredNorm(name, name, node, `${name} is not in this file; its name says it normalises`);
+    const norm = inferredNorm(name, name, node, `${name} is not in this file; its name says it normalises`, normTypeOfName(name));
     const applied: Value = { k: 'norm', norm, arg: tensors[0], node };
     interp.normApplications.push(applied);
     return applied;

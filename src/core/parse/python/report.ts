@@ -6,6 +6,7 @@ import type { BlockRun, FoundBlock } from './blocks';
 import { blockPlacement } from './blocks';
 import type { Decomposition, NormApplication } from './decompose';
 import type { FlagSeen } from './interpreter';
+import { optionalSublayerFlag } from './optionalSublayers';
 import { lineOf, spanOf } from './syntax';
 import type { Instance, Value } from './values';
 import { numberOf } from './values';
@@ -82,6 +83,11 @@ function fillFromDecomposition(block: BlockIR, decomposition: Decomposition, ins
   block.normUses.sort((a, b) => a.span.offset - b.span.offset);
   const types = new Set<NormType>(applications.map((a) => a.app.norm.type));
   block.norm = types.size === 0 ? null : types.size === 1 ? [...types][0] : 'other';
+  const undecided = [...new Set(applications.flatMap((a) => (a.app.norm.undecided ? [a.app.norm.undecided] : [])))];
+  if (undecided.length > 0) {
+    block.norm = null;
+    block.reason = `${block.reason}; norm type not decided: ${undecided.join('; ')}`;
+  }
   const widths = applications.map((a) => a.app.norm.width).filter((w): w is number => typeof w === 'number');
   block.dModel = widths[0] ?? widthOf(instance, model);
   block.heads = headsOf(instance, model);
@@ -113,6 +119,9 @@ function findBranchingFlags(found: FoundBlock, run: BlockRun, unread: string[]):
       unread.push(`with ${flag.name} ${failed === whenTrue ? 'true' : 'false'} the forward could not be followed (${failed.result.reason})`);
       continue;
     }
+    // A flag that only switches an optional sublayer (cross-attention) on or off is no placement switch.
+    const optional = flag.index ? null : optionalSublayerFlag(found, flag, whenTrue, whenFalse);
+    if (optional?.kind === 'same') { unread.push(optional.note); continue; }
     out.push({ flag, whenTrue, whenFalse });
     // A block-index choice (Mix-LN) is read alone.
     if (flag.index) break;
@@ -152,6 +161,8 @@ function applyBranching(block: BlockIR, branching: Branching, found: FoundBlock)
   } else {
     block.flag = flagIR(branching);
     block.reason = `depends on ${describeFlag(block.flag, flag.line)}`;
+    // One value the analyzer cannot read: no confident conditional, the block is unknown and says why.
+    if (onTrue === 'unknown' || onFalse === 'unknown') block.placement = 'unknown';
   }
 }
 

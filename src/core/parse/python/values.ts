@@ -19,6 +19,8 @@ export interface NormModule {
   width?: number | null;
   /** Set when the class could not be seen and the name says norm: what the inference rests on. */
   inferred?: string;
+  /** Set when `type` is only a guess from a name that is not a class's (normTypeEvidence.ts): why. */
+  undecided?: string;
 }
 
 /** A same-file class instance: its attributes as its constructor (or Flax fields/setup) left them. */
@@ -82,7 +84,7 @@ export type Value =
   /** A comparison of the block index with a bound (`layer_idx < n_post`). */
   | { k: 'indexCmp'; op: string; bound: number | null; indexOnLeft: boolean; text: string }
   /** A parameter with no value we can know (a forward argument, a constructor argument not passed). */
-  | { k: 'param'; name: string; unseen?: boolean }
+  | { k: 'param'; name: string; unseen?: boolean; annotation?: string }
   | { k: 'unknown'; why: string };
 
 let nextId = 1;
