@@ -72,7 +72,7 @@ test('a residual times a learned gain of ones is still the stream; other factors
   assert.ok(!report.blocks.some((b) => b.name === 'MaskedPostBlock' && b.placement !== 'unknown'));
 });
 
-test('a learned gain of ones switched on by the config: Pre-LN stays pre, the Post-LN reading is not guessed', async () => {
+test('a learned gain of ones switched on by the config: Pre-LN stays pre, the Post-LN reading is not guessed (the block is unknown, naming both readings)', async () => {
   const report = await analyzeSource(`
 import torch
 import torch.nn as nn
@@ -108,6 +108,8 @@ class GainLayer(nn.Module):
         return x
 `);
   const [block] = report.blocks;
-  assert.equal(block.placement, 'conditional');
+  // One value unread: never a confident conditional (report.ts); the readings stay on the flag and in the reason.
+  assert.equal(block.placement, 'unknown');
   assert.deepEqual(block.flag, { name: 'normalize_before', default: null, placements: { True: 'pre', False: 'unknown' } });
+  assert.match(block.reason, /normalize_before .*pre when true, unknown when false/);
 });
