@@ -15,6 +15,7 @@ import { callLibrary, STACKED, widthOf } from './libraryCalls';
 import { libraryName } from './libraryNames';
 import { fusedResidualCall } from './fusedResidual';
 import { kerasBuild } from './keras';
+import { leadingNorm } from './leadingNorms';
 import { callLambda } from './lambdas';
 import { isReadThrough } from './readThrough';
 import { customNormKind } from './norms';
@@ -271,6 +272,10 @@ function applyInstance(interp: Interpreter, module: Instance, args: Arguments, n
     markSite(main, inputs, node);
     return result;
   }
+  // A module that normalises its input before all else (`x = self.norm(x)` first in an attention's
+  // forward) is that norm, then an opaque sublayer (leadingNorms.ts); not remembered as opaque.
+  const lead = tensors.length === 1 ? leadingNorm(main, tensors[0]) : null;
+  if (lead) return { k: 'apply', module, args: [lead], node };
   // Only a reading on the stream says the class does not shape it (a norm wrapper applied to a memory
   // that is no tensor here returns no norm, yet normalises the stream).
   if (tensors.length > 0) OPAQUE_CLASSES.add(module.cls);
