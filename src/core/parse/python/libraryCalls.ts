@@ -90,8 +90,16 @@ export function callLibrary(interp: Interpreter, name: string, args: Arguments, 
     return builtin;
   }
   const tensors = tensorArgs(args);
+  // A layer written as a function call (TF1's `tf.layers.dense(x, units)`, `F.linear(x, w)`): a sublayer applied to its input.
+  if (FUNCTIONAL_LAYER.test(name) && first && isTensorOfStream(first)) {
+    const layer: Builtin = { k: 'builtin', className: name, name: last, node, args: [], kwargs: new Map(), id: freshId() };
+    return { k: 'apply', module: layer, args: [first], node };
+  }
   return { k: 'opaque', deps: tensors, text: node.text.slice(0, 80) };
 }
+
+/** Functional forms of a linear or convolution layer: TF1's `tf.layers.dense` / `tf.compat.v1.layers.dense`, torch's `F.linear`. */
+const FUNCTIONAL_LAYER = /(?:^|\.)layers\.(?:dense|conv1d)$|^(?:F|torch\.nn\.functional)\.linear$/;
 
 /** `[('norm', module), ('attn', module)]` as dict entries (pairs without a string key are left out). */
 function pairEntries(items: Value[]): Map<string, Value> {
