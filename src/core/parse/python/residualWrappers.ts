@@ -43,6 +43,8 @@ export function wrapChains(module: ModuleInfo, cls: ClassInfo): WrapChain[] {
 
 function collectChains(module: ModuleInfo): Map<string, WrapChain[]> {
   const out = new Map<string, WrapChain[]>();
+  // Most files have no wrapper class at all: skip the walk over the whole tree.
+  if (![...module.classes.values()].some(holdsPassedModule)) return out;
   const stack: Node[] = [module.root];
   while (stack.length > 0) {
     const node = stack.pop()!;
@@ -74,8 +76,23 @@ function wrapperClass(module: ModuleInfo, call: Node): ClassInfo | null {
   const cls = sameFileClass(module, call);
   if (!cls || customNormKind(cls) || isConfigClass(cls)) return null;
   const forward = forwardOf(cls);
-  if (!forward || /\bfor\b/.test(forward.text)) return null;
+  if (!forward || /\bfor\b/.test(forward.text) || !holdsPassedModule(cls)) return null;
   return cls;
+}
+
+/**
+ * Whether the class keeps a module it was given and calls it (`self.fn = fn` in `__init__`, then
+ * `self.fn(...)` in forward): what makes a class a wrapper rather than a block that builds its parts.
+ */
+function holdsPassedModule(cls: ClassInfo): boolean {
+  const init = cls.methods.get('__init__');
+  const forward = forwardOf(cls);
+  if (!init || !forward) return false;
+  const parameters = new Set(named(init.childForFieldName('parameters') ?? init).map((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text ?? p.namedChild(0)?.text ?? '')));
+  for (const match of init.text.matchAll(/self\.(\w+)\s*(?::[^=\n]+)?=\s*(\w+)\s*$/gm)) {
+    if (parameters.has(match[2]) && new RegExp(`self\\.${match[1]}\\s*\\(`).test(forward.text)) return true;
+  }
+  return false;
 }
 
 /** The wrapper calls the value of `call` is passed into, innermost first (directly, or through one local name). */
