@@ -25,7 +25,7 @@ export function callClosure(interp: Interpreter, callee: { fn: Node; name: strin
     return { k: 'opaque', deps: [...args.positional, ...args.keywords.values()].filter(isTensorOfStream), text: node.text.slice(0, 80) };
   }
   const frame: Frame = { env: new Map(callee.closure), returned: null };
-  bind(interp, callee.fn, args, frame);
+  bindParameters(interp, callee.fn, args, frame, { env: new Map(callee.closure), returned: null });
   const body = callee.fn.childForFieldName('body');
   if (!body) return { k: 'none' };
   interp.functionStack.push(callee.fn);
@@ -38,18 +38,24 @@ export function callClosure(interp: Interpreter, callee: { fn: Node; name: strin
   return frame.returned ?? { k: 'none' };
 }
 
-function bind(interp: Interpreter, fn: Node, args: Arguments, frame: Frame): void {
+/**
+ * Binds a function's or lambda's parameters in `frame`: keyword, then positional arguments, then
+ * defaults evaluated in `defaults` (the scope the function was written in); `*args` / `**kwargs` are
+ * left unbound, and a parameter nobody gives stays a named unknown.
+ */
+export function bindParameters(interp: Interpreter, fn: Node, args: Arguments, frame: Frame, defaults: Frame): void {
+  const parameters = fn.childForFieldName('parameters');
+  if (!parameters) return;
   let position = 0;
-  for (const param of named(fn.childForFieldName('parameters') ?? fn)) {
+  for (const param of named(parameters)) {
     const name = param.type === 'identifier' ? param.text
       : param.type === 'typed_parameter' ? param.namedChild(0)?.type === 'identifier' ? param.namedChild(0)!.text : null
       : param.type === 'default_parameter' || param.type === 'typed_default_parameter' ? param.childForFieldName('name')?.text ?? null
       : null;
     if (!name) continue;
     const given = args.keywords.get(name) ?? args.positional[position++];
-    if (given) { frame.env.set(name, given); continue; }
     const fallback = param.childForFieldName('value');
-    frame.env.set(name, fallback ? interp.eval(fallback, frame) : { k: 'none' });
+    frame.env.set(name, given ?? (fallback ? interp.eval(fallback, defaults) : { k: 'param', name }));
   }
 }
 

@@ -6,9 +6,9 @@
 
 import type { Arguments } from './calls';
 import { isStructural, tensorArgs } from './calls';
+import { bindParameters } from './closures';
 import type { Frame, Interpreter } from './interpreter';
 import type { Node } from './syntax';
-import { named } from './syntax';
 import type { Builtin, Value } from './values';
 import { firstOf, freshId, sameKey } from './values';
 
@@ -29,7 +29,8 @@ export function callLambda(interp: Interpreter, callee: LambdaValue, args: Argum
   const name = calledName(node);
   if (interp.functionStack.includes(callee.node) || interp.functionStack.length > 10) return sublayer(name, tensors, node, null);
   const frame: Frame = { env: new Map(callee.env), returned: null };
-  bindLambdaParameters(interp, callee.node, args, frame);
+  // Defaults are evaluated where the lambda was written (`lambda t, fc=self.fc: fc(t)` binds self.fc).
+  bindParameters(interp, callee.node, args, frame, { env: new Map(callee.env), returned: null });
   interp.functionStack.push(callee.node);
   let result: Value;
   try {
@@ -43,22 +44,6 @@ export function callLambda(interp: Interpreter, callee: LambdaValue, args: Argum
   if (sameKey(result, tensors[0]) || isStructural(result, inputs)) return result;
   const inner = firstOf(result);
   return sublayer(name, tensors, node, inner.k === 'apply' ? inner : null);
-}
-
-/** Positional and keyword arguments, then defaults; `*args` / `**kwargs` are left unbound. */
-function bindLambdaParameters(interp: Interpreter, lambda: Node, args: Arguments, frame: Frame): void {
-  const parameters = lambda.childForFieldName('parameters');
-  if (!parameters) return;
-  // Defaults are evaluated where the lambda was written (`lambda t, fc=self.fc: fc(t)` binds self.fc).
-  const scope: Frame = { env: new Map(frame.env), returned: null };
-  let position = 0;
-  for (const param of named(parameters)) {
-    if (param.type !== 'identifier' && param.type !== 'default_parameter') continue;
-    const name = (param.type === 'identifier' ? param : param.childForFieldName('name'))?.text ?? '';
-    const given = args.keywords.get(name) ?? args.positional[position++];
-    const fallback = param.type === 'default_parameter' ? param.childForFieldName('value') : null;
-    frame.env.set(name, given ?? (fallback ? interp.eval(fallback, scope) : { k: 'param', name }));
-  }
 }
 
 /** The name the lambda is called by: `mlpf` in `self.mlpf(h)`, `f` in `f(h)`. */
